@@ -1,0 +1,90 @@
+"""The domain facade the console, the command line and Telegram all talk to.
+
+It holds the current knowledge base with its matcher as one immutable pair, so a reload swaps
+both at once and a question is always answered from one consistent version.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from bot.errors import KnowledgeError
+from bot.events import BERLIN
+from bot.knowledge import Entry, KnowledgeBase, load_knowledge
+from bot.matching import EVENT_PREFIX, Decision, Matcher
+from bot.render import PLAIN, Style, render_entry, render_event
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Brain:
+    kb: KnowledgeBase
+    matcher: Matcher
+
+
+def build(directory: Path) -> Brain:
+    """Load, validate and index a knowledge base (CPU-bound: run it off the event loop)."""
+    kb = load_knowledge(directory)
+    return Brain(kb, Matcher(kb))
+
+
+class Assistant:
+    """Answers questions from the current knowledge base; reloads without a restart."""
+
+    def __init__(self, brain: Brain, directory: Path) -> None:
+        self._brain = brain
+        self.directory = directory
+
+    @classmethod
+    def from_directory(cls, directory: Path) -> Assistant:
+        return cls(build(directory), directory)
+
+    @property
+    def kb(self) -> KnowledgeBase:
+        return self._brain.kb
+
+    @property
+    def matcher(self) -> Matcher:
+        return self._brain.matcher
+
+    async def reload(self) -> KnowledgeBase:
+        """Load the knowledge base again; on KnowledgeError the old one keeps serving."""
+        brain = await asyncio.to_thread(build, self.directory)
+        self._brain = brain
+        log.info("knowledge base reloaded: version %s, %d entries", brain.kb.version,
+                 len(brain.kb.entries))  # fmt: skip
+        return brain.kb
+
+    def match(self, text: str, lang: str | None = None, hint: str | None = None) -> Decision:
+        return self._brain.matcher.match(text, lang=lang, hint=hint)
+
+    def entry(self, entry_id: str) -> Entry | None:
+        return self._brain.kb.entries.get(entry_id)
+
+    def title(self, target: str, lang: str) -> str:
+        """A short label for an entry or event id, for buttons and lists."""
+        kb = self._brain.kb
+        if target.startswith(EVENT_PREFIX):
+            event = kb.events.get(target.removeprefix(EVENT_PREFIX))
+            return event.text(lang)[1].title if event else target
+        entry = kb.entries.get(target)
+        return entry.text(lang)[1].title if entry else target
+
+    def render(
+        self, target: str, lang: str, style: Style = PLAIN, now: datetime | None = None
+    ) -> str:
+        """The full answer for an entry id (or ``event:<id>``) in ``lang``."""
+        kb = self._brain.kb
+        now = now or datetime.now(BERLIN)
+        if target.startswith(EVENT_PREFIX):
+            event = kb.events[target.removeprefix(EVENT_PREFIX)]
+            return render_event(event, kb, lang, now, style)
+        return render_entry(kb.entries[target], kb, lang, now, style)
+
+
+__all__ = ["Assistant", "Brain", "KnowledgeError", "build"]

@@ -1,0 +1,1 @@
+"""Delivery channels for escalations: e-mail and the staff group."""

@@ -1,0 +1,234 @@
+"""Command line: ``python run_bot.py [run|ask|match|kb|validate] ...``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from bot.assistant import Assistant
+from bot.config import Settings, load_settings
+from bot.errors import ConfigError, KnowledgeError
+from bot.knowledge import KnowledgeBase, load_knowledge
+from bot.language import LANGUAGES, normalize_code
+from bot.render import PLAIN
+
+MAX_LINE_CHARS = 10_000  # longer JSON lines are refused with a message, not parsed
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from exc
+
+
+def _assistant(directory: Path) -> Assistant:
+    try:
+        return Assistant.from_directory(directory)
+    except KnowledgeError as exc:
+        print(exc.report(), file=sys.stderr)
+        print(
+            f"The knowledge base in {directory} has {len(exc.problems)} problem(s); "
+            "run `python run_bot.py validate`.",
+            file=sys.stderr,
+        )
+        raise SystemExit(1) from exc
+
+
+# ----------------------------------------------------------------------------- commands
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the Telegram bot when a token is configured, else the console chat."""
+    assistant = _assistant(settings.knowledge_dir)
+    if settings.telegram_token:
+        from bot.telegram.app import run_polling
+
+        run_polling(settings, assistant)
+        return 0
+    from bot.console import run_console
+
+    print(
+        "No TELEGRAM_BOT_TOKEN set: starting the console chat (see README to run on Telegram).",
+        file=sys.stderr,
+    )
+    run_console(assistant)
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    assistant = _assistant(settings.knowledge_dir)
+    lang = normalize_code(args.lang) if args.lang else None
+    if args.lang and lang is None:
+        print(f"unknown language {args.lang!r}; use one of {' '.join(LANGUAGES)}", file=sys.stderr)
+        return 2
+    decision = assistant.match(args.text, lang=lang)
+    if decision.decision == "answer" and decision.entry:
+        print(assistant.render(decision.entry, decision.lang, PLAIN))
+    elif decision.decision == "clarify":
+        from bot.i18n import gettext_for
+
+        _ = gettext_for(decision.lang)
+        print(_("Did you mean…"))
+        for target in decision.candidates:
+            print(f"- {assistant.title(target, decision.lang)}")
+    else:
+        from bot.console import forwarding_unavailable
+        from bot.events import BERLIN
+        from bot.i18n import gettext_for
+
+        _ = gettext_for(decision.lang)
+        print(_("I don't know that yet."))
+        from datetime import datetime
+
+        print(forwarding_unavailable(assistant.kb, decision.lang, datetime.now(BERLIN)))
+    return 0
+
+
+def match_lines(assistant: Assistant, source: TextIO, out: TextIO, err: TextIO) -> int:
+    """The ``match --jsonl`` loop; a bad line gets an error on ``err`` and an error object."""
+    failures = 0
+    for number, raw in enumerate(source, start=1):
+        line = raw.strip()
+        if not line:
+            continue
+        try:
+            if len(line) > MAX_LINE_CHARS:
+                raise ValueError(f"line is longer than {MAX_LINE_CHARS} characters")
+            item = json.loads(line)
+            if not isinstance(item, dict) or not isinstance(item.get("text"), str):
+                raise ValueError('expected an object with a "text" string')
+            lang = item.get("lang")
+            if lang is not None and (not isinstance(lang, str) or normalize_code(lang) is None):
+                raise ValueError(f"unknown language {lang!r}; use one of {' '.join(LANGUAGES)}")
+            decision = assistant.match(item["text"], lang=lang)
+            out.write(json.dumps(decision.as_json(), ensure_ascii=False) + "\n")
+        except (ValueError, RecursionError) as exc:
+            failures += 1
+            message = (
+                str(exc)
+                if not isinstance(exc, json.JSONDecodeError)
+                else (f"invalid JSON ({exc.msg} at column {exc.colno})")
+            )
+            print(f"line {number}: {message}", file=err)
+            out.write(json.dumps({"error": message, "line": number}) + "\n")
+        out.flush()
+    return 1 if failures else 0
+
+
+def cmd_match(args: argparse.Namespace, settings: Settings) -> int:
+    assistant = _assistant(settings.knowledge_dir)
+    return match_lines(assistant, sys.stdin, sys.stdout, sys.stderr)
+
+
+def kb_dump(kb: KnowledgeBase) -> list[dict[str, object]]:
+    return [
+        {"id": entry.id, "questions": {lang: list(t.questions) for lang, t in entry.texts.items()}}
+        for entry in kb.entries.values()
+    ]
+
+
+def cmd_kb(args: argparse.Namespace, settings: Settings) -> int:
+    kb = _assistant(settings.knowledge_dir).kb
+    json.dump(kb_dump(kb), sys.stdout, ensure_ascii=False, indent=2 if args.pretty else None)
+    sys.stdout.write("\n")
+    return 0
+
+
+def coverage_table(kb: KnowledgeBase) -> str:
+    """Entries × languages: R reviewed, M machine-made, S stale (older than German), - missing."""
+    width = max((len(e) for e in kb.entries), default=5)
+    header = "entry".ljust(width) + "  " + " ".join(f"{lang:>2}" for lang in LANGUAGES)
+    rows = [header]
+    totals = dict.fromkeys(LANGUAGES, 0)
+    for entry in kb.entries.values():
+        cells = []
+        for lang in LANGUAGES:
+            text = entry.texts.get(lang)
+            if text is None:
+                cells.append(" -")
+                continue
+            totals[lang] += 1
+            mark = "S" if entry.is_stale(lang) else ("R" if text.status == "reviewed" else "M")
+            cells.append(f" {mark}")
+        rows.append(entry.id.ljust(width) + "  " + " ".join(cells))
+    count = len(kb.entries)
+    rows.append(
+        "total".ljust(width) + "  " + " ".join(f"{totals[lang]:>2}" for lang in LANGUAGES)
+        + f"   (of {count})"
+    )  # fmt: skip
+    rows.append("R reviewed  M machine-made  S stale (German changed since)  - missing")
+    return "\n".join(rows)
+
+
+def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
+    directory = Path(args.dir) if args.dir else settings.knowledge_dir
+    try:
+        kb = load_knowledge(directory)
+    except KnowledgeError as exc:
+        print(exc.report())
+        print(f"{len(exc.problems)} problem(s) found; nothing was changed.", file=sys.stderr)
+        return 1
+    print(
+        f"OK: {len(kb.entries)} entries, {len(kb.contacts)} contacts, {len(kb.events)} events, "
+        f"{len(kb.out_of_scope)} out-of-scope groups in {len(kb.files)} files "
+        f"(version {kb.version})"
+    )
+    if not args.quiet:
+        print()
+        print(coverage_table(kb))
+    return 0
+
+
+# -------------------------------------------------------------------------------- parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="run_bot.py",
+        description="Ankommen Dessau-Roßlau: the city's welcome bot. Without a command it runs "
+        "the Telegram bot (TELEGRAM_BOT_TOKEN set) or the console chat.",
+    )
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("run", help="run the bot (Telegram with a token, else the console chat)")
+    ask = sub.add_parser("ask", help="answer one question and exit")
+    ask.add_argument("text")
+    ask.add_argument("--lang", help="answer in this language (de, en, uk, ...)")
+    match = sub.add_parser("match", help="match JSON lines from standard input")
+    match.add_argument("--jsonl", action="store_true", required=True, help="JSON lines in/out")
+    kb = sub.add_parser("kb", help="knowledge-base tools")
+    kb_sub = kb.add_subparsers(dest="kb_command", required=True)
+    dump = kb_sub.add_parser("dump", help="the loaded entries and their questions")
+    dump.add_argument("--json", action="store_true", required=True)
+    dump.add_argument("--pretty", action="store_true")
+    validate = sub.add_parser("validate", help="check the knowledge base, list every problem")
+    validate.add_argument("--dir", help="knowledge folder (default: KNOWLEDGE_DIR)")
+    validate.add_argument("--quiet", action="store_true", help="only the summary line")
+    return parser
+
+
+COMMANDS = {
+    None: cmd_run,
+    "run": cmd_run,
+    "ask": cmd_ask,
+    "match": cmd_match,
+    "kb": cmd_kb,
+    "validate": cmd_validate,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    settings = _settings()
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    # httpx logs every request URL, and Telegram URLs contain the token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    raise SystemExit(COMMANDS[args.command](args, settings))

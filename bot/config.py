@@ -1,0 +1,177 @@
+"""Settings: read once from the environment (and an optional ``.env`` file) into a frozen object.
+
+Nothing else in the project reads ``os.environ``. Every error names the variable and the value
+that was wrong, so that whoever deploys the bot can fix it from one line.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.errors import ConfigError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_BASE_URL = "https://api.telegram.org/bot"
+DEFAULT_INBOX = "zwk@dessau-rosslau.de"
+DEFAULT_DB = PROJECT_ROOT / "data" / "bot.sqlite3"
+DEFAULT_KNOWLEDGE = PROJECT_ROOT / "knowledge"
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    telegram_token: str | None = field(default=None, repr=False)
+    telegram_base_url: str = DEFAULT_BASE_URL
+    staff_chat_id: int | None = None
+    zwk_inbox: str = DEFAULT_INBOX
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_user: str | None = None
+    smtp_password: str | None = field(default=None, repr=False)
+    smtp_starttls: bool = True
+    smtp_from: str | None = None
+    db_path: Path = DEFAULT_DB
+    knowledge_dir: Path = DEFAULT_KNOWLEDGE
+    outbox_retry_seconds: float = 60.0
+    admin_ids: frozenset[int] = frozenset()
+    flood_limit: int = 8  # messages per person ...
+    flood_window_seconds: float = 30.0  # ... within this many seconds
+    log_level: str = "INFO"
+
+    @property
+    def mail_enabled(self) -> bool:
+        return self.smtp_host is not None
+
+    @property
+    def forwarding_enabled(self) -> bool:
+        return self.mail_enabled or self.staff_chat_id is not None
+
+
+def _read_dotenv(path: Path) -> dict[str, str]:
+    """Minimal ``.env`` reader: KEY=VALUE lines, # comments, optional quotes."""
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("export "):
+            line = line[7:].lstrip()
+        key, sep, value = line.partition("=")
+        if not sep or not key.strip().isidentifier():
+            raise ConfigError(f"{path}:{number}: expected KEY=VALUE, got {raw!r}")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        values[key.strip()] = value
+    return values
+
+
+def _int(env: Mapping[str, str], name: str, default: int | None) -> int | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+
+
+def _float(env: Mapping[str, str], name: str, default: float, minimum: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {raw!r}")
+    return value
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be 0 or 1, got {raw!r}")
+
+
+def _email(env: Mapping[str, str], name: str, default: str | None) -> str | None:
+    raw = env.get(name, "").strip() or default
+    if raw is not None and not _EMAIL.match(raw):
+        raise ConfigError(f"{name} must be an e-mail address, got {raw!r}")
+    return raw
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, dotenv: Path | None = PROJECT_ROOT / ".env"
+) -> Settings:
+    """Build the settings; real environment variables win over ``.env`` values."""
+    env: dict[str, str] = {}
+    if dotenv is not None:
+        env.update(_read_dotenv(dotenv))
+    env.update(os.environ if environ is None else environ)
+
+    token = env.get("TELEGRAM_BOT_TOKEN", "").strip() or None
+    if token is not None and not re.fullmatch(r"\d+:[A-Za-z0-9_-]{20,}", token):
+        # Never echo the token itself: it is a secret.
+        raise ConfigError("TELEGRAM_BOT_TOKEN does not look like a token from @BotFather")
+    base_url = env.get("TELEGRAM_BASE_URL", "").strip() or DEFAULT_BASE_URL
+    if not re.match(r"^https?://", base_url):
+        raise ConfigError(
+            f"TELEGRAM_BASE_URL must start with http:// or https://, got {base_url!r}"
+        )
+
+    admin_raw = env.get("ADMIN_IDS", "").strip()
+    admins: set[int] = set()
+    for part in filter(None, (p.strip() for p in admin_raw.split(","))):
+        try:
+            admins.add(int(part))
+        except ValueError:
+            raise ConfigError(
+                f"ADMIN_IDS must be comma-separated user ids, got {admin_raw!r}"
+            ) from None
+
+    smtp_port = _int(env, "SMTP_PORT", 587)
+    if smtp_port is None or not 0 < smtp_port < 65536:
+        raise ConfigError(f"SMTP_PORT must be between 1 and 65535, got {env.get('SMTP_PORT')!r}")
+    smtp_host = env.get("SMTP_HOST", "").strip() or None
+    smtp_user = env.get("SMTP_USER", "").strip() or None
+    smtp_from = _email(env, "SMTP_FROM", None)
+    if smtp_host and smtp_from is None:
+        if smtp_user and _EMAIL.match(smtp_user):
+            smtp_from = smtp_user
+        else:
+            raise ConfigError("SMTP_FROM must be set when SMTP_HOST is set (the sender address)")
+    level = env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
+    if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise ConfigError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {level!r}")
+    return Settings(
+        telegram_token=token,
+        telegram_base_url=base_url,
+        staff_chat_id=_int(env, "STAFF_CHAT_ID", None),
+        zwk_inbox=_email(env, "ZWK_INBOX", DEFAULT_INBOX) or DEFAULT_INBOX,
+        smtp_host=smtp_host,
+        smtp_port=smtp_port,
+        smtp_user=smtp_user,
+        smtp_password=env.get("SMTP_PASSWORD") or None,
+        smtp_starttls=_bool(env, "SMTP_STARTTLS", True),
+        smtp_from=smtp_from,
+        db_path=Path(env.get("BOT_DB_PATH", "").strip() or DEFAULT_DB),
+        knowledge_dir=Path(env.get("KNOWLEDGE_DIR", "").strip() or DEFAULT_KNOWLEDGE),
+        outbox_retry_seconds=_float(env, "OUTBOX_RETRY_SECONDS", 60.0, 0.05),
+        admin_ids=frozenset(admins),
+        flood_limit=_int(env, "FLOOD_LIMIT", 8) or 8,
+        flood_window_seconds=_float(env, "FLOOD_WINDOW_SECONDS", 30.0, 1.0),
+        log_level=level,
+    )

@@ -1,0 +1,697 @@
+"""The knowledge base: load the curated YAML, validate all of it, and freeze it.
+
+``load_knowledge`` either returns a complete, consistent ``KnowledgeBase`` or raises
+``KnowledgeError`` with *every* problem found, each located as ``file:line: key.path: message``.
+Nothing half-valid is ever returned, so a broken file can never replace a working knowledge base.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Literal
+
+from bot.errors import KnowledgeError, Problem
+from bot.language import LANGUAGES, fallbacks
+from bot.yamlsource import YDict, YList, key_line, line_of, load_file
+
+CATEGORIES: tuple[str, ...] = (
+    "arrival",
+    "work",
+    "language",
+    "family",
+    "health",
+    "housing",
+    "leisure",
+    "smalltalk",
+)
+Status = Literal["reviewed", "machine"]
+WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "last": -1}
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,47}$")
+_URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.IGNORECASE)
+_PHONE = re.compile(r"^\+?[0-9][0-9 /()\-]{3,24}$")
+_SPAN = re.compile(r"^(\d{1,2}):(\d{2})\s*[-–]\s*(\d{1,2}):(\d{2})$")
+TITLE_MAX = 60
+
+
+# ----------------------------------------------------------------------------------- model
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where something was defined, for messages to curators."""
+
+    file: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class HoursRule:
+    """Open spans on one weekday; ``nth`` restricts it to e.g. the first (1) or last (-1) one."""
+
+    weekday: int  # 0 = Monday
+    spans: tuple[tuple[time, time], ...]  # empty = closed that day
+    nth: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OpeningHours:
+    rules: tuple[HoursRule, ...]
+    closed: frozenset[date] = frozenset()
+    checked: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    id: str
+    name: str
+    address: str | None
+    phone: str | None
+    email: str | None
+    website: str | None
+    appointment: str | None
+    hours: OpeningHours | None
+    note: Mapping[str, str]
+    sources: tuple[str, ...]
+    checked: date
+    origin: Origin
+
+
+@dataclass(frozen=True, slots=True)
+class EntryText:
+    status: Status
+    updated: date
+    title: str
+    questions: tuple[str, ...]
+    answer: str
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    id: str
+    category: str
+    contacts: tuple[str, ...]
+    related: tuple[str, ...]
+    links: tuple[str, ...]
+    sources: tuple[str, ...]
+    checked: date
+    keywords: tuple[str, ...]
+    emergency: bool
+    texts: Mapping[str, EntryText]
+    origin: Origin
+
+    def text(self, lang: str) -> tuple[str, EntryText]:
+        """The text for ``lang`` or its fallback, with the language actually used."""
+        for candidate in fallbacks(lang):
+            if candidate in self.texts:
+                return candidate, self.texts[candidate]
+        return "de", self.texts["de"]  # German is required, validation guarantees it
+
+    def is_stale(self, lang: str) -> bool:
+        """True when the ``lang`` text was made from an older German text than the current one."""
+        text = self.texts.get(lang)
+        return text is not None and lang != "de" and text.updated < self.texts["de"].updated
+
+
+@dataclass(frozen=True, slots=True)
+class EventText:
+    status: Status
+    updated: date
+    title: str
+    description: str
+    aliases: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    id: str
+    start: datetime | date
+    end: datetime | date | None
+    repeat: str | None
+    confirmed: bool
+    place: str | None  # a contact id or an address
+    link: str | None
+    sources: tuple[str, ...]
+    checked: date
+    texts: Mapping[str, EventText]
+    origin: Origin
+
+    @property
+    def all_day(self) -> bool:
+        return not isinstance(self.start, datetime)
+
+    def text(self, lang: str) -> tuple[str, EventText]:
+        for candidate in fallbacks(lang):
+            if candidate in self.texts:
+                return candidate, self.texts[candidate]
+        return "de", self.texts["de"]
+
+
+@dataclass(frozen=True, slots=True)
+class OutOfScope:
+    """Example questions the bot must not answer; ``human`` marks requests for a person."""
+
+    id: str
+    questions: Mapping[str, tuple[str, ...]]
+    origin: Origin
+
+
+HUMAN_ID = "human"
+
+
+@dataclass(frozen=True, slots=True)
+class KnowledgeBase:
+    contacts: Mapping[str, Contact]
+    entries: Mapping[str, Entry]
+    events: Mapping[str, Event]
+    out_of_scope: Mapping[str, OutOfScope]
+    version: str  # content hash: changes whenever any file changes
+    files: tuple[str, ...] = field(default=())
+
+    def entries_in(self, category: str) -> list[Entry]:
+        return [e for e in self.entries.values() if e.category == category]
+
+
+# ------------------------------------------------------------------------------ validation
+
+
+class _Reader:
+    """Typed accessors that record problems instead of raising, so that all are reported."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.problems: list[Problem] = []
+
+    def problem(self, node: object, path: str, message: str, key: str | None = None) -> None:
+        line = key_line(node, key) if key is not None else line_of(node)
+        self.problems.append(Problem(self.file, line, path, message))
+
+    def mapping(self, node: Any, path: str) -> YDict | None:
+        if isinstance(node, YDict):
+            return node
+        self.problem(node, path, "expected a mapping (key: value lines)")
+        return None
+
+    def check_keys(
+        self, node: YDict, path: str, allowed: set[str], required: set[str] = frozenset()
+    ) -> None:
+        for key in node:
+            if key not in allowed:
+                hint = ", ".join(sorted(allowed))
+                self.problem(node, f"{path}.{key}", f"unknown key (allowed: {hint})", key)
+        for key in sorted(required - node.keys()):
+            self.problem(node, f"{path}.{key}", "missing")
+
+    def text(
+        self, node: YDict, key: str, path: str, *, required: bool = True, max_len: int = 0
+    ) -> str | None:
+        value = node.get(key)
+        if value is None:
+            if required:
+                self.problem(node, f"{path}.{key}", "missing or empty", key)
+            return None
+        if not isinstance(value, str):
+            self.problem(value, f"{path}.{key}", "expected text")
+            return None
+        stripped = value.strip()
+        if not stripped:
+            if required:
+                self.problem(value, f"{path}.{key}", "empty text")
+            return None
+        if max_len and len(stripped) > max_len:
+            self.problem(value, f"{path}.{key}", f"too long ({len(stripped)} > {max_len})")
+        return stripped
+
+    def texts(self, node: YDict, key: str, path: str, *, required: bool = False) -> tuple[str, ...]:
+        value = node.get(key)
+        if value is None:
+            if required:
+                self.problem(node, f"{path}.{key}", "missing", key)
+            return ()
+        if isinstance(value, str):
+            value = YList([value])
+        if not isinstance(value, list):
+            self.problem(value, f"{path}.{key}", "expected a list")
+            return ()
+        out = []
+        for i, item in enumerate(value):
+            if not isinstance(item, str) or not item.strip():
+                self.problem(item if item is not None else value, f"{path}.{key}[{i}]", "empty")
+                continue
+            out.append(item.strip())
+        return tuple(out)
+
+    def date(self, node: YDict, key: str, path: str, *, required: bool = True) -> date | None:
+        raw = self.text(node, key, path, required=required)
+        if raw is None:
+            return None
+        try:
+            return date.fromisoformat(raw)
+        except ValueError:
+            self.problem(node[key], f"{path}.{key}", f"not a date (YYYY-MM-DD): {raw!r}")
+            return None
+
+    def boolean(self, node: YDict, key: str, path: str, default: bool) -> bool:
+        raw = node.get(key)
+        if raw is None:
+            return default
+        if isinstance(raw, str) and raw.strip().lower() in ("true", "yes", "ja", "1"):
+            return True
+        if isinstance(raw, str) and raw.strip().lower() in ("false", "no", "nein", "0"):
+            return False
+        self.problem(raw, f"{path}.{key}", f"expected true or false, got {raw!r}")
+        return default
+
+    def urls(self, node: YDict, key: str, path: str, *, required: bool = False) -> tuple[str, ...]:
+        values = self.texts(node, key, path, required=required)
+        for i, url in enumerate(values):
+            if not _URL.match(url):
+                self.problem(node[key], f"{path}.{key}[{i}]", f"not a web address: {url!r}")
+        return values
+
+    def url(self, node: YDict, key: str, path: str) -> str | None:
+        value = self.text(node, key, path, required=False)
+        if value is not None and not _URL.match(value):
+            self.problem(node[key], f"{path}.{key}", f"not a web address: {value!r}")
+        return value
+
+    def ident(self, node: YDict, path: str) -> str | None:
+        value = self.text(node, "id", path)
+        if value is not None and not _ID.match(value):
+            self.problem(node["id"], f"{path}.id", f"ids use a-z, 0-9 and '-' (max 48): {value!r}")
+            return None
+        return value
+
+
+def _parse_status(reader: _Reader, node: YDict, path: str) -> Status:
+    raw = reader.text(node, "status", path, required=False)
+    if raw is None:
+        return "machine"
+    if raw not in ("reviewed", "machine"):
+        reader.problem(node["status"], f"{path}.status", f"use reviewed or machine, not {raw!r}")
+        return "machine"
+    return raw  # type: ignore[return-value]
+
+
+def _lang_blocks(reader: _Reader, node: YDict, path: str) -> Iterator[tuple[str, YDict, str]]:
+    """The language blocks under ``text:``, with unknown codes and a missing German reported."""
+    texts = node.get("text")
+    if texts is None:
+        reader.problem(node, f"{path}.text", "missing (needs at least text.de)")
+        return
+    mapping = reader.mapping(texts, f"{path}.text")
+    if mapping is None:
+        return
+    if "de" not in mapping:
+        reader.problem(mapping, f"{path}.text.de", "no German text")
+    for lang, block in mapping.items():
+        lpath = f"{path}.text.{lang}"
+        if lang not in LANGUAGES:
+            reader.problem(
+                mapping, lpath, f"unknown language code (use {' '.join(LANGUAGES)})", lang
+            )
+            continue
+        block_map = reader.mapping(block, lpath) if block is not None else None
+        if block_map is None:
+            if block is None:
+                reader.problem(mapping, lpath, "empty language block", lang)
+            continue
+        yield lang, block_map, lpath
+
+
+def _parse_hours(reader: _Reader, node: Any, path: str) -> tuple[HoursRule, ...]:
+    mapping = reader.mapping(node, path)
+    if mapping is None:
+        return ()
+    rules: list[HoursRule] = []
+    for key, value in mapping.items():
+        kpath = f"{path}.{key}"
+        days, nth = _parse_day_key(key)
+        if days is None:
+            reader.problem(
+                mapping,
+                kpath,
+                "use mon, tue, ..., a range like mon-fri, or first-sat / last-fri",
+                key,
+            )
+            continue
+        if not isinstance(value, str) or not value.strip():
+            reader.problem(mapping, kpath, "give times like 08:00-12:00, 13:30-16:00", key)
+            continue
+        spans: list[tuple[time, time]] = []
+        if value.strip().lower() != "closed":
+            for part in value.split(","):
+                span = _parse_span(part.strip())
+                if span is None:
+                    reader.problem(value, kpath, f"not a time span like 08:00-12:00: {part!r}")
+                    continue
+                if spans and span[0] < spans[-1][1]:
+                    reader.problem(value, kpath, f"spans overlap or are out of order: {value!r}")
+                spans.append(span)
+        rules.extend(HoursRule(day, tuple(spans), nth) for day in days)
+    return tuple(rules)
+
+
+def _parse_day_key(key: str) -> tuple[list[int] | None, int | None]:
+    key = key.strip().lower()
+    nth = None
+    if "-" in key:
+        head, _, tail = key.partition("-")
+        if head in _ORDINALS and tail in WEEKDAYS:
+            return [WEEKDAYS.index(tail)], _ORDINALS[head]
+        if head in WEEKDAYS and tail in WEEKDAYS:
+            a, b = WEEKDAYS.index(head), WEEKDAYS.index(tail)
+            return (list(range(a, b + 1)) if a <= b else None), nth
+        return None, None
+    if key in WEEKDAYS:
+        return [WEEKDAYS.index(key)], nth
+    return None, None
+
+
+def _parse_span(text: str) -> tuple[time, time] | None:
+    match = _SPAN.match(text)
+    if not match:
+        return None
+    h1, m1, h2, m2 = (int(g) for g in match.groups())
+    try:
+        start = time(h1, m1)
+        end = time(23, 59) if (h2, m2) == (24, 0) else time(h2, m2)
+    except ValueError:
+        return None
+    return (start, end) if start < end else None
+
+
+def _parse_contact(reader: _Reader, node: YDict, path: str) -> Contact | None:
+    reader.check_keys(
+        node,
+        path,
+        {
+            "id", "name", "address", "phone", "email", "website", "appointment", "hours",
+            "closed", "hours_checked", "note", "sources", "checked",
+        },
+        {"id", "name", "sources", "checked"},
+    )  # fmt: skip
+    cid = reader.ident(node, path)
+    path = f"contacts.{cid}" if cid else path
+    name = reader.text(node, "name", path)
+    address = reader.text(node, "address", path, required=False)
+    phone = reader.text(node, "phone", path, required=False)
+    if phone and not _PHONE.match(phone):
+        reader.problem(node["phone"], f"{path}.phone", f"not a phone number: {phone!r}")
+    email = reader.text(node, "email", path, required=False)
+    if email and not _EMAIL.match(email):
+        reader.problem(node["email"], f"{path}.email", f"not an e-mail address: {email!r}")
+    website = reader.url(node, "website", path)
+    appointment = reader.url(node, "appointment", path)
+    if not any((address, phone, email, website)):
+        reader.problem(node, path, "give at least one of address, phone, email, website")
+    hours = None
+    if node.get("hours") is not None:
+        closed: set[date] = set()
+        for i, raw in enumerate(reader.texts(node, "closed", path)):
+            try:
+                closed.add(date.fromisoformat(raw))
+            except ValueError:
+                reader.problem(node["closed"], f"{path}.closed[{i}]", f"not a date: {raw!r}")
+        hours = OpeningHours(
+            _parse_hours(reader, node["hours"], f"{path}.hours"),
+            frozenset(closed),
+            reader.date(node, "hours_checked", path, required=False),
+        )
+    note: dict[str, str] = {}
+    if node.get("note") is not None:
+        note_map = reader.mapping(node["note"], f"{path}.note")
+        for lang in note_map or {}:
+            if lang not in LANGUAGES:
+                reader.problem(note_map, f"{path}.note.{lang}", "unknown language code", lang)
+                continue
+            value = reader.text(note_map, lang, f"{path}.note")  # type: ignore[arg-type]
+            if value:
+                note[lang] = value
+        if note and "de" not in note:
+            reader.problem(node["note"], f"{path}.note.de", "no German text")
+    sources = reader.urls(node, "sources", path, required=True)
+    checked = reader.date(node, "checked", path)
+    if cid is None or name is None or checked is None:
+        return None
+    return Contact(
+        cid, name, address, phone, email, website, appointment, hours,
+        MappingProxyType(note), sources, checked, Origin(reader.file, node.line),
+    )  # fmt: skip
+
+
+def _parse_entry(reader: _Reader, node: YDict, path: str) -> Entry | None:
+    reader.check_keys(
+        node,
+        path,
+        {
+            "id", "category", "contacts", "related", "links", "sources", "checked",
+            "keywords", "emergency", "text",
+        },
+        {"id", "category", "checked", "text"},
+    )  # fmt: skip
+    eid = reader.ident(node, path)
+    path = f"entries.{eid}" if eid else path
+    category = reader.text(node, "category", path)
+    if category is not None and category not in CATEGORIES:
+        reader.problem(node["category"], f"{path}.category", f"use one of {', '.join(CATEGORIES)}")
+    sources = reader.urls(node, "sources", path)
+    if not sources and category != "smalltalk":
+        reader.problem(node, f"{path}.sources", "every entry needs at least one source URL")
+    texts: dict[str, EntryText] = {}
+    for lang, block, lpath in _lang_blocks(reader, node, path):
+        reader.check_keys(
+            block, lpath, {"status", "updated", "title", "questions", "answer"},
+            {"updated", "title", "questions", "answer"},
+        )  # fmt: skip
+        status = _parse_status(reader, block, lpath)
+        updated = reader.date(block, "updated", lpath)
+        title = reader.text(block, "title", lpath, max_len=TITLE_MAX)
+        questions = reader.texts(block, "questions", lpath, required=True)
+        answer = reader.text(block, "answer", lpath)
+        if block.get("questions") is not None and not questions:
+            reader.problem(block, f"{lpath}.questions", "needs at least one question")
+        if updated and title and questions and answer:
+            texts[lang] = EntryText(status, updated, title, questions, answer)
+    checked = reader.date(node, "checked", path)
+    if eid is None or category is None or checked is None or "de" not in texts:
+        return None
+    return Entry(
+        id=eid,
+        category=category,
+        contacts=reader.texts(node, "contacts", path),
+        related=reader.texts(node, "related", path),
+        links=reader.urls(node, "links", path),
+        sources=sources,
+        checked=checked,
+        keywords=reader.texts(node, "keywords", path),
+        emergency=reader.boolean(node, "emergency", path, False),
+        texts=MappingProxyType(texts),
+        origin=Origin(reader.file, node.line),
+    )
+
+
+def _parse_when(reader: _Reader, node: YDict, key: str, path: str) -> datetime | date | None:
+    raw = reader.text(node, key, path, required=key == "start")
+    if raw is None:
+        return None
+    try:
+        if len(raw) <= 10:
+            return date.fromisoformat(raw)
+        return datetime.fromisoformat(raw.replace(" ", "T"))
+    except ValueError:
+        reader.problem(
+            node[key], f"{path}.{key}", f"use 2027-07-02 or 2027-07-02 18:00, not {raw!r}"
+        )
+        return None
+
+
+def _parse_event(reader: _Reader, node: YDict, path: str) -> Event | None:
+    reader.check_keys(
+        node,
+        path,
+        {"id", "start", "end", "repeat", "confirmed", "place", "link", "sources", "checked",
+         "text"},
+        {"id", "start", "sources", "checked", "text"},
+    )  # fmt: skip
+    eid = reader.ident(node, path)
+    path = f"events.{eid}" if eid else path
+    start = _parse_when(reader, node, "start", path)
+    end = _parse_when(reader, node, "end", path)
+    if start is not None and end is not None:
+        if isinstance(start, datetime) != isinstance(end, datetime):
+            reader.problem(
+                node["end"], f"{path}.end", "start and end must both have a time or both not"
+            )
+        elif end < start:  # type: ignore[operator]
+            reader.problem(node["end"], f"{path}.end", "ends before it starts")
+    repeat = reader.text(node, "repeat", path, required=False)
+    if repeat is not None and start is not None:
+        from bot.events import rrule_problem  # the events module owns recurrence rules
+
+        message = rrule_problem(repeat, start)
+        if message:
+            reader.problem(node["repeat"], f"{path}.repeat", message)
+    texts: dict[str, EventText] = {}
+    for lang, block, lpath in _lang_blocks(reader, node, path):
+        reader.check_keys(
+            block, lpath, {"status", "updated", "title", "description", "aliases"},
+            {"updated", "title"},
+        )  # fmt: skip
+        status = _parse_status(reader, block, lpath)
+        updated = reader.date(block, "updated", lpath)
+        title = reader.text(block, "title", lpath, max_len=TITLE_MAX * 2)
+        description = reader.text(block, "description", lpath, required=False) or ""
+        aliases = reader.texts(block, "aliases", lpath)
+        if updated and title:
+            texts[lang] = EventText(status, updated, title, description, aliases)
+    sources = reader.urls(node, "sources", path, required=True)
+    checked = reader.date(node, "checked", path)
+    if eid is None or start is None or checked is None or "de" not in texts:
+        return None
+    return Event(
+        id=eid,
+        start=start,
+        end=end,
+        repeat=repeat,
+        confirmed=reader.boolean(node, "confirmed", path, True),
+        place=reader.text(node, "place", path, required=False),
+        link=reader.url(node, "link", path),
+        sources=sources,
+        checked=checked,
+        texts=MappingProxyType(texts),
+        origin=Origin(reader.file, node.line),
+    )
+
+
+def _parse_out_of_scope(reader: _Reader, node: YDict, path: str) -> OutOfScope | None:
+    reader.check_keys(node, path, {"id", "text"}, {"id", "text"})
+    oid = reader.ident(node, path)
+    path = f"out_of_scope.{oid}" if oid else path
+    questions: dict[str, tuple[str, ...]] = {}
+    for lang, block, lpath in _lang_blocks(reader, node, path):
+        reader.check_keys(block, lpath, {"questions"}, {"questions"})
+        questions[lang] = reader.texts(block, "questions", lpath, required=True)
+    if oid is None:
+        return None
+    return OutOfScope(oid, MappingProxyType(questions), Origin(reader.file, node.line))
+
+
+_SECTIONS = {
+    "contacts": _parse_contact,
+    "entries": _parse_entry,
+    "events": _parse_event,
+    "out_of_scope": _parse_out_of_scope,
+}
+
+
+def _check_references(kb: KnowledgeBase, problems: list[Problem]) -> None:
+    used_contacts: set[str] = set()
+    for entry in kb.entries.values():
+        where = entry.origin
+        for cid in entry.contacts:
+            used_contacts.add(cid)
+            if cid not in kb.contacts:
+                problems.append(
+                    Problem(where.file, where.line, f"entries.{entry.id}.contacts",
+                            f"unknown contact {cid!r}")
+                )  # fmt: skip
+        for rid in entry.related:
+            if rid not in kb.entries:
+                problems.append(
+                    Problem(where.file, where.line, f"entries.{entry.id}.related",
+                            f"unknown entry {rid!r}")
+                )  # fmt: skip
+            elif rid == entry.id:
+                problems.append(
+                    Problem(where.file, where.line, f"entries.{entry.id}.related",
+                            "an entry cannot be related to itself")
+                )  # fmt: skip
+    for event in kb.events.values():
+        if event.place and _ID.match(event.place) and event.place not in kb.contacts:
+            problems.append(
+                Problem(event.origin.file, event.origin.line, f"events.{event.id}.place",
+                        f"unknown contact {event.place!r} (write an address with spaces, or a "
+                        "known contact id)")
+            )  # fmt: skip
+
+
+def _display(path: Path, root: Path) -> str:
+    try:
+        return str(path.relative_to(root.parent))
+    except ValueError:
+        return str(path)
+
+
+def knowledge_files(directory: Path) -> list[Path]:
+    """The YAML files that make up a knowledge base, in a stable order."""
+    return sorted(p for p in directory.rglob("*.y*ml") if p.is_file())
+
+
+def load_knowledge(directory: Path) -> KnowledgeBase:
+    """Load and validate every YAML file below ``directory``; raise KnowledgeError on problems."""
+    directory = Path(directory)
+    problems: list[Problem] = []
+    if not directory.is_dir():
+        raise KnowledgeError([Problem(str(directory), 1, "", "knowledge folder not found")])
+    digest = hashlib.sha256()
+    collected: dict[str, dict[str, Any]] = {name: {} for name in _SECTIONS}
+    files = knowledge_files(directory)
+    for path in files:
+        display = _display(path, directory)
+        digest.update(display.encode())
+        digest.update(path.read_bytes())
+        reader = _Reader(display)
+        data = load_file(path, display, reader.problems)
+        if data is not None:
+            top = reader.mapping(data, "")
+            for key, items in (top or {}).items():
+                parse = _SECTIONS.get(key)
+                if parse is None:
+                    reader.problem(top, key, f"unknown section (use {', '.join(_SECTIONS)})", key)
+                    continue
+                if not isinstance(items, YList):
+                    reader.problem(items if items is not None else top, key, "expected a list")
+                    continue
+                for index, item in enumerate(items):
+                    item_path = f"{key}[{index}]"
+                    node = reader.mapping(item, item_path)
+                    if node is None:
+                        continue
+                    parsed = parse(reader, node, item_path)
+                    if parsed is None:
+                        continue
+                    if parsed.id in collected[key]:
+                        first = collected[key][parsed.id].origin
+                        reader.problem(
+                            node, f"{key}.{parsed.id}.id",
+                            f"duplicate id (first defined at {first.file}:{first.line})",
+                        )  # fmt: skip
+                        continue
+                    collected[key][parsed.id] = parsed
+        problems.extend(reader.problems)
+    if not collected["entries"] and not problems:
+        problems.append(Problem(str(directory), 1, "", "no entries found"))
+    kb = KnowledgeBase(
+        contacts=MappingProxyType(collected["contacts"]),
+        entries=MappingProxyType(collected["entries"]),
+        events=MappingProxyType(collected["events"]),
+        out_of_scope=MappingProxyType(collected["out_of_scope"]),
+        version=digest.hexdigest()[:12],
+        files=tuple(_display(p, directory) for p in files),
+    )
+    _check_references(kb, problems)
+    if not problems:
+        from bot.render import oversize_problems  # rendering owns the length rules
+
+        problems.extend(oversize_problems(kb))
+    if problems:
+        raise KnowledgeError(problems)
+    return kb

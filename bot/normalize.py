@@ -1,0 +1,92 @@
+"""Text normalisation shared by the index and the queries.
+
+Both sides go through exactly the same function, so a folding that loses information (ä → a,
+"ue" → "u", doubled letters → one) costs nothing: "Bürgeramt", "Buergeramt" and "Burgeramt" all
+become "burgeramt". What it must never do is map text to something empty when it had letters.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+# Arabic-script variants that people type interchangeably, mapped to one form each.
+_ARABIC_FOLD = str.maketrans(
+    {
+        "\u064a": "\u06cc",  # Arabic yeh -> Farsi yeh
+        "\u0649": "\u06cc",  # alef maksura -> yeh
+        "\u0626": "\u06cc",  # yeh with hamza -> yeh
+        "\u0643": "\u06a9",  # Arabic kaf -> keheh
+        "\u0623": "\u0627",  # alef with hamza above -> alef
+        "\u0625": "\u0627",  # alef with hamza below -> alef
+        "\u0622": "\u0627",  # alef with madda -> alef
+        "\u0671": "\u0627",  # alef wasla -> alef
+        "\u0624": "\u0648",  # waw with hamza -> waw
+        "\u0629": "\u0647",  # teh marbuta -> heh
+        "\u06c0": "\u0647",  # heh with yeh above -> heh
+        "\u0640": None,  # tatweel (kashida) is decoration
+        "\u200c": " ",  # zero-width non-joiner separates Persian word parts
+        # Persian and Arabic-Indic digits -> ASCII digits
+        **{chr(0x06F0 + i): str(i) for i in range(10)},
+        **{chr(0x0660 + i): str(i) for i in range(10)},
+    }
+)
+
+# Cyrillic letters that look like Latin ones, for words typed with a mixed keyboard layout.
+_CYRILLIC_TO_LATIN = str.maketrans("аеорсухкмтвніј", "aeopcyxkmtbhij")
+_LATIN_TO_CYRILLIC = str.maketrans("aeopcyxkmtbhi", "аеорсухкмтвні")
+
+_GERMAN_DIGRAPHS = re.compile(r"(?<=[a-z])(ae|oe|ue)")
+_REPEATS = re.compile(r"(.)\1+")
+_NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
+# Persian/Arabic prefixes that are written joined to the word: the article and common particles.
+_ARABIC_PREFIX = re.compile(r"^(?:وال|بال|فال|كال|کال|لل|ال)(?=\w{3,})")
+_LATIN = re.compile(r"[a-z]")
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+
+MAX_INPUT_CHARS = 2000  # a question longer than this is cut; nobody types more on a phone
+
+
+def _fold_token(token: str) -> str:
+    latin = len(_LATIN.findall(token))
+    cyrillic = len(_CYRILLIC.findall(token))
+    if latin and cyrillic:
+        # One keyboard-layout slip inside a word: map it to the word's majority script.
+        if latin >= cyrillic:
+            token = token.translate(_CYRILLIC_TO_LATIN)
+        else:
+            token = token.translate(_LATIN_TO_CYRILLIC)
+    if token.isascii():
+        token = _GERMAN_DIGRAPHS.sub(lambda m: m.group(1)[0], token)
+    else:
+        token = _ARABIC_PREFIX.sub("", token)
+    return _REPEATS.sub(r"\1", token)
+
+
+def _strip_marks(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    kept = []
+    for ch in decomposed:
+        if unicodedata.combining(ch):
+            continue
+        kept.append(ch)
+    # NFKD leaves a few letters that carry their mark inside the code point.
+    return "".join(kept).translate(str.maketrans({"đ": "d", "ł": "l", "ı": "i", "ø": "o"}))
+
+
+@lru_cache(maxsize=65536)
+def normalize(text: str) -> str:
+    """Fold ``text`` to a canonical, space-separated form for matching."""
+    text = text[:MAX_INPUT_CHARS]
+    text = text.casefold()  # also ß -> ss
+    text = text.translate(_ARABIC_FOLD)
+    text = _strip_marks(text)
+    text = _NON_WORD.sub(" ", text).replace("_", " ")
+    tokens = [_fold_token(t) for t in text.split()]
+    return " ".join(t for t in tokens if t)
+
+
+def tokens(text: str) -> list[str]:
+    """The normalised tokens of ``text``."""
+    return normalize(text).split()

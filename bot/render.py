@@ -1,0 +1,364 @@
+"""Turn an entry and its contacts into a message for one language.
+
+One renderer, two output styles: Telegram HTML (every knowledge-base string escaped) and plain
+text for the console. Opening hours are formatted with Babel in the reader's locale, and "open
+now / opens Tuesday 08:00" is computed in Europe/Berlin time.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from babel.dates import format_date, format_time, get_day_names
+
+from bot.errors import Problem
+from bot.events import BERLIN, Occurrence, next_occurrence
+from bot.i18n import gettext_for
+from bot.knowledge import Contact, Entry, Event, KnowledgeBase, OpeningHours
+from bot.language import LANGUAGES, RTL_LANGUAGES
+
+TELEGRAM_LIMIT = 4096
+# Left-to-right isolate: keeps numbers, e-mails and links intact inside right-to-left text.
+_LRI, _PDI = "\u2066", "\u2069"
+
+
+@dataclass(frozen=True, slots=True)
+class Style:
+    """How to mark up text: Telegram HTML or plain text."""
+
+    html: bool
+
+    def esc(self, text: str) -> str:
+        return html.escape(text, quote=False) if self.html else text
+
+    def bold(self, text: str) -> str:
+        return f"<b>{self.esc(text)}</b>" if self.html else text
+
+    def italic(self, text: str) -> str:
+        return f"<i>{self.esc(text)}</i>" if self.html else text
+
+    def link(self, url: str, label: str | None = None) -> str:
+        if self.html:
+            return f'<a href="{html.escape(url, quote=True)}">{self.esc(label or url)}</a>'
+        return url if not label or label == url else f"{label}: {url}"
+
+
+HTML = Style(html=True)
+PLAIN = Style(html=False)
+
+
+def ltr(text: str, lang: str) -> str:
+    """Isolate a left-to-right token (phone, e-mail, URL) inside right-to-left text."""
+    return f"{_LRI}{text}{_PDI}" if lang in RTL_LANGUAGES else text
+
+
+# ----------------------------------------------------------------------------- opening hours
+
+
+def _nth_of_month(day: date) -> tuple[int, bool]:
+    """Which occurrence of its weekday ``day`` is (1-based), and whether it is the last one."""
+    return (day.day - 1) // 7 + 1, (day + timedelta(days=7)).month != day.month
+
+
+def spans_on(hours: OpeningHours, day: date) -> tuple[tuple[time, time], ...]:
+    """The open spans on ``day``: a rule for "first-sat" wins over a rule for every "sat"."""
+    if day in hours.closed:
+        return ()
+    nth, is_last = _nth_of_month(day)
+    general: tuple[tuple[time, time], ...] = ()
+    for rule in hours.rules:
+        if rule.weekday != day.weekday():
+            continue
+        if rule.nth is None:
+            general = rule.spans
+        elif rule.nth == nth or (rule.nth == -1 and is_last):
+            return rule.spans
+    return general
+
+
+@dataclass(frozen=True, slots=True)
+class OpenState:
+    open_now: bool
+    until: time | None = None  # when open: closing time
+    next_day: date | None = None  # when closed: the day it opens next
+    next_time: time | None = None
+
+
+def open_state(hours: OpeningHours, now: datetime) -> OpenState:
+    """Whether a place is open at ``now`` (any time zone) and, if not, when it opens next."""
+    local = now.astimezone(BERLIN)
+    today, clock = local.date(), local.time().replace(tzinfo=None)
+    for start, end in spans_on(hours, today):
+        if start <= clock < end:
+            return OpenState(True, until=end)
+    for offset in range(35):
+        day = today + timedelta(days=offset)
+        for start, _end in spans_on(hours, day):
+            if offset == 0 and start <= clock:
+                continue
+            return OpenState(False, next_day=day, next_time=start)
+    return OpenState(False)
+
+
+def _hm(value: time, lang: str) -> str:
+    return format_time(value, "HH:mm", locale=lang)
+
+
+def format_hours(hours: OpeningHours, lang: str) -> list[str]:
+    """One line per weekday group with the same hours, e.g. "Mon, Wed: 08:00–12:00"."""
+    _ = gettext_for(lang)
+    days = get_day_names("abbreviated", locale=lang)
+    lines: list[str] = []
+    grouped: dict[tuple[tuple[time, time], ...], list[int]] = {}
+    for rule in hours.rules:
+        if rule.nth is None and rule.spans:
+            grouped.setdefault(rule.spans, []).append(rule.weekday)
+    for spans, weekdays in sorted(grouped.items(), key=lambda kv: min(kv[1])):
+        label = ", ".join(days[d] for d in sorted(set(weekdays)))
+        times = ", ".join(f"{_hm(a, lang)}–{_hm(b, lang)}" for a, b in spans)
+        lines.append(f"{label}: {times}")
+    ordinal = {
+        1: _("first"), 2: _("second"), 3: _("third"), 4: _("fourth"), -1: _("last"),
+    }  # fmt: skip
+    wide = get_day_names("wide", locale=lang)
+    for rule in hours.rules:
+        if rule.nth is None:
+            continue
+        which = _("{ordinal} {weekday} of the month").format(
+            ordinal=ordinal[rule.nth], weekday=wide[rule.weekday]
+        )
+        if rule.spans:
+            times = ", ".join(f"{_hm(a, lang)}–{_hm(b, lang)}" for a, b in rule.spans)
+        else:
+            times = _("closed")
+        lines.append(f"{which}: {times}")
+    return lines
+
+
+def format_open_state(state: OpenState, lang: str, today: date) -> str:
+    _ = gettext_for(lang)
+    if state.open_now and state.until:
+        return _("Open now, until {time}").format(time=_hm(state.until, lang))
+    if state.next_day and state.next_time:
+        if state.next_day == today:
+            day = _("today")
+        elif state.next_day == today + timedelta(days=1):
+            day = _("tomorrow")
+        else:
+            day = get_day_names("wide", locale=lang)[state.next_day.weekday()]
+        return _("Closed now, opens {day} at {time}").format(
+            day=day, time=_hm(state.next_time, lang)
+        )
+    return _("Closed now")
+
+
+def format_day(value: date, lang: str) -> str:
+    return format_date(value, "long", locale=lang)
+
+
+# ----------------------------------------------------------------------------------- entries
+
+
+def render_contact(contact: Contact, lang: str, now: datetime, style: Style) -> str:
+    """A contact block: name, address, phone, e-mail, links, hours and whether it is open."""
+    _ = gettext_for(lang)
+    lines = ["📍 " + style.bold(contact.name)]
+    if contact.address:
+        lines.append(style.esc(contact.address))
+    if contact.phone:
+        lines.append("☎️ " + ltr(style.esc(contact.phone), lang))
+    if contact.email:
+        lines.append("✉️ " + ltr(style.esc(contact.email), lang))
+    if contact.website:
+        lines.append("🌐 " + ltr(style.link(contact.website), lang))
+    if contact.appointment:
+        label = _("Book an appointment online")
+        lines.append("📅 " + ltr(style.link(contact.appointment, label), lang))
+    if contact.hours and contact.hours.rules:
+        lines.append("🕒 " + style.esc(_("Opening hours:")))
+        lines.extend(style.esc(line) for line in format_hours(contact.hours, lang))
+        state = open_state(contact.hours, now)
+        lines.append(
+            ("🟢 " if state.open_now else "🔴 ")
+            + style.esc(format_open_state(state, lang, now.astimezone(BERLIN).date()))
+        )
+        if contact.hours.checked:
+            lines.append(
+                style.italic(
+                    _("Hours as of {date}; they may have changed.").format(
+                        date=format_day(contact.hours.checked, lang)
+                    )
+                )
+            )
+    else:
+        lines.append("🕒 " + style.esc(_("Opening hours: not known to me. Please call or write.")))
+    note = _localized(contact.note, lang)
+    if note:
+        lines.append("ℹ️ " + style.esc(note))
+    return "\n".join(lines)
+
+
+def _localized(texts: dict[str, str] | object, lang: str) -> str | None:
+    from bot.language import fallbacks
+
+    mapping = texts if isinstance(texts, dict) else dict(texts)  # type: ignore[call-overload]
+    for candidate in fallbacks(lang):
+        if candidate in mapping:
+            return mapping[candidate]
+    return None
+
+
+def render_entry(
+    entry: Entry, kb: KnowledgeBase, lang: str, now: datetime, style: Style = PLAIN
+) -> str:
+    """The complete answer for ``entry`` in ``lang``, with contacts, links and sources."""
+    _ = gettext_for(lang)
+    used, text = entry.text(lang)
+    parts: list[str] = []
+    if used != lang:
+        parts.append(
+            style.italic(
+                _(
+                    "This answer is not yet available in your language. Here it is in {language}."
+                ).format(language=_language_name(used, lang))
+            )
+        )
+    parts.append(style.bold(text.title))
+    parts.append(style.esc(text.answer))
+    for cid in entry.contacts:
+        contact = kb.contacts.get(cid)
+        if contact is not None:
+            parts.append(render_contact(contact, lang, now, style))
+    if entry.links:
+        parts.append(
+            "🔗 " + style.esc(_("More information:")) + "\n"
+            + "\n".join(ltr(style.link(url), lang) for url in entry.links)
+        )  # fmt: skip
+    if entry.category != "smalltalk":
+        # Templates are escaped before formatting so that the links inserted stay markup.
+        footer = []
+        if text.status == "machine" and used != "de":
+            footer.append(style.esc(_("Translated automatically, not yet checked by a person.")))
+        if entry.sources:
+            links = ", ".join(ltr(style.link(u), lang) for u in entry.sources[:2])
+            footer.append(style.esc(_("Source: {sources}")).format(sources=links))
+        footer.append(
+            style.esc(_("Last checked: {date}")).format(date=format_day(entry.checked, lang))
+        )
+        parts.append("\n".join(footer))
+    return "\n\n".join(parts)
+
+
+def _language_name(code: str, reader_lang: str) -> str:
+    from babel import Locale
+
+    try:
+        return Locale.parse(code).get_display_name(reader_lang) or code
+    except (ValueError, TypeError):  # pragma: no cover - all ten codes are known to Babel
+        return code
+
+
+def split_message(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
+    """Split at paragraph, then line boundaries so that no part exceeds ``limit`` characters.
+
+    HTML tags in this project never span a line break, so line-based splitting keeps them whole.
+    """
+    if len(text) <= limit:
+        return [text]
+    parts: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > limit:  # a single monster line: cut hard, at a space if there is one
+            cut = line.rfind(" ", 0, limit)
+            cut = cut if cut > limit // 2 else limit
+            if current:
+                parts.append(current)
+                current = ""
+            parts.append(line[:cut])
+            line = line[cut:].lstrip()
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            parts.append(current)
+            current = line
+        else:
+            current = candidate
+    if current:
+        parts.append(current)
+    return [p for p in parts if p.strip()]
+
+
+def oversize_problems(kb: KnowledgeBase) -> list[Problem]:
+    """Entries whose rendered answer would not fit into one Telegram message, in any language."""
+    problems = []
+    now = datetime(2026, 1, 5, 9, 0, tzinfo=BERLIN)
+    for entry in kb.entries.values():
+        for lang in LANGUAGES:
+            length = len(render_entry(entry, kb, lang, now, HTML))
+            if length > TELEGRAM_LIMIT:
+                used, _text = entry.text(lang)
+                problems.append(
+                    Problem(
+                        entry.origin.file,
+                        entry.origin.line,
+                        f"entries.{entry.id}.text.{used}.answer",
+                        f"rendered answer is {length} characters in {lang}; Telegram allows "
+                        f"{TELEGRAM_LIMIT}. Shorten it.",
+                    )
+                )
+                break
+    return problems
+
+
+# ------------------------------------------------------------------------------------ events
+
+
+def format_when(occurrence: Occurrence, lang: str) -> str:
+    """The date (and time) of one occurrence in the reader's locale."""
+    start, end = occurrence.start, occurrence.end
+    if occurrence.all_day:
+        last_day = (end - timedelta(days=1)).date()
+        if last_day <= start.date():
+            return format_day(start.date(), lang)
+        return f"{format_day(start.date(), lang)} – {format_day(last_day, lang)}"
+    day = format_day(start.date(), lang)
+    if end.date() == start.date():
+        return f"{day}, {_hm(start.time(), lang)}–{_hm(end.time(), lang)}"
+    return f"{day}, {_hm(start.time(), lang)} – {format_day(end.date(), lang)}"
+
+
+def render_occurrence(
+    occurrence: Occurrence, kb: KnowledgeBase, lang: str, style: Style, *, full: bool = False
+) -> str:
+    """One event occurrence: title, date, place, link; with ``full`` also its description."""
+    _ = gettext_for(lang)
+    event = occurrence.event
+    _used, text = event.text(lang)
+    lines = ["🎉 " + style.bold(text.title), "🗓 " + style.esc(format_when(occurrence, lang))]
+    if not event.confirmed:
+        lines.append("⚠️ " + style.esc(_("Date to be confirmed")))
+    if event.place:
+        contact = kb.contacts.get(event.place)
+        if contact is not None:
+            place = contact.name + (f", {contact.address}" if contact.address else "")
+        else:
+            place = event.place
+        lines.append("📍 " + style.esc(place))
+    if full and text.description:
+        lines.append(style.esc(text.description))
+    if event.link:
+        lines.append("🔗 " + ltr(style.link(event.link), lang))
+    return "\n".join(lines)
+
+
+def render_event(
+    event: Event, kb: KnowledgeBase, lang: str, now: datetime, style: Style = PLAIN
+) -> str:
+    """An event with its next occurrence, or a note that no date is planned."""
+    _ = gettext_for(lang)
+    occurrence = next_occurrence(event, now)
+    if occurrence is None:
+        title = event.text(lang)[1].title
+        return style.bold(title) + "\n" + style.esc(_("No upcoming date is known."))
+    return render_occurrence(occurrence, kb, lang, style, full=True)

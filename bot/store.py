@@ -1,0 +1,472 @@
+"""SQLite storage through aiosqlite: migrations, people, questions, feedback, tickets, outbox.
+
+Data minimisation: the question log has no chat id (the curators' report needs the wording, not
+the person); a person's row holds only their chat id, chosen language and consents. Ticket rows
+need the chat id to deliver the answer and are deleted a set time after they are closed.
+
+One connection, WAL journal, a busy timeout; every multi-row change is one transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+# Each migration runs once, in order, inside a transaction; never edit one that has shipped.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE people (
+        chat_id INTEGER PRIMARY KEY,
+        lang TEXT,
+        created_at TEXT NOT NULL,
+        last_seen TEXT NOT NULL
+    );
+    CREATE TABLE questions (
+        id INTEGER PRIMARY KEY,
+        asked_at TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        lang TEXT NOT NULL,
+        text TEXT NOT NULL,
+        decision TEXT NOT NULL,
+        entry TEXT,
+        candidates TEXT NOT NULL DEFAULT '[]',
+        score REAL NOT NULL,
+        reason TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX questions_asked_at ON questions(asked_at);
+    CREATE TABLE feedback (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        entry TEXT NOT NULL,
+        lang TEXT NOT NULL,
+        helpful INTEGER NOT NULL,
+        question_id INTEGER REFERENCES questions(id) ON DELETE SET NULL
+    );
+    CREATE INDEX feedback_entry ON feedback(entry);
+    CREATE TABLE tickets (
+        id INTEGER PRIMARY KEY,
+        chat_id INTEGER,
+        lang TEXT NOT NULL,
+        question TEXT NOT NULL,
+        candidates TEXT NOT NULL DEFAULT '[]',
+        created_at TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'open',
+        closed_at TEXT,
+        answered_at TEXT,
+        resident_unreachable INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX tickets_chat ON tickets(chat_id, status);
+    CREATE TABLE ticket_messages (
+        id INTEGER PRIMARY KEY,
+        ticket_id INTEGER NOT NULL REFERENCES tickets(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL,
+        text TEXT NOT NULL,
+        at TEXT NOT NULL
+    );
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        ticket_id INTEGER REFERENCES tickets(id) ON DELETE CASCADE,
+        channel TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'pending',
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT NOT NULL,
+        last_error TEXT,
+        created_at TEXT NOT NULL,
+        done_at TEXT
+    );
+    CREATE INDEX outbox_due ON outbox(status, next_attempt_at);
+    CREATE TABLE staff_messages (
+        chat_id INTEGER NOT NULL,
+        message_id INTEGER NOT NULL,
+        ticket_id INTEGER NOT NULL REFERENCES tickets(id) ON DELETE CASCADE,
+        PRIMARY KEY (chat_id, message_id)
+    );
+    """,
+)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _ts(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat(timespec="seconds")
+
+
+class StoreError(Exception):
+    """The database cannot be used (corrupt, unwritable, from a newer version)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Ticket:
+    id: int
+    chat_id: int | None
+    lang: str
+    question: str
+    candidates: tuple[str, ...]
+    created_at: str
+    status: str
+    resident_unreachable: bool
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxItem:
+    id: int
+    ticket_id: int | None
+    channel: str
+    payload: dict[str, Any]
+    attempts: int
+
+
+class Store:
+    """The one place that speaks SQL. Open with ``await Store.open(path)``; close when done."""
+
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self._db = db
+
+    @classmethod
+    async def open(cls, path: Path | str) -> Store:
+        """Open (creating if needed) and migrate; raise StoreError with a clear reason."""
+        if str(path) != ":memory:":
+            target = Path(path)
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"cannot create the folder for {target}: {exc.strerror}") from exc
+        try:
+            db = await aiosqlite.connect(str(path), timeout=10)
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreError(f"cannot open database {path}: {exc}") from exc
+        db.row_factory = aiosqlite.Row
+        store = cls(db)
+        try:
+            await db.execute("PRAGMA journal_mode=WAL")
+            await db.execute("PRAGMA busy_timeout=10000")
+            await db.execute("PRAGMA foreign_keys=ON")
+            await db.execute("PRAGMA synchronous=NORMAL")
+            result = await (await db.execute("PRAGMA quick_check")).fetchone()
+            if result is None or result[0] != "ok":
+                raise StoreError(f"database {path} is damaged: {result[0] if result else '?'}")
+            await store._migrate()
+        except sqlite3.DatabaseError as exc:
+            await db.close()
+            raise StoreError(f"database {path} cannot be used: {exc}") from exc
+        except StoreError:
+            await db.close()
+            raise
+        return store
+
+    async def close(self) -> None:
+        await self._db.close()
+
+    async def _migrate(self) -> None:
+        await self._db.execute(
+            "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"
+        )
+        row = await (await self._db.execute("SELECT MAX(version) FROM schema_version")).fetchone()
+        current = row[0] or 0
+        if current > len(MIGRATIONS):
+            raise StoreError(
+                f"the database has schema version {current}, newer than this bot "
+                f"({len(MIGRATIONS)}); update the bot"
+            )
+        for version, script in enumerate(MIGRATIONS[current:], start=current + 1):
+            # executescript commits first; wrap explicitly so a failed migration leaves nothing.
+            await self._db.executescript(
+                f"BEGIN;\n{script}\nINSERT INTO schema_version VALUES ({version});\nCOMMIT;"
+            )
+        await self._db.commit()
+
+    @property
+    async def schema_version(self) -> int:
+        row = await (await self._db.execute("SELECT MAX(version) FROM schema_version")).fetchone()
+        return int(row[0] or 0)
+
+    # ------------------------------------------------------------------------------ people
+
+    async def language(self, chat_id: int) -> str | None:
+        row = await (
+            await self._db.execute("SELECT lang FROM people WHERE chat_id = ?", (chat_id,))
+        ).fetchone()
+        return row["lang"] if row else None
+
+    async def set_language(self, chat_id: int, lang: str) -> None:
+        now = _ts(utcnow())
+        await self._db.execute(
+            "INSERT INTO people (chat_id, lang, created_at, last_seen) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(chat_id) DO UPDATE SET lang = excluded.lang, "
+            "last_seen = excluded.last_seen",
+            (chat_id, lang, now, now),
+        )
+        await self._db.commit()
+
+    async def forget(self, chat_id: int) -> int:
+        """Delete everything stored about ``chat_id``; return how many rows were removed."""
+        removed = 0
+        async with self._transaction():
+            for sql in (
+                "DELETE FROM outbox WHERE ticket_id IN (SELECT id FROM tickets WHERE chat_id = ?)",
+                "DELETE FROM tickets WHERE chat_id = ?",
+                "DELETE FROM people WHERE chat_id = ?",
+            ):
+                cursor = await self._db.execute(sql, (chat_id,))
+                removed += max(cursor.rowcount, 0)
+        return removed
+
+    # --------------------------------------------------------------------------- questions
+
+    async def log_question(
+        self,
+        *,
+        channel: str,
+        lang: str,
+        text: str,
+        decision: str,
+        entry: str | None,
+        candidates: Sequence[str],
+        score: float,
+        reason: str,
+        at: datetime | None = None,
+    ) -> int:
+        cursor = await self._db.execute(
+            "INSERT INTO questions (asked_at, channel, lang, text, decision, entry, candidates, "
+            "score, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                _ts(at or utcnow()), channel, lang, text[:1000], decision, entry,
+                json.dumps(list(candidates)), score, reason,
+            ),
+        )  # fmt: skip
+        await self._db.commit()
+        return int(cursor.lastrowid or 0)
+
+    async def questions_since(self, since: datetime) -> list[dict[str, Any]]:
+        cursor = await self._db.execute(
+            "SELECT * FROM questions WHERE asked_at >= ? ORDER BY asked_at", (_ts(since),)
+        )
+        return [dict(row) for row in await cursor.fetchall()]
+
+    async def add_feedback(
+        self, entry: str, lang: str, helpful: bool, question_id: int | None = None
+    ) -> None:
+        await self._db.execute(
+            "INSERT INTO feedback (at, entry, lang, helpful, question_id) VALUES (?, ?, ?, ?, ?)",
+            (_ts(utcnow()), entry, lang, int(helpful), question_id),
+        )
+        await self._db.commit()
+
+    async def feedback_counts(self) -> dict[str, tuple[int, int]]:
+        """Per entry: (helpful, not helpful)."""
+        cursor = await self._db.execute(
+            "SELECT entry, SUM(helpful), SUM(1 - helpful) FROM feedback GROUP BY entry"
+        )
+        return {row[0]: (int(row[1]), int(row[2])) for row in await cursor.fetchall()}
+
+    # ----------------------------------------------------------------- tickets and outbox
+
+    def _transaction(self) -> _Transaction:
+        return _Transaction(self._db)
+
+    async def create_ticket(
+        self,
+        *,
+        chat_id: int | None,
+        lang: str,
+        question: str,
+        candidates: Sequence[str],
+        channels: Sequence[tuple[str, dict[str, Any]]],
+    ) -> int:
+        """Write a ticket and its outbox rows in one transaction; return the ticket number.
+
+        The payloads may contain ``{ticket}``-free data only; the ticket id is added to each.
+        """
+        now = _ts(utcnow())
+        async with self._transaction():
+            cursor = await self._db.execute(
+                "INSERT INTO tickets (chat_id, lang, question, candidates, created_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (chat_id, lang, question, json.dumps(list(candidates)), now),
+            )
+            ticket_id = int(cursor.lastrowid or 0)
+            await self._db.execute(
+                "INSERT INTO ticket_messages (ticket_id, kind, text, at) VALUES (?, ?, ?, ?)",
+                (ticket_id, "question", question, now),
+            )
+            for channel, payload in channels:
+                await self._enqueue(ticket_id, channel, payload, now)
+        return ticket_id
+
+    async def _enqueue(
+        self, ticket_id: int | None, channel: str, payload: dict[str, Any], now: str
+    ) -> int:
+        cursor = await self._db.execute(
+            "INSERT INTO outbox (ticket_id, channel, payload, next_attempt_at, created_at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (ticket_id, channel, json.dumps({**payload, "ticket": ticket_id}), now, now),
+        )
+        return int(cursor.lastrowid or 0)
+
+    async def enqueue(self, ticket_id: int | None, channel: str, payload: dict[str, Any]) -> int:
+        async with self._transaction():
+            return await self._enqueue(ticket_id, channel, payload, _ts(utcnow()))
+
+    async def add_ticket_message(
+        self, ticket_id: int, kind: str, text: str, outbox: Sequence[tuple[str, dict[str, Any]]]
+    ) -> None:
+        """Record a follow-up or a staff reply and queue its deliveries atomically."""
+        now = _ts(utcnow())
+        async with self._transaction():
+            await self._db.execute(
+                "INSERT INTO ticket_messages (ticket_id, kind, text, at) VALUES (?, ?, ?, ?)",
+                (ticket_id, kind, text, now),
+            )
+            if kind == "reply":
+                await self._db.execute(
+                    "UPDATE tickets SET answered_at = COALESCE(answered_at, ?) WHERE id = ?",
+                    (now, ticket_id),
+                )
+            for channel, payload in outbox:
+                await self._enqueue(ticket_id, channel, payload, now)
+
+    async def ticket(self, ticket_id: int) -> Ticket | None:
+        row = await (
+            await self._db.execute("SELECT * FROM tickets WHERE id = ?", (ticket_id,))
+        ).fetchone()
+        return _ticket(row) if row else None
+
+    async def open_ticket_for(self, chat_id: int) -> Ticket | None:
+        row = await (
+            await self._db.execute(
+                "SELECT * FROM tickets WHERE chat_id = ? AND status = 'open' "
+                "ORDER BY id DESC LIMIT 1",
+                (chat_id,),
+            )
+        ).fetchone()
+        return _ticket(row) if row else None
+
+    async def close_ticket(self, ticket_id: int) -> bool:
+        cursor = await self._db.execute(
+            "UPDATE tickets SET status = 'closed', closed_at = ? WHERE id = ? AND status = 'open'",
+            (_ts(utcnow()), ticket_id),
+        )
+        await self._db.commit()
+        return cursor.rowcount > 0
+
+    async def mark_unreachable(self, ticket_id: int) -> None:
+        await self._db.execute(
+            "UPDATE tickets SET resident_unreachable = 1 WHERE id = ?", (ticket_id,)
+        )
+        await self._db.commit()
+
+    async def map_staff_message(self, chat_id: int, message_id: int, ticket_id: int) -> None:
+        await self._db.execute(
+            "INSERT OR REPLACE INTO staff_messages (chat_id, message_id, ticket_id) "
+            "VALUES (?, ?, ?)",
+            (chat_id, message_id, ticket_id),
+        )
+        await self._db.commit()
+
+    async def ticket_for_staff_message(self, chat_id: int, message_id: int) -> int | None:
+        row = await (
+            await self._db.execute(
+                "SELECT ticket_id FROM staff_messages WHERE chat_id = ? AND message_id = ?",
+                (chat_id, message_id),
+            )
+        ).fetchone()
+        return int(row[0]) if row else None
+
+    async def migrate_staff_chat(self, old_chat_id: int, new_chat_id: int) -> None:
+        await self._db.execute(
+            "UPDATE staff_messages SET chat_id = ? WHERE chat_id = ?", (new_chat_id, old_chat_id)
+        )
+        await self._db.commit()
+
+    async def due_outbox(self, now: datetime | None = None, limit: int = 50) -> list[OutboxItem]:
+        cursor = await self._db.execute(
+            "SELECT id, ticket_id, channel, payload, attempts FROM outbox "
+            "WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?",
+            (_ts(now or utcnow()), limit),
+        )
+        return [
+            OutboxItem(row[0], row[1], row[2], json.loads(row[3]), row[4])
+            for row in await cursor.fetchall()
+        ]
+
+    async def next_outbox_due(self) -> datetime | None:
+        row = await (
+            await self._db.execute(
+                "SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending'"
+            )
+        ).fetchone()
+        return datetime.fromisoformat(row[0]) if row and row[0] else None
+
+    async def outbox_done(self, item_id: int) -> None:
+        await self._db.execute(
+            "UPDATE outbox SET status = 'sent', done_at = ?, attempts = attempts + 1 "
+            "WHERE id = ? AND status = 'pending'",
+            (_ts(utcnow()), item_id),
+        )
+        await self._db.commit()
+
+    async def outbox_retry(self, item_id: int, error: str, delay: timedelta) -> None:
+        await self._db.execute(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? "
+            "WHERE id = ? AND status = 'pending'",
+            (error[:500], _ts(utcnow() + delay), item_id),
+        )
+        await self._db.commit()
+
+    async def outbox_failed(self, item_id: int, error: str) -> None:
+        """Give up on an item for good (permanent rejection); it stays visible to admins."""
+        await self._db.execute(
+            "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ?, "
+            "done_at = ? WHERE id = ? AND status = 'pending'",
+            (error[:500], _ts(utcnow()), item_id),
+        )
+        await self._db.commit()
+
+    async def outbox_counts(self) -> dict[str, int]:
+        cursor = await self._db.execute("SELECT status, COUNT(*) FROM outbox GROUP BY status")
+        return {row[0]: int(row[1]) for row in await cursor.fetchall()}
+
+    async def outbox_items(self, ticket_id: int) -> list[dict[str, Any]]:
+        cursor = await self._db.execute(
+            "SELECT * FROM outbox WHERE ticket_id = ? ORDER BY id", (ticket_id,)
+        )
+        return [dict(row) for row in await cursor.fetchall()]
+
+
+class _Transaction:
+    """``async with``: BEGIN IMMEDIATE … COMMIT, or ROLLBACK on any error."""
+
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self._db = db
+
+    async def __aenter__(self) -> None:
+        await self._db.execute("BEGIN IMMEDIATE")
+
+    async def __aexit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if exc_type is None:
+            await self._db.commit()
+        else:
+            await self._db.rollback()
+
+
+def _ticket(row: aiosqlite.Row) -> Ticket:
+    return Ticket(
+        id=row["id"],
+        chat_id=row["chat_id"],
+        lang=row["lang"],
+        question=row["question"],
+        candidates=tuple(json.loads(row["candidates"])),
+        created_at=row["created_at"],
+        status=row["status"],
+        resident_unreachable=bool(row["resident_unreachable"]),
+    )

@@ -1,0 +1,1 @@
+"""Telegram layer: wiring, thin handlers, keyboards."""
