@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import sys
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from bot.assistant import Assistant
-from bot.events import BERLIN, upcoming
+from bot.events import BERLIN, next_events, upcoming
 from bot.i18n import gettext_for
 from bot.knowledge import KnowledgeBase
 from bot.language import LANGUAGES, NATIVE_NAMES, normalize_code
@@ -153,7 +152,8 @@ class Console:
             self.write(_("Language set to {language}.").format(language=NATIVE_NAMES[code]))
         elif command == "/events":
             now = datetime.now(BERLIN)
-            found = upcoming(self.assistant.kb, now, days=60)
+            # The coming weeks; in a quiet season, the next dates however far ahead.
+            found = upcoming(self.assistant.kb, now, days=60) or next_events(self.assistant.kb, now)
             if not found:
                 self.write(_("No events in the next weeks."))
                 return
@@ -176,7 +176,4 @@ class Console:
 
 def run_console(assistant: Assistant, escalate: Escalate | None = None) -> None:
     """Run the interactive console until Ctrl-D."""
-    if not sys.stdin.isatty():
-        # Piped input works too; it simply ends at end of file.
-        pass
     asyncio.run(Console(assistant, escalate=escalate).run())

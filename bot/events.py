@@ -92,6 +92,12 @@ def upcoming(kb: KnowledgeBase, now: datetime, days: int = 14) -> list[Occurrenc
     return sorted(found, key=lambda o: (o.start, o.event.id))
 
 
+def next_events(kb: KnowledgeBase, now: datetime, limit: int = 5) -> list[Occurrence]:
+    """The next ``limit`` occurrences, however far ahead, soonest first (one per event)."""
+    found = [occ for event in kb.events.values() if (occ := next_occurrence(event, now))]
+    return sorted(found, key=lambda o: (o.start, o.event.id))[:limit]
+
+
 def next_occurrence(event: Event, now: datetime, horizon_days: int = 800) -> Occurrence | None:
     """The next occurrence of ``event`` that is not over, within about two years."""
     found = occurrences(event, now, now + timedelta(days=horizon_days))

@@ -188,6 +188,16 @@ class _Reader:
     def __init__(self, file: str) -> None:
         self.file = file
         self.problems: list[Problem] = []
+        # (section, id) references, checked once every file is read: (line, path, section, id)
+        self.references: list[tuple[int, str, str, str]] = []
+
+    def refer(self, node: YDict, key: str, path: str, section: str) -> tuple[str, ...]:
+        """Read a list of ids under ``key`` and remember them for the cross-file check."""
+        ids = self.texts(node, key, path)
+        line = key_line(node, key)
+        for ref in ids:
+            self.references.append((line, f"{path}.{key}", section, ref))
+        return ids
 
     def problem(self, node: object, path: str, message: str, key: str | None = None) -> None:
         line = key_line(node, key) if key is not None else line_of(node)
@@ -389,6 +399,8 @@ def _parse_span(text: str) -> tuple[time, time] | None:
 
 
 def _parse_contact(reader: _Reader, node: YDict, path: str) -> Contact | None:
+    cid = reader.ident(node, path)
+    path = f"contacts.{cid}" if cid else path
     reader.check_keys(
         node,
         path,
@@ -398,8 +410,6 @@ def _parse_contact(reader: _Reader, node: YDict, path: str) -> Contact | None:
         },
         {"id", "name", "sources", "checked"},
     )  # fmt: skip
-    cid = reader.ident(node, path)
-    path = f"contacts.{cid}" if cid else path
     name = reader.text(node, "name", path)
     address = reader.text(node, "address", path, required=False)
     phone = reader.text(node, "phone", path, required=False)
@@ -448,6 +458,8 @@ def _parse_contact(reader: _Reader, node: YDict, path: str) -> Contact | None:
 
 
 def _parse_entry(reader: _Reader, node: YDict, path: str) -> Entry | None:
+    eid = reader.ident(node, path)
+    path = f"entries.{eid}" if eid else path
     reader.check_keys(
         node,
         path,
@@ -457,8 +469,6 @@ def _parse_entry(reader: _Reader, node: YDict, path: str) -> Entry | None:
         },
         {"id", "category", "checked", "text"},
     )  # fmt: skip
-    eid = reader.ident(node, path)
-    path = f"entries.{eid}" if eid else path
     category = reader.text(node, "category", path)
     if category is not None and category not in CATEGORIES:
         reader.problem(node["category"], f"{path}.category", f"use one of {', '.join(CATEGORIES)}")
@@ -481,13 +491,17 @@ def _parse_entry(reader: _Reader, node: YDict, path: str) -> Entry | None:
         if updated and title and questions and answer:
             texts[lang] = EntryText(status, updated, title, questions, answer)
     checked = reader.date(node, "checked", path)
+    contacts = reader.refer(node, "contacts", path, "contacts")
+    related = reader.refer(node, "related", path, "entries")
+    if eid in related:
+        reader.problem(node, f"{path}.related", "an entry cannot be related to itself", "related")
     if eid is None or category is None or checked is None or "de" not in texts:
         return None
     return Entry(
         id=eid,
         category=category,
-        contacts=reader.texts(node, "contacts", path),
-        related=reader.texts(node, "related", path),
+        contacts=contacts,
+        related=related,
         links=reader.urls(node, "links", path),
         sources=sources,
         checked=checked,
@@ -514,6 +528,8 @@ def _parse_when(reader: _Reader, node: YDict, key: str, path: str) -> datetime |
 
 
 def _parse_event(reader: _Reader, node: YDict, path: str) -> Event | None:
+    eid = reader.ident(node, path)
+    path = f"events.{eid}" if eid else path
     reader.check_keys(
         node,
         path,
@@ -521,8 +537,6 @@ def _parse_event(reader: _Reader, node: YDict, path: str) -> Event | None:
          "text"},
         {"id", "start", "sources", "checked", "text"},
     )  # fmt: skip
-    eid = reader.ident(node, path)
-    path = f"events.{eid}" if eid else path
     start = _parse_when(reader, node, "start", path)
     end = _parse_when(reader, node, "end", path)
     if start is not None and end is not None:
@@ -572,9 +586,9 @@ def _parse_event(reader: _Reader, node: YDict, path: str) -> Event | None:
 
 
 def _parse_out_of_scope(reader: _Reader, node: YDict, path: str) -> OutOfScope | None:
-    reader.check_keys(node, path, {"id", "text"}, {"id", "text"})
     oid = reader.ident(node, path)
     path = f"out_of_scope.{oid}" if oid else path
+    reader.check_keys(node, path, {"id", "text"}, {"id", "text"})
     questions: dict[str, tuple[str, ...]] = {}
     for lang, block, lpath in _lang_blocks(reader, node, path):
         reader.check_keys(block, lpath, {"questions"}, {"questions"})
@@ -592,35 +606,25 @@ _SECTIONS = {
 }
 
 
-def _check_references(kb: KnowledgeBase, problems: list[Problem]) -> None:
-    used_contacts: set[str] = set()
-    for entry in kb.entries.values():
-        where = entry.origin
-        for cid in entry.contacts:
-            used_contacts.add(cid)
-            if cid not in kb.contacts:
-                problems.append(
-                    Problem(where.file, where.line, f"entries.{entry.id}.contacts",
-                            f"unknown contact {cid!r}")
-                )  # fmt: skip
-        for rid in entry.related:
-            if rid not in kb.entries:
-                problems.append(
-                    Problem(where.file, where.line, f"entries.{entry.id}.related",
-                            f"unknown entry {rid!r}")
-                )  # fmt: skip
-            elif rid == entry.id:
-                problems.append(
-                    Problem(where.file, where.line, f"entries.{entry.id}.related",
-                            "an entry cannot be related to itself")
-                )  # fmt: skip
+def _check_references(
+    kb: KnowledgeBase, references: list[tuple[str, int, str, str, str]], problems: list[Problem]
+) -> None:
+    sections: dict[str, Mapping[str, Any]] = {"contacts": kb.contacts, "entries": kb.entries}
+    for file, line, path, section, ref in references:
+        if ref not in sections[section]:
+            kind = "contact" if section == "contacts" else "entry"
+            problems.append(Problem(file, line, path, f"unknown {kind} {ref!r}"))
     for event in kb.events.values():
         if event.place and _ID.match(event.place) and event.place not in kb.contacts:
             problems.append(
-                Problem(event.origin.file, event.origin.line, f"events.{event.id}.place",
-                        f"unknown contact {event.place!r} (write an address with spaces, or a "
-                        "known contact id)")
-            )  # fmt: skip
+                Problem(
+                    event.origin.file,
+                    event.origin.line,
+                    f"events.{event.id}.place",
+                    f"unknown contact {event.place!r} (write an address with spaces, or a "
+                    "known contact id)",
+                )
+            )
 
 
 def _display(path: Path, root: Path) -> str:
@@ -635,14 +639,17 @@ def knowledge_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.rglob("*.y*ml") if p.is_file())
 
 
-def load_knowledge(directory: Path) -> KnowledgeBase:
-    """Load and validate every YAML file below ``directory``; raise KnowledgeError on problems."""
+def inspect_knowledge(directory: Path) -> tuple[KnowledgeBase, list[Problem]]:
+    """Load everything that parses and list every problem; for reports, never for serving."""
     directory = Path(directory)
     problems: list[Problem] = []
     if not directory.is_dir():
-        raise KnowledgeError([Problem(str(directory), 1, "", "knowledge folder not found")])
+        problems.append(Problem(str(directory), 1, "", "knowledge folder not found"))
+        empty: Mapping[str, Any] = MappingProxyType({})
+        return KnowledgeBase(empty, empty, empty, empty, "none"), problems
     digest = hashlib.sha256()
     collected: dict[str, dict[str, Any]] = {name: {} for name in _SECTIONS}
+    references: list[tuple[str, int, str, str, str]] = []
     files = knowledge_files(directory)
     for path in files:
         display = _display(path, directory)
@@ -677,6 +684,7 @@ def load_knowledge(directory: Path) -> KnowledgeBase:
                         continue
                     collected[key][parsed.id] = parsed
         problems.extend(reader.problems)
+        references.extend((display, *ref) for ref in reader.references)
     if not collected["entries"] and not problems:
         problems.append(Problem(str(directory), 1, "", "no entries found"))
     kb = KnowledgeBase(
@@ -687,11 +695,17 @@ def load_knowledge(directory: Path) -> KnowledgeBase:
         version=digest.hexdigest()[:12],
         files=tuple(_display(p, directory) for p in files),
     )
-    _check_references(kb, problems)
+    _check_references(kb, references, problems)
     if not problems:
         from bot.render import oversize_problems  # rendering owns the length rules
 
         problems.extend(oversize_problems(kb))
+    return kb, problems
+
+
+def load_knowledge(directory: Path) -> KnowledgeBase:
+    """Load and validate every YAML file below ``directory``; raise KnowledgeError on problems."""
+    kb, problems = inspect_knowledge(directory)
     if problems:
         raise KnowledgeError(problems)
     return kb

@@ -322,7 +322,10 @@ def detect(text: str, hint: str | None = None) -> str:
     scripts = _script_counts(lowered)
     if not scripts:
         return hint or DEFAULT_LANGUAGE
-    script = scripts.most_common(1)[0][0]
+    # German office words inside a Cyrillic or Arabic question ("Где Ausländerbehörde?") do not
+    # make it German: a few letters of a non-Latin script decide.
+    non_latin = [(n, s) for s, n in scripts.items() if s != "latin" and n >= 2]
+    script = max(non_latin)[1] if non_latin else scripts.most_common(1)[0][0]
 
     if script == "arabic":
         persian = _count(lowered, _PERSIAN_ONLY)
@@ -359,7 +362,8 @@ def detect(text: str, hint: str | None = None) -> str:
         scores[hint] += 1  # the client's language is a good prior among Latin-script languages
     best = scores.most_common(2)
     if not best or best[0][1] == 0:
-        return hint if hint in ("de", "en", "tr", "ro", "pl", "vi") else "de"
+        # No evidence ("Kita", "emergency number"): newcomers read English more often than German.
+        return hint if hint in ("de", "en", "tr", "ro", "pl", "vi") else "en"
     if len(best) > 1 and best[0][1] == best[1][1]:
         tied = {best[0][0], best[1][0]}
         if hint in tied:

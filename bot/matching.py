@@ -36,6 +36,7 @@ DecisionKind = Literal["answer", "clarify", "escalate"]
 EVENT_PREFIX = "event:"
 _OOS_PREFIX = "!oos:"
 _HUMAN = "!human"
+ENTRY_WEIGHT = 0.3  # share of the score from the entry's whole vocabulary vs its best variant
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +106,8 @@ class Matcher:
         self.thresholds = thresholds or DEFAULT_THRESHOLDS
         self.targets: list[str] = []
         self.emergency_ids: list[str] = []
-        self._emergency_tokens: set[str] = set()
+        # Whole normalised keyword phrases: "cấp cứu" must not fire on Romanian "cu".
+        self._emergency_phrases: set[tuple[str, ...]] = set()
         raw_docs: list[tuple[int, str]] = []
 
         def add(target: str, texts: Iterable[str]) -> None:
@@ -125,7 +127,9 @@ class Matcher:
             if entry.emergency:
                 self.emergency_ids.append(entry.id)
                 for keyword in entry.keywords:
-                    self._emergency_tokens.update(normalize(keyword).split())
+                    phrase = tuple(normalize(keyword).split())
+                    if phrase:
+                        self._emergency_phrases.add(phrase)
         for event in kb.events.values():
             texts = []
             for etext in event.texts.values():
@@ -224,9 +228,15 @@ class Matcher:
         explained: dict[int, float] = defaultdict(float)
         covered: dict[int, float] = defaultdict(float)
         best_for: dict[tuple[int, str], float] = {}
+        # Entry level: a question may combine words that no single variant has together
+        # ("apply" from one variant, "Kindergeld" from another).
+        target_best: dict[tuple[int, str], float] = {}
         for token in q_tokens:
             for vocab_token, sim in q_matches[token]:
                 for doc_id in self.postings[vocab_token]:
+                    tkey = (self.docs[doc_id].target, token)
+                    if sim > target_best.get(tkey, 0.0):
+                        target_best[tkey] = sim
                     key = (doc_id, token)
                     previous = best_for.get(key, 0.0)
                     if sim <= previous:
@@ -235,6 +245,9 @@ class Matcher:
                     explained[doc_id] += q_weight[token] * (sim - previous)
                     covered[doc_id] += self.idf[vocab_token] * (sim - previous)
 
+        target_recall: dict[int, float] = defaultdict(float)
+        for (target, token), sim in target_best.items():
+            target_recall[target] += q_weight[token] * sim / q_mass
         best: dict[int, float] = {}
         # Whole-string similarity only for the strongest documents: cheap and enough to rerank.
         shortlist = sorted(explained, key=explained.__getitem__, reverse=True)[:60]
@@ -244,20 +257,25 @@ class Matcher:
             precision = min(covered[doc_id] / doc.mass, 1.0) if doc.mass else 0.0
             token_score = recall * (0.6 + 0.4 * precision)
             string_score = fuzz.token_sort_ratio(query, doc.text) / 100
-            score = 0.8 * token_score + 0.2 * string_score * recall**0.5
+            doc_score = 0.8 * token_score + 0.2 * string_score * recall**0.5
+            score = (1 - ENTRY_WEIGHT) * doc_score + ENTRY_WEIGHT * target_recall[doc.target]
             if score > best.get(doc.target, 0.0):
                 best[doc.target] = score
         ranked = sorted(best.items(), key=lambda kv: -kv[1])
         return [(self.targets[t], s) for t, s in ranked]
 
     def _emergency(self, text: str) -> bool:
-        for token in normalize(text).split():
-            if token in self._emergency_tokens:
-                return True
-            if len(token) >= 5 and any(
-                fuzz.ratio(token, e) >= 88 for e in self._emergency_tokens if len(e) >= 5
-            ):
-                return True
+        """Whether an emergency keyword phrase occurs in ``text`` (long words may have a typo)."""
+        tokens = normalize(text).split()
+        for phrase in self._emergency_phrases:
+            size = len(phrase)
+            for i in range(len(tokens) - size + 1):
+                window = tokens[i : i + size]
+                if all(
+                    w == k or (len(k) >= 6 and not k.isdigit() and fuzz.ratio(w, k) >= 90)
+                    for w, k in zip(window, phrase, strict=True)
+                ):
+                    return True
         return False
 
     # --------------------------------------------------------------------------- decision
@@ -297,7 +315,7 @@ class Matcher:
                 "answer", best_id, candidates, best_score, used_lang, "confident", scores
             )
         if best_score >= limits.clarify:
-            floor = max(limits.clarify, best_score - 0.2)
+            floor = max(0.7 * limits.clarify, best_score - 0.2)
             shortlist = tuple(t for t, s in answerable[:4] if s >= floor)
             return Decision("clarify", None, shortlist, best_score, used_lang, "ambiguous", scores)
         return Decision("escalate", None, candidates, best_score, used_lang, "no-match", scores)

@@ -79,9 +79,9 @@ def _strip_marks(text: str) -> str:
 def normalize(text: str) -> str:
     """Fold ``text`` to a canonical, space-separated form for matching."""
     text = text[:MAX_INPUT_CHARS]
-    text = text.casefold()  # also ß -> ss
     text = text.translate(_ARABIC_FOLD)
-    text = _strip_marks(text)
+    # Compatibility forms first (𝓐 -> A), then case (ß -> ss, İ -> i + dot), then marks again.
+    text = _strip_marks(_strip_marks(text).casefold())
     text = _NON_WORD.sub(" ", text).replace("_", " ")
     tokens = [_fold_token(t) for t in text.split()]
     return " ".join(t for t in tokens if t)

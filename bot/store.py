@@ -9,6 +9,7 @@ One connection, WAL journal, a busy timeout; every multi-row change is one trans
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 from collections.abc import Sequence
@@ -90,6 +91,22 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (chat_id, message_id)
     );
     """,
+    # 2: small key/value state (the staff group's id after a supergroup upgrade) and the
+    # resident-side messages of a ticket, so that a Telegram reply to them is a follow-up.
+    """
+    CREATE TABLE bot_state (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    CREATE TABLE resident_messages (
+        chat_id INTEGER NOT NULL,
+        message_id INTEGER NOT NULL,
+        ticket_id INTEGER NOT NULL REFERENCES tickets(id) ON DELETE CASCADE,
+        PRIMARY KEY (chat_id, message_id)
+    );
+    CREATE INDEX staff_messages_ticket ON staff_messages(ticket_id);
+    CREATE INDEX outbox_ticket ON outbox(ticket_id, channel, status);
+    """,
 )
 
 
@@ -99,6 +116,14 @@ def utcnow() -> datetime:
 
 def _ts(value: datetime) -> str:
     return value.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def _ts_precise(value: datetime) -> str:
+    """Sub-second timestamps for retry times: a 0.2 s backoff must not round to "now".
+
+    ISO strings of mixed precision still sort correctly ("…:05+00:00" < "…:05.3+00:00").
+    """
+    return value.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 class StoreError(Exception):
@@ -131,6 +156,9 @@ class Store:
 
     def __init__(self, db: aiosqlite.Connection) -> None:
         self._db = db
+        # One connection is shared by handlers and the outbox worker: without this lock one
+        # coroutine's commit() could commit another's half-finished transaction.
+        self._lock = asyncio.Lock()
 
     @classmethod
     async def open(cls, path: Path | str) -> Store:
@@ -200,13 +228,12 @@ class Store:
 
     async def set_language(self, chat_id: int, lang: str) -> None:
         now = _ts(utcnow())
-        await self._db.execute(
+        await self._write(
             "INSERT INTO people (chat_id, lang, created_at, last_seen) VALUES (?, ?, ?, ?) "
             "ON CONFLICT(chat_id) DO UPDATE SET lang = excluded.lang, "
             "last_seen = excluded.last_seen",
             (chat_id, lang, now, now),
         )
-        await self._db.commit()
 
     async def forget(self, chat_id: int) -> int:
         """Delete everything stored about ``chat_id``; return how many rows were removed."""
@@ -236,7 +263,7 @@ class Store:
         reason: str,
         at: datetime | None = None,
     ) -> int:
-        cursor = await self._db.execute(
+        cursor = await self._write(
             "INSERT INTO questions (asked_at, channel, lang, text, decision, entry, candidates, "
             "score, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
@@ -244,7 +271,6 @@ class Store:
                 json.dumps(list(candidates)), score, reason,
             ),
         )  # fmt: skip
-        await self._db.commit()
         return int(cursor.lastrowid or 0)
 
     async def questions_since(self, since: datetime) -> list[dict[str, Any]]:
@@ -256,11 +282,10 @@ class Store:
     async def add_feedback(
         self, entry: str, lang: str, helpful: bool, question_id: int | None = None
     ) -> None:
-        await self._db.execute(
+        await self._write(
             "INSERT INTO feedback (at, entry, lang, helpful, question_id) VALUES (?, ?, ?, ?, ?)",
             (_ts(utcnow()), entry, lang, int(helpful), question_id),
         )
-        await self._db.commit()
 
     async def feedback_counts(self) -> dict[str, tuple[int, int]]:
         """Per entry: (helpful, not helpful)."""
@@ -272,7 +297,14 @@ class Store:
     # ----------------------------------------------------------------- tickets and outbox
 
     def _transaction(self) -> _Transaction:
-        return _Transaction(self._db)
+        return _Transaction(self._db, self._lock)
+
+    async def _write(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Cursor:
+        """One statement in its own transaction, serialised with every other write."""
+        async with self._lock:
+            cursor = await self._db.execute(sql, params)
+            await self._db.commit()
+            return cursor
 
     async def create_ticket(
         self,
@@ -352,26 +384,21 @@ class Store:
         return _ticket(row) if row else None
 
     async def close_ticket(self, ticket_id: int) -> bool:
-        cursor = await self._db.execute(
+        cursor = await self._write(
             "UPDATE tickets SET status = 'closed', closed_at = ? WHERE id = ? AND status = 'open'",
             (_ts(utcnow()), ticket_id),
         )
-        await self._db.commit()
         return cursor.rowcount > 0
 
     async def mark_unreachable(self, ticket_id: int) -> None:
-        await self._db.execute(
-            "UPDATE tickets SET resident_unreachable = 1 WHERE id = ?", (ticket_id,)
-        )
-        await self._db.commit()
+        await self._write("UPDATE tickets SET resident_unreachable = 1 WHERE id = ?", (ticket_id,))
 
     async def map_staff_message(self, chat_id: int, message_id: int, ticket_id: int) -> None:
-        await self._db.execute(
+        await self._write(
             "INSERT OR REPLACE INTO staff_messages (chat_id, message_id, ticket_id) "
             "VALUES (?, ?, ?)",
             (chat_id, message_id, ticket_id),
         )
-        await self._db.commit()
 
     async def ticket_for_staff_message(self, chat_id: int, message_id: int) -> int | None:
         row = await (
@@ -383,10 +410,9 @@ class Store:
         return int(row[0]) if row else None
 
     async def migrate_staff_chat(self, old_chat_id: int, new_chat_id: int) -> None:
-        await self._db.execute(
+        await self._write(
             "UPDATE staff_messages SET chat_id = ? WHERE chat_id = ?", (new_chat_id, old_chat_id)
         )
-        await self._db.commit()
 
     async def due_outbox(self, now: datetime | None = None, limit: int = 50) -> list[OutboxItem]:
         cursor = await self._db.execute(
@@ -408,29 +434,26 @@ class Store:
         return datetime.fromisoformat(row[0]) if row and row[0] else None
 
     async def outbox_done(self, item_id: int) -> None:
-        await self._db.execute(
+        await self._write(
             "UPDATE outbox SET status = 'sent', done_at = ?, attempts = attempts + 1 "
             "WHERE id = ? AND status = 'pending'",
             (_ts(utcnow()), item_id),
         )
-        await self._db.commit()
 
     async def outbox_retry(self, item_id: int, error: str, delay: timedelta) -> None:
-        await self._db.execute(
+        await self._write(
             "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? "
             "WHERE id = ? AND status = 'pending'",
             (error[:500], _ts(utcnow() + delay), item_id),
         )
-        await self._db.commit()
 
     async def outbox_failed(self, item_id: int, error: str) -> None:
         """Give up on an item for good (permanent rejection); it stays visible to admins."""
-        await self._db.execute(
+        await self._write(
             "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ?, "
             "done_at = ? WHERE id = ? AND status = 'pending'",
             (error[:500], _ts(utcnow()), item_id),
         )
-        await self._db.commit()
 
     async def outbox_counts(self) -> dict[str, int]:
         cursor = await self._db.execute("SELECT status, COUNT(*) FROM outbox GROUP BY status")
@@ -442,21 +465,134 @@ class Store:
         )
         return [dict(row) for row in await cursor.fetchall()]
 
+    # ----------------------------------------------- added for the Telegram layer (issue 5)
+
+    async def due_outbox_in_order(
+        self, now: datetime | None = None, limit: int = 50
+    ) -> list[OutboxItem]:
+        """Due items, except those queued behind an earlier pending item of the same ticket
+        and channel: a follow-up must not overtake the ticket message it replies to."""
+        cursor = await self._db.execute(
+            "SELECT o.id, o.ticket_id, o.channel, o.payload, o.attempts FROM outbox o "
+            "WHERE o.status = 'pending' AND o.next_attempt_at <= ? AND NOT EXISTS ("
+            "  SELECT 1 FROM outbox p WHERE p.status = 'pending' AND p.id < o.id "
+            "  AND p.ticket_id = o.ticket_id AND p.channel = o.channel"
+            ") ORDER BY o.id LIMIT ?",
+            (_ts_precise(now or utcnow()), limit),
+        )
+        return [
+            OutboxItem(row[0], row[1], row[2], json.loads(row[3]), row[4])
+            for row in await cursor.fetchall()
+        ]
+
+    async def outbox_reschedule(self, item_id: int, error: str, at: datetime) -> None:
+        """Like ``outbox_retry`` but with an absolute, sub-second time."""
+        await self._write(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? "
+            "WHERE id = ? AND status = 'pending'",
+            (error[:500], _ts_precise(at), item_id),
+        )
+
+    async def outbox_set_payload(self, item_id: int, payload: dict[str, Any]) -> None:
+        """Record progress inside a delivery (e.g. parts already sent) so a retry resumes."""
+        await self._write(
+            "UPDATE outbox SET payload = ? WHERE id = ? AND status = 'pending'",
+            (json.dumps(payload), item_id),
+        )
+
+    async def outbox_item(self, item_id: int) -> dict[str, Any] | None:
+        row = await (
+            await self._db.execute("SELECT * FROM outbox WHERE id = ?", (item_id,))
+        ).fetchone()
+        return dict(row) if row else None
+
+    async def ticket_messages(self, ticket_id: int) -> list[dict[str, Any]]:
+        cursor = await self._db.execute(
+            "SELECT kind, text, at FROM ticket_messages WHERE ticket_id = ? ORDER BY id",
+            (ticket_id,),
+        )
+        return [dict(row) for row in await cursor.fetchall()]
+
+    async def staff_message_for_ticket(self, ticket_id: int) -> tuple[int, int] | None:
+        """The first staff-group message of a ticket (what follow-ups reply to)."""
+        row = await (
+            await self._db.execute(
+                "SELECT chat_id, message_id FROM staff_messages WHERE ticket_id = ? "
+                "ORDER BY rowid LIMIT 1",
+                (ticket_id,),
+            )
+        ).fetchone()
+        return (int(row[0]), int(row[1])) if row else None
+
+    async def map_resident_message(self, chat_id: int, message_id: int, ticket_id: int) -> None:
+        await self._write(
+            "INSERT OR REPLACE INTO resident_messages (chat_id, message_id, ticket_id) "
+            "VALUES (?, ?, ?)",
+            (chat_id, message_id, ticket_id),
+        )
+
+    async def ticket_for_resident_message(self, chat_id: int, message_id: int) -> int | None:
+        row = await (
+            await self._db.execute(
+                "SELECT ticket_id FROM resident_messages WHERE chat_id = ? AND message_id = ?",
+                (chat_id, message_id),
+            )
+        ).fetchone()
+        return int(row[0]) if row else None
+
+    async def state(self, key: str) -> str | None:
+        row = await (
+            await self._db.execute("SELECT value FROM bot_state WHERE key = ?", (key,))
+        ).fetchone()
+        return str(row[0]) if row else None
+
+    async def set_state(self, key: str, value: str) -> None:
+        await self._write(
+            "INSERT INTO bot_state (key, value) VALUES (?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+    async def purge_tickets(self, *, closed_before: datetime, created_before: datetime) -> int:
+        """Delete tickets closed before ``closed_before`` or created before ``created_before``
+        (with their messages, mappings and outbox rows), and finished ticket-less outbox rows."""
+        async with self._transaction():
+            cursor = await self._db.execute(
+                "DELETE FROM tickets WHERE (status = 'closed' AND closed_at < ?) OR created_at < ?",
+                (_ts(closed_before), _ts(created_before)),
+            )
+            removed = max(cursor.rowcount, 0)
+            await self._db.execute(
+                "DELETE FROM outbox WHERE ticket_id IS NULL AND status != 'pending' "
+                "AND done_at < ?",
+                (_ts(closed_before),),
+            )
+        return removed
+
 
 class _Transaction:
     """``async with``: BEGIN IMMEDIATE … COMMIT, or ROLLBACK on any error."""
 
-    def __init__(self, db: aiosqlite.Connection) -> None:
+    def __init__(self, db: aiosqlite.Connection, lock: asyncio.Lock) -> None:
         self._db = db
+        self._lock = lock
 
     async def __aenter__(self) -> None:
-        await self._db.execute("BEGIN IMMEDIATE")
+        await self._lock.acquire()
+        try:
+            await self._db.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            self._lock.release()
+            raise
 
     async def __aexit__(self, exc_type: object, exc: object, tb: object) -> None:
-        if exc_type is None:
-            await self._db.commit()
-        else:
-            await self._db.rollback()
+        try:
+            if exc_type is None:
+                await self._db.commit()
+            else:
+                await self._db.rollback()
+        finally:
+            self._lock.release()
 
 
 def _ticket(row: aiosqlite.Row) -> Ticket:

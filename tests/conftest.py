@@ -1,0 +1,90 @@
+"""Shared fixtures: the real knowledge base (loaded once) and a tiny one written per test."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from bot.assistant import Assistant, Brain, build
+from bot.config import DEFAULT_KNOWLEDGE
+
+REAL_KB = DEFAULT_KNOWLEDGE
+
+
+@pytest.fixture(scope="session")
+def real_brain() -> Brain:
+    return build(REAL_KB)
+
+
+@pytest.fixture
+def real_assistant(real_brain: Brain) -> Assistant:
+    return Assistant(real_brain, REAL_KB)
+
+
+WriteKB = Callable[[dict[str, str]], Path]
+
+
+@pytest.fixture
+def write_kb(tmp_path: Path) -> WriteKB:
+    """Write ``{relative path: yaml text}`` into a fresh knowledge folder and return it."""
+
+    def write(files: dict[str, str]) -> Path:
+        root = tmp_path / "knowledge"
+        root.mkdir(exist_ok=True)
+        for name, text in files.items():
+            path = root / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+        return root
+
+    return write
+
+
+CONTACT = """
+contacts:
+  - id: amt
+    name: Bürgeramt Dessau
+    address: Zerbster Straße 4, 06844 Dessau-Roßlau
+    phone: 0340 204-2133
+    hours:
+      mon: 08:00-12:00, 13:30-16:00
+      tue-thu: 08:00-12:00
+      first-sat: 09:00-12:00
+    sources: [https://example.org/amt]
+    checked: 2026-11-26
+"""
+
+
+def entry_yaml(
+    eid: str, questions_de: list[str], questions_en: list[str] | None = None, **extra: str
+) -> str:
+    """One entry in the knowledge-base format, for small test knowledge bases."""
+    lines = [
+        f"  - id: {eid}",
+        f"    category: {extra.get('category', 'arrival')}",
+        f"    contacts: [{extra.get('contacts', '')}]",
+        "    sources: [https://example.org/source]",
+        "    checked: 2026-11-26",
+    ]
+    if "keywords" in extra:
+        lines.append(f"    keywords: [{extra['keywords']}]")
+    if "emergency" in extra:
+        lines.append(f"    emergency: {extra['emergency']}")
+    lines.append("    text:")
+    for lang, questions in (("de", questions_de), ("en", questions_en)):
+        if not questions:
+            continue
+        lines += [
+            f"      {lang}:",
+            "        status: reviewed" if lang == "de" else "        status: machine",
+            "        updated: 2026-11-26",
+            f"        title: {eid} title {lang}",
+            "        questions:",
+            *[f"          - {q}" for q in questions],
+            "        answer: |",
+            f"          Answer for {eid} in {lang}.",
+        ]
+    return "\n".join(lines) + "\n"

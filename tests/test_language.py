@@ -1,0 +1,50 @@
+"""Offline language detection."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.language import LANGUAGES, detect, fallbacks, normalize_code
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Wo kann ich mich anmelden?", "de"),
+        ("Where can I register my address?", "en"),
+        ("Де можна отримати посвідку на проживання?", "uk"),
+        ("Где находится Ausländerbehörde?", "ru"),
+        ("كيف أسجل عنواني في المدينة؟", "ar"),
+        ("چطور می‌توانم ثبت نام کنم؟", "fa"),
+        ("Kayıt için nereye gitmeliyim?", "tr"),
+        ("Unde mă pot înregistra cu adresa?", "ro"),
+        ("Gdzie mogę się zameldować?", "pl"),
+        ("Tôi đăng ký địa chỉ ở đâu?", "vi"),
+        ("Как получить Kindergeld?", "ru"),
+    ],
+)
+def test_detects_language(text: str, expected: str) -> None:
+    assert detect(text) == expected
+
+
+def test_hint_breaks_ties() -> None:
+    # "Kita" alone says nothing; the client's language decides.
+    assert detect("Kita", hint="pl") == "pl"
+    assert detect("12345", hint="uk-UA") == "uk"
+    assert detect("Kita", hint="xx") == "en"  # no evidence: English is read most widely
+
+
+def test_normalize_code_and_fallbacks() -> None:
+    assert normalize_code("pt-BR") is None
+    assert normalize_code("UK") == "uk"
+    assert normalize_code("fa_IR") == "fa"
+    assert fallbacks("uk") == ("uk", "en", "de")
+    assert fallbacks("en") == ("en", "de")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=200), st.sampled_from([None, "de", "ar", "zz", ""]))
+def test_always_returns_a_supported_language(text: str, hint: str | None) -> None:
+    assert detect(text, hint) in LANGUAGES

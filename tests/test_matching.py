@@ -1,0 +1,141 @@
+"""The matcher's decisions on a small knowledge base written for each test."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.knowledge import load_knowledge
+from bot.matching import Matcher
+from tests.conftest import CONTACT, WriteKB, entry_yaml
+
+OUT_OF_SCOPE = """
+out_of_scope:
+  - id: human
+    text:
+      de: {questions: [Ich möchte mit einem Menschen sprechen, Mitarbeiter bitte]}
+      en: {questions: [I want to talk to a real person, can I speak to someone]}
+  - id: weather
+    text:
+      de: {questions: [Wie wird das Wetter am Wochenende]}
+      en: {questions: [what is the weather this weekend, will it rain tomorrow]}
+"""
+
+
+@pytest.fixture
+def kb_dir(write_kb: WriteKB) -> Path:
+    entries = "entries:\n" + "".join(
+        [
+            entry_yaml(
+                "registration",
+                ["Wo melde ich meine Wohnung an?", "Anmeldung Wohnung", "Ich bin umgezogen"],
+                ["Where do I register my address?", "register flat", "I just moved"],
+                contacts="amt",
+                keywords="Anmeldung, Wohnungsgeberbestätigung",
+            ),
+            entry_yaml(
+                "childcare",
+                ["Wie bekomme ich einen Kita-Platz?", "Kita Platz", "Kindergarten anmelden"],
+                ["How do I get a daycare place?", "kita place", "kindergarten for my son"],
+                keywords="Kita, Kindergarten, DEKITA",
+            ),
+            entry_yaml(
+                "child-benefit",
+                ["Wie beantrage ich Kindergeld?", "Kindergeld Antrag", "Geld für Kinder"],
+                ["How do I apply for child benefit?", "Kindergeld application"],
+                keywords="Kindergeld, Familienkasse",
+            ),
+            entry_yaml(
+                "events",
+                ["Was ist am Wochenende los?", "Veranstaltungen", "Feste in Dessau"],
+                ["What's on this weekend?", "events", "festivals"],
+            ),
+            entry_yaml(
+                "emergency",
+                ["Notruf Nummer", "Was tun im Notfall?"],
+                ["emergency number", "what to do in an emergency"],
+                keywords="Notfall, Notruf, Unfall, emergency, ambulance, fire",
+                emergency="true",
+                category="health",
+            ),
+        ]
+    )
+    return write_kb({"contacts.yaml": CONTACT, "entries/a.yaml": entries, "oos.yaml": OUT_OF_SCOPE})
+
+
+@pytest.fixture
+def matcher(kb_dir: Path) -> Matcher:
+    return Matcher(load_knowledge(kb_dir))
+
+
+@pytest.mark.parametrize(
+    ("text", "entry"),
+    [
+        ("Wo melde ich meine Wohnung an?", "registration"),
+        ("wo meld ich mich an wohnung", "registration"),  # colloquial, inflected
+        ("anmeldung", "registration"),
+        ("Anmeldng Wohnug", "registration"),  # typos
+        ("where do i regster my adress", "registration"),
+        ("kita platz", "childcare"),
+        ("KITA-PLATZ!!!", "childcare"),
+        ("kindergeld", "child-benefit"),
+        ("Kindergled beantragen", "child-benefit"),
+        ("kindergeld application", "child-benefit"),  # German term inside English
+    ],
+)
+def test_answers_confidently(matcher: Matcher, text: str, entry: str) -> None:
+    decision = matcher.match(text)
+    assert (decision.decision, decision.entry) == ("answer", entry), decision
+
+
+def test_out_of_scope_example_escalates_instead_of_answering_events(matcher: Matcher) -> None:
+    decision = matcher.match("what's the weather like this weekend?")
+    assert decision.decision == "escalate"
+    assert decision.reason == "out-of-scope"
+
+
+def test_unknown_question_escalates(matcher: Matcher) -> None:
+    decision = matcher.match("Wie repariere ich meinen Vergaser am Motorrad?")
+    assert decision.decision == "escalate"
+    assert decision.entry is None
+
+
+def test_request_for_a_human_escalates(matcher: Matcher) -> None:
+    decision = matcher.match("ich möchte bitte mit einem Menschen sprechen")
+    assert (decision.decision, decision.reason) == ("escalate", "human")
+
+
+def test_emergency_words_always_surface_the_emergency_entry(matcher: Matcher) -> None:
+    decision = matcher.match("Unfall! Kita")
+    assert (decision.decision, decision.entry, decision.reason) == (
+        "answer", "emergency", "emergency",
+    )  # fmt: skip
+    assert decision.candidates[0] == "emergency"
+
+
+def test_ambiguous_question_asks_did_you_mean(matcher: Matcher) -> None:
+    # Two topics in one breath: the bot should offer both rather than pick one.
+    decision = matcher.match("kita oder kindergeld")
+    assert decision.decision == "clarify", decision
+    assert {"childcare", "child-benefit"} <= set(decision.candidates)
+    assert 2 <= len(decision.candidates) <= 4
+
+
+@pytest.mark.parametrize("text", ["", "   ", "???", "🙂🙂"])
+def test_empty_or_symbol_only_input_escalates(matcher: Matcher, text: str) -> None:
+    decision = matcher.match(text)
+    assert decision.decision == "escalate"
+    assert decision.reason == "empty"
+
+
+def test_language_given_wins_over_detection(matcher: Matcher) -> None:
+    assert matcher.match("Kita Platz", lang="uk").lang == "uk"
+    assert matcher.match("Where do I register?").lang == "en"
+
+
+def test_json_contract(matcher: Matcher) -> None:
+    data = matcher.match("kita platz").as_json()
+    assert set(data) == {"decision", "entry", "candidates", "score", "lang"}
+    assert data["entry"] == data["candidates"][0] == "childcare"
+    assert isinstance(data["score"], float)

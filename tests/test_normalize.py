@@ -1,0 +1,62 @@
+"""Normalisation: the ways people type the same word on a phone fold to one form."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.normalize import MAX_INPUT_CHARS, normalize
+
+
+@pytest.mark.parametrize(
+    "variants",
+    [
+        ["Bürgeramt", "Buergeramt", "Burgeramt", "BÜRGERAMT!!", "bürgeramt 🙂"],
+        ["Straße", "Strasse", "strase"],
+        ["hallooo", "Hallo", "halo"],
+        ["ещё", "еще", "ЕЩЕ"],
+        ["ї", "і"],  # Ukrainian yi loses its dots like other marks
+        ["Kita-Platz?", "kita platz", "KITA  PLATZ"],
+        ["cấp cứu", "cap cuu", "Cấp Cứu"],
+        ["urgență", "urgenta", "urgenţa"],
+        ["pogotowie", "pogotowie"],
+        ["gönderdim", "gonderdim"],
+    ],
+)
+def test_variants_fold_together(variants: list[str]) -> None:
+    assert len({normalize(v) for v in variants}) == 1, [normalize(v) for v in variants]
+
+
+def test_arabic_and_persian_letter_variants() -> None:
+    # Arabic yeh/kaf vs Persian forms, hamza on alef, tatweel and vowel marks.
+    assert normalize("كيف") == normalize("کیف")
+    assert normalize("أحمد") == normalize("احمد") == normalize("إحمد")
+    assert normalize("مـــدرســة") == normalize("مدرسة")
+    assert normalize("مَدْرَسَة") == normalize("مدرسة")
+    assert normalize("۱۲۳") == normalize("١٢٣") == "123"
+
+
+def test_article_prefix_is_dropped_in_arabic() -> None:
+    assert normalize("المدرسة") == normalize("مدرسة")
+
+
+def test_mixed_keyboard_layout_inside_a_word() -> None:
+    # "Вürgeramt" typed with a Cyrillic В; "кiта" with a Latin i.
+    assert normalize("Вurgeramt") == normalize("burgeramt")
+    assert normalize("аnmeldung") == normalize("anmeldung")
+
+
+def test_long_input_is_cut() -> None:
+    assert len(normalize("a b " * 10_000)) <= MAX_INPUT_CHARS
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=300))
+def test_never_crashes_and_is_idempotent(text: str) -> None:
+    once = normalize(text)
+    assert normalize(once) == once
+    assert "  " not in once
+    if any(ch.isalnum() for ch in text):
+        # Letters in, something out (marks alone may legitimately vanish).
+        assert once or all(not ch.isalpha() or not ch.isascii() for ch in text)
