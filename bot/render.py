@@ -8,6 +8,7 @@ now / opens Tuesday 08:00" is computed in Europe/Berlin time.
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -17,7 +18,7 @@ from bot.errors import Problem
 from bot.events import BERLIN, Occurrence, next_occurrence
 from bot.i18n import gettext_for
 from bot.knowledge import Contact, Entry, Event, KnowledgeBase, OpeningHours
-from bot.language import LANGUAGES, RTL_LANGUAGES
+from bot.language import LANGUAGES, RTL_LANGUAGES, fallbacks
 
 TELEGRAM_LIMIT = 4096
 # Left-to-right isolate: keeps numbers, e-mails and links intact inside right-to-left text.
@@ -200,13 +201,11 @@ def render_contact(contact: Contact, lang: str, now: datetime, style: Style) -> 
     return "\n".join(lines)
 
 
-def _localized(texts: dict[str, str] | object, lang: str) -> str | None:
-    from bot.language import fallbacks
-
-    mapping = texts if isinstance(texts, dict) else dict(texts)  # type: ignore[call-overload]
+def _localized(texts: Mapping[str, str], lang: str) -> str | None:
+    """The text for ``lang`` or its fallback language."""
     for candidate in fallbacks(lang):
-        if candidate in mapping:
-            return mapping[candidate]
+        if candidate in texts:
+            return texts[candidate]
     return None
 
 
@@ -249,6 +248,11 @@ def render_entry(
         )
         parts.append("\n".join(footer))
     return "\n\n".join(parts)
+
+
+def language_name(code: str, reader_lang: str) -> str:
+    """The name of language ``code`` in ``reader_lang`` (``uk`` in German: "Ukrainisch")."""
+    return _language_name(code, reader_lang)
 
 
 def _language_name(code: str, reader_lang: str) -> str:

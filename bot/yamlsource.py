@@ -52,7 +52,19 @@ def key_line(mapping: object, key: str, default: int = 1) -> int:
     return line_of(mapping, default)
 
 
-def _convert(node: yaml.Node, file: str, problems: list[Problem], path: str) -> Any:
+MAX_NODES = 200_000  # far beyond any real knowledge file; stops "billion laughs" alias bombs
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _convert(
+    node: yaml.Node, file: str, problems: list[Problem], path: str, budget: list[int]
+) -> Any:
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise _TooLarge
     line = node.start_mark.line + 1
     if isinstance(node, yaml.ScalarNode):
         if node.tag == "tag:yaml.org,2002:null" or (node.value == "" and node.style is None):
@@ -60,7 +72,8 @@ def _convert(node: yaml.Node, file: str, problems: list[Problem], path: str) -> 
         return YStr(node.value, line)
     if isinstance(node, yaml.SequenceNode):
         seq = YList(
-            _convert(item, file, problems, f"{path}[{i}]") for i, item in enumerate(node.value)
+            _convert(item, file, problems, f"{path}[{i}]", budget)
+            for i, item in enumerate(node.value)
         )
         seq.line = line
         return seq
@@ -87,7 +100,7 @@ def _convert(node: yaml.Node, file: str, problems: list[Problem], path: str) -> 
                 )
                 continue
             mapping.key_lines[key] = key_node.start_mark.line + 1
-            mapping[key] = _convert(value_node, file, problems, child_path)
+            mapping[key] = _convert(value_node, file, problems, child_path, budget)
         return mapping
     raise TypeError(f"unexpected YAML node {node!r}")  # pragma: no cover - composer guarantees
 
@@ -105,9 +118,18 @@ def load_text(text: str, file: str, problems: list[Problem]) -> Any:
     except yaml.YAMLError as exc:
         problems.append(Problem(file, 1, "", f"YAML error: {exc}"))
         return None
+    except RecursionError:
+        problems.append(Problem(file, 1, "", "YAML nested too deeply"))
+        return None
     if node is None:
         return None
-    return _convert(node, file, problems, "")
+    try:
+        return _convert(node, file, problems, "", [MAX_NODES])
+    except (_TooLarge, RecursionError):
+        problems.append(
+            Problem(file, 1, "", f"YAML too large or nested too deeply (over {MAX_NODES} values)")
+        )
+        return None
 
 
 def load_file(path: Path, display: str, problems: list[Problem]) -> Any:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date, time
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bot.errors import KnowledgeError
 from bot.knowledge import load_knowledge
@@ -131,3 +133,33 @@ def test_real_knowledge_base_is_valid() -> None:
         "thanks",
         "about-bot",
     } <= set(kb.entries)
+
+
+def test_alias_bomb_and_deep_nesting_are_refused(write_kb: WriteKB) -> None:
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+    for level in "bcdefghij":
+        prev = chr(ord(level) - 1)
+        bomb += f"{level}: &{level} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"
+    problems = problems_of(
+        write_kb,
+        {
+            "contacts.yaml": CONTACT,
+            "entries/a.yaml": GOOD_ENTRY,
+            "bomb.yaml": bomb,
+            "deep.yaml": "[" * 5000 + "]" * 5000,
+        },
+    )
+    assert any(p.startswith("knowledge/bomb.yaml:1:") and "too large" in p for p in problems)
+    assert any(p.startswith("knowledge/deep.yaml:1:") for p in problems)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.text(max_size=400))
+def test_arbitrary_text_gives_problems_never_a_crash(write_kb: WriteKB, text: str) -> None:
+    root = write_kb({"contacts.yaml": CONTACT, "entries/a.yaml": GOOD_ENTRY, "fuzz.yaml": text})
+    try:
+        load_knowledge(root)
+    except KnowledgeError as exc:
+        assert all(p.file.startswith("knowledge/") for p in exc.problems)
