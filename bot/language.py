@@ -65,6 +65,15 @@ _PERSIAN_ONLY = set("\u067e\u0686\u0698\u06af\u06a9\u06cc")
 _ARABIC_ONLY = set("\u0629\u064a\u0643\u0649\u0623\u0625\u0624\u0626")
 _UKRAINIAN_ONLY = set("іїєґ")
 _RUSSIAN_ONLY = set("ыэъё")
+# Frequent words whose spelling differs between Ukrainian and Russian (no tell-tale letters).
+_UKRAINIAN_WORDS = frozenset(
+    "де як що чи мені мене можна отримати потрібно треба коли скільки який яка яке тут та "
+    "або він вона вони ми ви хочу маю немає це цей для дитина дитини робота житло".split()
+)
+_RUSSIAN_WORDS = frozenset(
+    "где как что ли мне меня можно получить нужно надо когда сколько какой какая какое "
+    "здесь или он она они мы вы хочу есть нет это этот для ребенок ребенка работа жилье".split()
+)
 _VIETNAMESE_ONLY = set("ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ")
 _ROMANIAN_ONLY = set("șțşţ")
 _POLISH_ONLY = set("ąćęłńśźż")
@@ -337,8 +346,9 @@ def detect(text: str, hint: str | None = None) -> str:
         return hint if hint in ("ar", "fa") else "ar"
 
     if script == "cyrillic":
-        ukrainian = _count(lowered, _UKRAINIAN_ONLY)
-        russian = _count(lowered, _RUSSIAN_ONLY)
+        words = _WORD.findall(lowered)
+        ukrainian = _count(lowered, _UKRAINIAN_ONLY) + sum(w in _UKRAINIAN_WORDS for w in words)
+        russian = _count(lowered, _RUSSIAN_ONLY) + sum(w in _RUSSIAN_WORDS for w in words)
         if ukrainian > russian:
             return "uk"
         if russian > ukrainian:

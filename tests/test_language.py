@@ -48,3 +48,11 @@ def test_normalize_code_and_fallbacks() -> None:
 @given(st.text(max_size=200), st.sampled_from([None, "de", "ar", "zz", ""]))
 def test_always_returns_a_supported_language(text: str, hint: str | None) -> None:
     assert detect(text, hint) in LANGUAGES
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("де отримати Kindergeld", "uk"), ("где получить Kindergeld", "ru"), ("як записатися", "uk")],
+)
+def test_ukrainian_and_russian_without_telltale_letters(text: str, expected: str) -> None:
+    assert detect(text) == expected
