@@ -38,7 +38,7 @@ _CYRILLIC_TO_LATIN = str.maketrans("аеорсухкмтвніј", "aeopcyxkmtbh
 _LATIN_TO_CYRILLIC = str.maketrans("aeopcyxkmtbhi", "аеорсухкмтвні")
 
 _GERMAN_DIGRAPHS = re.compile(r"(?<=[a-z])(ae|oe|ue)")
-_REPEATS = re.compile(r"(.)\1+")
+_REPEATS = re.compile(r"([^\W\d])\1+")  # letters only: "112" must stay "112"
 _NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
 # Persian/Arabic prefixes that are written joined to the word: the article and common particles.
 _ARABIC_PREFIX = re.compile(r"^(?:وال|بال|فال|كال|کال|لل|ال)(?=\w{3,})")

@@ -60,3 +60,9 @@ def test_never_crashes_and_is_idempotent(text: str) -> None:
     if any(ch.isalnum() for ch in text):
         # Letters in, something out (marks alone may legitimately vanish).
         assert once or all(not ch.isalpha() or not ch.isascii() for ch in text)
+
+
+def test_numbers_keep_repeated_digits() -> None:
+    # "112" is the emergency number; folding it to "12" would match ages and dates.
+    assert normalize("Notruf 112") == "notruf 112"
+    assert normalize("12 27 ani") == "12 27 ani"
