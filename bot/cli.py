@@ -1,4 +1,4 @@
-"""Command line: ``python run_bot.py [run|ask|match|kb|validate] ...``."""
+"""Command line: ``python run_bot.py [run|ask|match|kb|validate|report|translations] ...``."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from typing import TextIO
 
@@ -183,6 +184,115 @@ def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
     if not args.quiet:
         print()
         print(coverage_table(kb))
+        from datetime import datetime
+
+        from bot.events import BERLIN
+        from bot.report import check_freshness, freshness_text
+
+        print()
+        print(freshness_text(check_freshness(kb, datetime.now(BERLIN))))
+    return 0
+
+
+def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
+    """Questions of a period: figures and unanswered clusters as text, optionally as HTML."""
+    import asyncio
+    from datetime import datetime
+
+    from bot.events import BERLIN
+    from bot.report import (
+        Report,
+        check_freshness,
+        make_report,
+        period,
+        render_html,
+        render_text,
+    )
+    from bot.store import Store, StoreError
+
+    assistant = _assistant(settings.knowledge_dir)
+    db_path = Path(args.db) if args.db else settings.db_path
+    if not db_path.exists():
+        # Opening would create an empty database; a typo in the path should not look like that.
+        print(f"no question log at {db_path} (has the bot run yet? see BOT_DB_PATH)",
+              file=sys.stderr)  # fmt: skip
+        return 1
+    now = datetime.now(BERLIN)
+    start, end = period(now, days=args.days, since=args.since)
+
+    async def build() -> Report:
+        store = await Store.open(db_path)
+        try:
+            return await make_report(store, assistant.matcher, start, end)
+        finally:
+            await store.close()
+
+    try:
+        report = asyncio.run(build())
+    except StoreError as exc:
+        print(f"cannot read the question log: {exc}", file=sys.stderr)
+        return 1
+    print(render_text(report, assistant.kb, limit=args.top))
+    if args.html:
+        page = render_html(
+            report,
+            assistant.kb,
+            generated=now,
+            freshness=check_freshness(assistant.kb, now),
+        )
+        Path(args.html).write_text(page, encoding="utf-8")
+        print(f"HTML report written to {args.html}", file=sys.stderr)
+    return 0
+
+
+def cmd_translations(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.translations import TranslationImportError, export_csv, import_csv
+
+    directory = Path(args.dir) if args.dir else settings.knowledge_dir
+    if args.translations_command == "export":
+        lang = normalize_code(args.lang)
+        if lang is None or lang == "de":
+            print(f"--lang: use one of {' '.join(LANGUAGES[1:])}", file=sys.stderr)
+            return 2
+        try:
+            kb = load_knowledge(directory)
+        except KnowledgeError as exc:
+            print(exc.report(), file=sys.stderr)
+            print("fix the knowledge base first (python run_bot.py validate)", file=sys.stderr)
+            return 1
+        rows = export_csv(kb, lang, Path(args.file))
+        entries = {(r.id, r.status) for r in rows}
+        counts = {
+            s: sum(1 for _, st in entries if st == s) for s in ("missing", "machine", "stale")
+        }
+        print(
+            f"{len(rows)} texts of {len(entries)} entries to translate into {lang} "
+            f"({counts['missing']} missing, {counts['machine']} machine-made, "
+            f"{counts['stale']} stale) written to {args.file}"
+        )
+        return 0
+    lang = normalize_code(args.lang) if args.lang else None
+    if args.lang and lang is None:
+        print(f"unknown language {args.lang!r}; use one of {' '.join(LANGUAGES)}", file=sys.stderr)
+        return 2
+    try:
+        result = import_csv(directory, Path(args.file), lang, dry_run=args.check)
+    except TranslationImportError as exc:
+        print(exc.report(), file=sys.stderr)
+        print(f"{args.file}: {len(exc.errors)} problem(s); nothing was written.", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+        return 1
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    verb = "written to" if result.written else "would be written to (--check: nothing changed)"
+    print(
+        f"{len(result.translations)} texts of {len(result.blocks)} entries marked reviewed, "
+        f"{verb} {', '.join(str(p) for p in result.files)}"
+    )
+    if result.written:
+        print("Send /reload to the bot (or restart it) to use them.")
     return 0
 
 
@@ -210,7 +320,42 @@ def build_parser() -> argparse.ArgumentParser:
     validate = sub.add_parser("validate", help="check the knowledge base, list every problem")
     validate.add_argument("--dir", help="knowledge folder (default: KNOWLEDGE_DIR)")
     validate.add_argument("--quiet", action="store_true", help="only the summary line")
+    report = sub.add_parser("report", help="what people asked: figures and unanswered questions")
+    when = report.add_mutually_exclusive_group()
+    when.add_argument("--days", type=_positive_int, help="the last N days (default 30)")
+    when.add_argument("--since", type=_iso_date, help="from this local date (YYYY-MM-DD) on")
+    report.add_argument("--html", metavar="FILE", help="also write a self-contained HTML page")
+    report.add_argument("--db", help="question log database (default: BOT_DB_PATH)")
+    report.add_argument("--top", type=_positive_int, default=20, help="groups listed (20)")
+    translations = sub.add_parser("translations", help="export and import translations as CSV")
+    tr_sub = translations.add_subparsers(dest="translations_command", required=True)
+    export = tr_sub.add_parser("export", help="texts to translate into one language, as CSV")
+    export.add_argument("--lang", required=True, help="target language (uk, ru, ar, ...)")
+    export.add_argument("file", help="CSV file to write")
+    export.add_argument("--dir", help="knowledge folder (default: KNOWLEDGE_DIR)")
+    imp = tr_sub.add_parser("import", help="write reviewed translations from a CSV into the YAML")
+    imp.add_argument("file", help="CSV file from export, with the translation column filled in")
+    imp.add_argument("--lang", help="only accept rows of this language")
+    imp.add_argument("--dir", help="knowledge folder (default: KNOWLEDGE_DIR)")
+    imp.add_argument("--check", action="store_true", help="check only, write nothing")
     return parser
+
+
+def _positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {number}")
+    return number
+
+
+def _iso_date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date like 2026-11-01: {value!r}") from None
 
 
 COMMANDS = {
@@ -220,6 +365,8 @@ COMMANDS = {
     "match": cmd_match,
     "kb": cmd_kb,
     "validate": cmd_validate,
+    "report": cmd_report,
+    "translations": cmd_translations,
 }
 
 

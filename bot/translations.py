@@ -1,0 +1,471 @@
+"""Translation round trip for the integration office: export a CSV of texts to translate, import
+the reviewed translations back into the YAML.
+
+Export (one language): every entry text that is missing, machine-made or stale (made from an
+older German text), field by field, with the German text beside it and the current translation
+for reference. Questions are one cell, one question per line.
+
+Import: every row is checked first (entry, language, field, empty text, German changed since the
+export, placeholders, web addresses, e-mails and phone numbers kept); any bad row is reported
+with its spreadsheet row number and *nothing* is written. Good rows are written with ruamel.yaml
+in round-trip mode, which keeps the curators' comments, key order and quoting; each language
+block becomes ``status: reviewed`` with ``updated`` set to the German text's date. The result is
+validated on a copy of the knowledge folder before any real file is replaced.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import shutil
+import tempfile
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, TextIO
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.scalarstring import LiteralScalarString
+
+from bot.errors import KnowledgeError
+from bot.knowledge import TITLE_MAX, Entry, EntryText, KnowledgeBase, load_knowledge
+from bot.language import LANGUAGES
+
+FIELDS: tuple[str, ...] = ("title", "questions", "answer")
+COLUMNS: tuple[str, ...] = ("id", "lang", "field", "status", "german", "current", "translation")
+_REQUIRED_COLUMNS = ("id", "field", "german", "translation")
+
+_PLACEHOLDER = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*\}")
+_URL = re.compile(r"https?://[^\s<>\"'()\[\]]+", re.IGNORECASE)
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}")
+# German numbers start with 0 or +; six digits at least, so that "2026" or "06844" are not phones.
+_PHONE = re.compile(r"(?<![\w+])(?:\+|0)\d[\d /()\-]{3,}\d(?!\w)")
+
+
+# ---------------------------------------------------------------------------------- export
+
+
+@dataclass(frozen=True, slots=True)
+class ExportRow:
+    id: str
+    lang: str
+    field: str
+    status: str  # missing, machine, stale
+    german: str
+    current: str
+
+
+def field_text(text: EntryText, name: str) -> str:
+    if name == "questions":
+        return "\n".join(text.questions)
+    return str(getattr(text, name))
+
+
+def translation_state(entry: Entry, lang: str) -> str:
+    """missing, stale, machine or reviewed (stale wins: it needs work whoever made it)."""
+    text = entry.texts.get(lang)
+    if text is None:
+        return "missing"
+    if entry.is_stale(lang):
+        return "stale"
+    return text.status
+
+
+def rows_to_translate(kb: KnowledgeBase, lang: str) -> list[ExportRow]:
+    rows = []
+    for entry in kb.entries.values():
+        state = translation_state(entry, lang)
+        if state == "reviewed":
+            continue
+        german = entry.texts["de"]
+        current = entry.texts.get(lang)
+        for name in FIELDS:
+            rows.append(
+                ExportRow(
+                    entry.id,
+                    lang,
+                    name,
+                    state,
+                    field_text(german, name),
+                    field_text(current, name) if current else "",
+                )
+            )
+    return rows
+
+
+def write_csv(rows: Iterable[ExportRow], out: TextIO) -> int:
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    count = 0
+    for row in rows:
+        writer.writerow([row.id, row.lang, row.field, row.status, row.german, row.current, ""])
+        count += 1
+    return count
+
+
+def export_csv(kb: KnowledgeBase, lang: str, path: Path) -> list[ExportRow]:
+    """Write the CSV (UTF-8 with a byte-order mark, so that Excel shows umlauts and Cyrillic)."""
+    if lang not in LANGUAGES or lang == "de":
+        raise ValueError(f"translate into one of {' '.join(LANGUAGES[1:])}, not {lang!r}")
+    rows = rows_to_translate(kb, lang)
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        write_csv(rows, handle)
+    return rows
+
+
+# ---------------------------------------------------------------------------------- import
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    row: int  # as a spreadsheet numbers it: the header is row 1
+    message: str
+
+    def __str__(self) -> str:
+        return f"row {self.row}: {self.message}" if self.row else self.message
+
+
+class TranslationImportError(Exception):
+    """The import was refused; nothing was written."""
+
+    def __init__(self, errors: Sequence[RowError]) -> None:
+        self.errors = tuple(sorted(errors, key=lambda e: (e.row, e.message)))
+        super().__init__(f"{len(self.errors)} problem(s); nothing was written")
+
+    def report(self) -> str:
+        return "\n".join(str(e) for e in self.errors)
+
+
+@dataclass(frozen=True, slots=True)
+class Translation:
+    row: int
+    entry: str
+    lang: str
+    field: str
+    value: str | tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    translations: tuple[Translation, ...]
+    blocks: tuple[tuple[str, str], ...]  # (entry, lang) now reviewed
+    files: tuple[Path, ...]
+    written: bool
+    warnings: tuple[str, ...] = field(default=())
+
+
+def _clean(text: str) -> str:
+    """Line endings and trailing blanks as a spreadsheet may have changed them."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return "\n".join(line.rstrip() for line in lines).strip()
+
+
+def _digits(text: str) -> str:
+    return re.sub(r"\D", "", text)
+
+
+def _kept_tokens(german: str, translation: str) -> list[str]:
+    """What a translation must keep from the German: placeholders, URLs, e-mails, phones."""
+    problems = []
+    want, have = set(_PLACEHOLDER.findall(german)), set(_PLACEHOLDER.findall(translation))
+    for name in sorted(want - have):
+        problems.append(f"placeholder {name} is missing")
+    for name in sorted(have - want):
+        problems.append(f"placeholder {name} is not in the German text")
+    german_rest = _PLACEHOLDER.sub("", german)
+    rest = _PLACEHOLDER.sub("", translation)
+    if any(c in rest for c in "{}") and not any(c in german_rest for c in "{}"):
+        problems.append("broken placeholder (a lone { or }): write it exactly as in German")
+    for url in _URL.findall(german):
+        url = url.rstrip(".,;:!?")
+        if url not in translation:
+            problems.append(f"web address {url} is missing")
+    for email in _EMAIL.findall(german):
+        if email.lower() not in translation.lower():
+            problems.append(f"e-mail {email} is missing")
+    have_phones = {_digits(p) for p in _PHONE.findall(translation)}
+    for phone in _PHONE.findall(german):
+        if len(_digits(phone)) >= 6 and _digits(phone) not in have_phones:
+            problems.append(f"phone number {phone.strip()} is missing")
+    return problems
+
+
+def read_csv(source: TextIO) -> tuple[list[tuple[int, dict[str, str]]], list[RowError]]:
+    """The data rows with their spreadsheet row numbers; a header problem is row 1."""
+    text = source.read()
+    first = text.split("\n", 1)[0]
+    # Excel in a German locale saves with semicolons; accept what it writes.
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    try:
+        header = [h.strip().lstrip("\ufeff").lower() for h in next(reader)]
+    except StopIteration:
+        return [], [RowError(1, "the file is empty")]
+    except csv.Error as exc:
+        return [], [RowError(1, f"not a readable CSV file: {exc}")]
+    missing = [c for c in _REQUIRED_COLUMNS if c not in header]
+    if missing:
+        return [], [
+            RowError(1, f"missing column(s) {', '.join(missing)} (expected {', '.join(COLUMNS)})")
+        ]
+    rows = []
+    try:
+        for number, cells in enumerate(reader, start=2):
+            rows.append((number, dict(zip(header, cells, strict=False))))
+    except csv.Error as exc:
+        return [], [RowError(len(rows) + 2, f"not a readable CSV row: {exc}")]
+    return rows, []
+
+
+def check_rows(
+    kb: KnowledgeBase, rows: Sequence[tuple[int, dict[str, str]]], lang: str | None = None
+) -> tuple[list[Translation], list[RowError]]:
+    """Every problem of every row, and the translations if there are none."""
+    errors: list[RowError] = []
+    good: list[Translation] = []
+    seen: dict[tuple[str, str, str], int] = {}  # (entry, lang, field) -> row, valid keys only
+    for number, row in rows:
+        cells = {k: (v or "") for k, v in row.items()}
+        if not any(v.strip() for v in cells.values()):
+            continue  # blank lines a spreadsheet leaves at the end
+        eid = cells.get("id", "").strip()
+        row_lang = cells.get("lang", "").strip().lower() or (lang or "")
+        name = cells.get("field", "").strip().lower()
+        translation = _clean(cells.get("translation", ""))
+        problems: list[str] = []
+        entry = kb.entries.get(eid)
+        if entry is None:
+            problems.append(f"unknown entry id {eid!r}" if eid else "no entry id")
+        if not row_lang:
+            problems.append("no language: add a lang column or use --lang")
+        elif row_lang not in LANGUAGES:
+            problems.append(f"unknown language {row_lang!r} (use {' '.join(LANGUAGES[1:])})")
+        elif row_lang == "de":
+            problems.append("German is the source text: change it in the YAML file")
+        elif lang is not None and row_lang != lang:
+            problems.append(f"the row is for {row_lang!r}, but --lang {lang} was given")
+        if name not in FIELDS:
+            problems.append(f"unknown field {name!r} (use {', '.join(FIELDS)})")
+        if not translation:
+            problems.append("empty translation: translate it, or delete the row")
+        key = (eid, row_lang, name)
+        if key in seen:
+            problems.append(f"{eid} {row_lang} {name} is already in row {seen[key]}")
+        elif entry is not None and name in FIELDS and row_lang in LANGUAGES[1:]:
+            seen[key] = number
+        if entry is not None and name in FIELDS and translation:
+            german = field_text(entry.texts["de"], name)
+            if _clean(cells.get("german", "")) != _clean(german):
+                problems.append(
+                    "the German text changed since the export: export again and translate "
+                    "the new text"
+                )
+            problems.extend(_kept_tokens(german, translation))
+        value: str | tuple[str, ...] = translation
+        if name == "title" and translation:
+            if "\n" in translation:
+                problems.append("a title is one line")
+            elif len(translation) > TITLE_MAX:
+                problems.append(f"title too long ({len(translation)} > {TITLE_MAX} characters)")
+        elif name == "questions" and translation:
+            value = tuple(q.strip() for q in translation.split("\n") if q.strip())
+        errors.extend(RowError(number, p) for p in problems)
+        if not problems:
+            good.append(Translation(number, eid, row_lang, name, value))
+    errors.extend(_incomplete_blocks(seen))
+    return (good if not errors else []), errors
+
+
+def _incomplete_blocks(seen: dict[tuple[str, str, str], int]) -> list[RowError]:
+    """A language block is reviewed as a whole: its title, questions and answer come together.
+
+    Rows count here even when their text has a problem: that problem is reported on its own."""
+    by_block: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
+    for (eid, lang, name), row in seen.items():
+        by_block[(eid, lang)][name] = row
+    errors = []
+    for (eid, lang), rows in by_block.items():
+        missing = [f for f in FIELDS if f not in rows]
+        if missing:
+            errors.append(
+                RowError(
+                    min(rows.values()),
+                    f"{eid} ({lang}): title, questions and answer are marked reviewed together; "
+                    f"add the row(s) for {', '.join(missing)} or delete this entry's rows",
+                )
+            )
+    return errors
+
+
+# ------------------------------------------------------------------------------ YAML writing
+
+
+def _yaml(mapping: int = 2, sequence: int = 4, offset: int = 2) -> YAML:
+    yaml = YAML(typ="rt")
+    yaml.preserve_quotes = True
+    yaml.width = 4096  # never re-wrap long lines the curators wrote on one line
+    yaml.indent(mapping=mapping, sequence=sequence, offset=offset)
+    return yaml
+
+
+def _load_round_trip(text: str) -> tuple[YAML, Any, bool]:
+    """Parse ``text`` with the indentation that reproduces it unchanged, if one does."""
+    from ruamel.yaml.util import load_yaml_guess_indent
+
+    _, indent, block_seq_indent = load_yaml_guess_indent(text)
+    for config in ((2, 4, 2), (indent, indent, block_seq_indent or 0)):
+        yaml = _yaml(*config)
+        data = yaml.load(text)
+        buffer = io.StringIO()
+        yaml.dump(data, buffer)
+        if buffer.getvalue() == text:
+            return yaml, data, True
+    yaml = _yaml()
+    return yaml, yaml.load(text), False
+
+
+def _entry_node(data: Any, eid: str) -> CommentedMap | None:
+    for item in data.get("entries") or []:
+        if isinstance(item, CommentedMap) and str(item.get("id", "")).strip() == eid:
+            return item
+    return None
+
+
+def _set(block: CommentedMap, key: str, value: object, position: int) -> None:
+    if key in block:
+        block[key] = value
+    else:
+        block.insert(min(position, len(block)), key, value)
+
+
+def _apply(
+    node: CommentedMap, lang: str, fields: dict[str, str | tuple[str, ...]], de: date
+) -> None:
+    texts = node["text"]
+    block = texts.get(lang)
+    if not isinstance(block, CommentedMap):
+        block = CommentedMap()
+        # Keep the languages in their usual order: after the nearest one before it.
+        before = [code for code in LANGUAGES[: LANGUAGES.index(lang)] if code in texts]
+        keys = list(texts)
+        position = keys.index(before[-1]) + 1 if before else len(keys)
+        texts.insert(position, lang, block)
+    if block.fa.flow_style():
+        block.fa.set_block_style()  # a literal answer cannot live inside {…}
+    _set(block, "status", "reviewed", 0)
+    _set(block, "updated", de, 1)
+    for position, name in enumerate(FIELDS, start=2):
+        value = fields[name]
+        if name == "questions":
+            seq = CommentedSeq(list(value))
+            seq.fa.set_block_style()
+            _set(block, name, seq, position)
+        elif name == "answer":
+            _set(block, name, LiteralScalarString(str(value) + "\n"), position)
+        else:
+            _set(block, name, str(value), position)
+
+
+def _source_path(directory: Path, entry: Entry) -> Path:
+    """The file an entry came from (origins are shown relative to the folder's parent)."""
+    origin = Path(entry.origin.file)
+    return origin if origin.is_absolute() else directory.parent / origin
+
+
+def render_files(
+    directory: Path, kb: KnowledgeBase, translations: Sequence[Translation]
+) -> tuple[dict[Path, str], list[str]]:
+    """The new text of every file that changes, and warnings about formatting."""
+    by_file: dict[Path, dict[tuple[str, str], dict[str, str | tuple[str, ...]]]] = defaultdict(
+        lambda: defaultdict(dict)
+    )
+    for t in translations:
+        by_file[_source_path(directory, kb.entries[t.entry])][(t.entry, t.lang)][t.field] = t.value
+    out: dict[Path, str] = {}
+    warnings: list[str] = []
+    for path, blocks in by_file.items():
+        yaml, data, faithful = _load_round_trip(path.read_text(encoding="utf-8"))
+        if not faithful:
+            warnings.append(f"{path}: the YAML library will also change this file's layout")
+        for (eid, lang), fields in blocks.items():
+            node = _entry_node(data, eid)
+            if node is None:  # the loader found it there; only a concurrent edit gets here
+                raise TranslationImportError([RowError(0, f"{path}: entry {eid} not found")])
+            _apply(node, lang, fields, kb.entries[eid].texts["de"].updated)
+        buffer = io.StringIO()
+        yaml.dump(data, buffer)
+        out[path] = buffer.getvalue()
+    return out, warnings
+
+
+def _validate_copy(directory: Path, changed: dict[Path, str]) -> None:
+    """Load the knowledge base as it would be, from a temporary copy; raise on any problem."""
+    with tempfile.TemporaryDirectory(prefix="kb-import-") as tmp:
+        # Same folder name, so that problems name files as curators know them.
+        copy = Path(tmp) / directory.resolve().name
+        shutil.copytree(directory, copy)
+        for path, text in changed.items():
+            relative = path.resolve().relative_to(directory.resolve())
+            (copy / relative).write_text(text, encoding="utf-8")
+        try:
+            load_knowledge(copy)
+        except KnowledgeError as exc:
+            raise TranslationImportError(
+                [RowError(0, "after the import the knowledge base would not validate:")]
+                + [RowError(0, f"  {p}") for p in exc.problems]
+            ) from exc
+
+
+def _replace(path: Path, text: str) -> None:
+    """Write next to the file, then rename over it: a crash leaves the old or the new file."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        shutil.copymode(path, tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def import_csv(
+    directory: Path, source: Path | TextIO, lang: str | None = None, *, dry_run: bool = False
+) -> ImportResult:
+    """Check every row, write all or nothing, and validate the result before writing."""
+    try:
+        kb = load_knowledge(directory)
+    except KnowledgeError as exc:
+        raise TranslationImportError(
+            [RowError(0, "the knowledge base has problems; fix them first:")]
+            + [RowError(0, f"  {p}") for p in exc.problems]
+        ) from exc
+    if isinstance(source, Path):
+        try:
+            with source.open(encoding="utf-8-sig", newline="") as handle:
+                rows, errors = read_csv(handle)
+        except UnicodeDecodeError as exc:
+            raise TranslationImportError(
+                [RowError(0, f"{source} is not UTF-8 text: save it as 'CSV UTF-8'")]
+            ) from exc
+    else:
+        rows, errors = read_csv(source)
+    if errors:
+        raise TranslationImportError(errors)
+    translations, errors = check_rows(kb, rows, lang)
+    if errors:
+        raise TranslationImportError(errors)
+    if not translations:
+        raise TranslationImportError([RowError(0, "no translations in the file")])
+    changed, warnings = render_files(directory, kb, translations)
+    _validate_copy(directory, changed)
+    if not dry_run:
+        for path, text in changed.items():
+            _replace(path, text)
+    blocks = tuple(sorted({(t.entry, t.lang) for t in translations}))
+    return ImportResult(tuple(translations), blocks, tuple(changed), not dry_run, tuple(warnings))
