@@ -216,7 +216,10 @@ class Matcher:
                 sim = _stem_similarity(token, candidate)
                 if sim:
                     matches[candidate] = max(matches.get(candidate, 0.0), sim)
-        ranked = sorted(matches.items(), key=lambda kv: -kv[1] * self.idf.get(kv[0], 0))
+        # The word itself always stays on the list, however many rarer look-alikes exist.
+        ranked = sorted(
+            matches.items(), key=lambda kv: (kv[0] != token, -kv[1] * self.idf.get(kv[0], 0))
+        )
         return tuple(ranked[:10])
 
     @lru_cache(maxsize=4096)  # noqa: B019 - the matcher lives as long as its knowledge base

@@ -141,3 +141,16 @@ def test_json_contract(matcher: Matcher) -> None:
     assert set(data) == {"decision", "entry", "candidates", "score", "lang"}
     assert data["entry"] == data["candidates"][0] == "childcare"
     assert isinstance(data["score"], float)
+
+
+def test_exact_word_is_kept_among_many_rare_look_alikes(write_kb: WriteKB) -> None:
+    look_alikes = ["autobus", "autocar", "autos", "autoo", "automat", "autor", "autobahn",
+                   "autohaus", "autowerk", "autoteil", "autoglas", "autolack"]  # fmt: skip
+    entries = (
+        "entries:\n"
+        + entry_yaml("vehicle", ["Auto anmelden", "Zulassung"], keywords="Zulassung")
+        + "".join(entry_yaml(f"noise-{i}", [f"{word} frage"]) for i, word in enumerate(look_alikes))
+    )
+    matcher = Matcher(load_knowledge(write_kb({"e.yaml": entries})))
+    assert matcher._token_matches("auto")[0] == ("auto", 1.0)
+    assert matcher.match("auto anmelden").entry == "vehicle"
