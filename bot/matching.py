@@ -312,7 +312,7 @@ class Matcher:
             for i in range(len(tokens) - size + 1):
                 window = tokens[i : i + size]
                 if all(
-                    w == k or (len(k) >= 6 and not k.isdigit() and fuzz.ratio(w, k) >= 90)
+                    w == k or (len(k) >= 8 and not k.isdigit() and fuzz.ratio(w, k) >= 90)
                     for w, k in zip(window, phrase, strict=True)
                 ):
                     return True

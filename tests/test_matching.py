@@ -154,3 +154,12 @@ def test_exact_word_is_kept_among_many_rare_look_alikes(write_kb: WriteKB) -> No
     matcher = Matcher(load_knowledge(write_kb({"e.yaml": entries})))
     assert matcher._token_matches("auto")[0] == ("auto", 1.0)
     assert matcher.match("auto anmelden").entry == "vehicle"
+
+
+def test_emergency_keywords_do_not_fire_on_look_alike_words(real_brain) -> None:  # type: ignore[no-untyped-def]
+    # Polish "kartka" (card) is one letter away from "karetka" (ambulance).
+    assert real_brain.matcher.match("czerwona kartka na biotonne").reason != "emergency"
+    assert real_brain.matcher.match("vreau să vorbesc cu o persoană").reason != "emergency"
+    assert real_brain.matcher.match("consiliere pentru tineri 12 27 ani").reason != "emergency"
+    assert real_brain.matcher.match("Notruf 112").reason == "emergency"
+    assert real_brain.matcher.match("cấp cứu").reason == "emergency"
