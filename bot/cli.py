@@ -47,20 +47,76 @@ def _assistant(directory: Path) -> Assistant:
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     """Run the Telegram bot when a token is configured, else the console chat."""
+    from bot.store import StoreError
+
     assistant = _assistant(settings.knowledge_dir)
     if settings.telegram_token:
+        from telegram.error import InvalidToken
+
         from bot.telegram.app import run_polling
 
-        run_polling(settings, assistant)
+        try:
+            run_polling(settings, assistant)
+        except StoreError as exc:
+            print(f"database error: {exc}", file=sys.stderr)
+            return 1
+        except InvalidToken:
+            print(
+                "Telegram refused TELEGRAM_BOT_TOKEN: copy it again from @BotFather.",
+                file=sys.stderr,
+            )
+            return 2
         return 0
-    from bot.console import run_console
-
     print(
         "No TELEGRAM_BOT_TOKEN set: starting the console chat (see README to run on Telegram).",
         file=sys.stderr,
     )
+    if settings.mail_enabled:
+        import asyncio
+
+        try:
+            asyncio.run(_console_with_mail(settings, assistant))
+        except StoreError as exc:
+            print(f"database error: {exc}", file=sys.stderr)
+            return 1
+        return 0
+    from bot.console import run_console
+
     run_console(assistant)
     return 0
+
+
+async def _console_with_mail(settings: Settings, assistant: Assistant) -> None:
+    """The console chat, forwarding questions to ZWK_INBOX through the same outbox."""
+    from bot.channels.mail import MailChannel
+    from bot.console import Console
+    from bot.escalation import MAIL, Escalation, OutboxWorker
+    from bot.matching import Decision
+    from bot.store import Store
+
+    store = await Store.open(settings.db_path)
+    # Without a token there is no staff group to post to: e-mail only.
+    escalation = Escalation(store, staff_chat_id=None, mail_enabled=True, titles=assistant.title)
+    worker = OutboxWorker(
+        store,
+        {MAIL: MailChannel(settings, escalation)},
+        base_delay=settings.outbox_retry_seconds,
+    )
+    escalation.on_enqueue(worker.wake)
+
+    async def escalate(question: str, lang: str, decision: Decision) -> int | None:
+        return await escalation.escalate(
+            chat_id=None, question=question, lang=lang,
+            candidates=decision.candidates, scores=decision.scores,
+        )  # fmt: skip
+
+    await worker.start()
+    try:
+        await Console(assistant, escalate=escalate).run()
+    finally:
+        await worker.stop()
+        await worker.run_once()  # one last try for what was asked just before the end
+        await store.close()
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:

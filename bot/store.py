@@ -394,9 +394,10 @@ class Store:
         await self._write("UPDATE tickets SET resident_unreachable = 1 WHERE id = ?", (ticket_id,))
 
     async def map_staff_message(self, chat_id: int, message_id: int, ticket_id: int) -> None:
+        # A ticket deleted meanwhile (/forget while its message was in flight) maps nothing.
         await self._write(
             "INSERT OR REPLACE INTO staff_messages (chat_id, message_id, ticket_id) "
-            "VALUES (?, ?, ?)",
+            "SELECT ?, ?, id FROM tickets WHERE id = ?",
             (chat_id, message_id, ticket_id),
         )
 
@@ -527,7 +528,7 @@ class Store:
     async def map_resident_message(self, chat_id: int, message_id: int, ticket_id: int) -> None:
         await self._write(
             "INSERT OR REPLACE INTO resident_messages (chat_id, message_id, ticket_id) "
-            "VALUES (?, ?, ?)",
+            "SELECT ?, ?, id FROM tickets WHERE id = ?",
             (chat_id, message_id, ticket_id),
         )
 

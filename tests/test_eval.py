@@ -16,8 +16,8 @@ from bot.assistant import Brain
 from bot.evaluation import Tally, evaluate, load_samples, report
 from bot.language import LANGUAGES
 
-TOP1_FLOOR = 0.88
-TOP1_FLOOR_PER_LANGUAGE = 0.80
+TOP1_FLOOR = 0.93
+TOP1_FLOOR_PER_LANGUAGE = 0.87
 OOS_ANSWERED_CEILING = 0.05
 WRONG_CEILING = 0.03
 HUMAN_FLOOR = 0.90
