@@ -261,9 +261,9 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
         check_freshness,
         make_report,
         period,
-        render_html,
         render_text,
     )
+    from bot.report_html import render_html
     from bot.store import Store, StoreError
 
     assistant = _assistant(settings.knowledge_dir)

@@ -30,10 +30,10 @@ from bot.report import (
     make_report,
     matcher_weight,
     nearest_entry,
-    render_html,
     render_text,
     unanswered,
 )
+from bot.report_html import render_html
 from bot.store import Store
 from tests.conftest import CONTACT, WriteKB, entry_yaml
 from tests.test_cli import run

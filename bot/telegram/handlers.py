@@ -49,10 +49,10 @@ from bot.report import (
     load_rows,
     matcher_weight,
     period,
-    render_html,
     summary_text,
     unanswered_text,
 )
+from bot.report_html import render_html
 from bot.store import Store
 from bot.telegram import callbacks as cb
 from bot.telegram import keyboards
