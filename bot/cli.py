@@ -198,6 +198,9 @@ def cmd_kb(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+_COVERAGE_MARKS = {"reviewed": "R", "machine": "M", "stale": "S", "missing": "-"}
+
+
 def coverage_table(kb: KnowledgeBase) -> str:
     """Entries × languages: R reviewed, M machine-made, S stale (older than German), - missing."""
     width = max((len(e) for e in kb.entries), default=5)
@@ -207,13 +210,9 @@ def coverage_table(kb: KnowledgeBase) -> str:
     for entry in kb.entries.values():
         cells = []
         for lang in LANGUAGES:
-            text = entry.texts.get(lang)
-            if text is None:
-                cells.append(" -")
-                continue
-            totals[lang] += 1
-            mark = "S" if entry.is_stale(lang) else ("R" if text.status == "reviewed" else "M")
-            cells.append(f" {mark}")
+            state = entry.translation_state(lang)
+            totals[lang] += state != "missing"
+            cells.append(" " + _COVERAGE_MARKS[state])
         rows.append(entry.id.ljust(width) + "  " + " ".join(cells))
     count = len(kb.entries)
     rows.append(

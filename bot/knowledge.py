@@ -114,6 +114,15 @@ class Entry:
                 return candidate, self.texts[candidate]
         return "de", self.texts["de"]  # German is required, validation guarantees it
 
+    def translation_state(self, lang: str) -> str:
+        """missing, stale, machine or reviewed (stale wins: it needs work whoever made it)."""
+        text = self.texts.get(lang)
+        if text is None:
+            return "missing"
+        if self.is_stale(lang):
+            return "stale"
+        return text.status
+
     def is_stale(self, lang: str) -> bool:
         """True when the ``lang`` text was made from an older German text than the current one."""
         text = self.texts.get(lang)

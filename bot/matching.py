@@ -30,7 +30,7 @@ from rapidfuzz import fuzz, process
 
 from bot.knowledge import HUMAN_ID, KnowledgeBase
 from bot.language import detect, normalize_code
-from bot.normalize import normalize
+from bot.normalize import common_prefix_length, normalize
 
 DecisionKind = Literal["answer", "clarify", "escalate"]
 EVENT_PREFIX = "event:"
@@ -101,11 +101,7 @@ def _stem_similarity(a: str, b: str) -> float:
     short, long_ = (a, b) if len(a) <= len(b) else (b, a)
     if len(short) < 4:
         return 0.0
-    common = 0
-    for x, y in zip(short, long_, strict=False):
-        if x != y:
-            break
-        common += 1
+    common = common_prefix_length(short, long_)
     if common < 4 or (common < 0.6 * len(long_) and common < len(short) - 1):
         return 0.0
     return 0.7 + 0.25 * common / len(long_)

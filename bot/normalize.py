@@ -90,3 +90,13 @@ def normalize(text: str) -> str:
 def tokens(text: str) -> list[str]:
     """The normalised tokens of ``text``."""
     return normalize(text).split()
+
+
+def common_prefix_length(a: str, b: str) -> int:
+    """How many leading characters two tokens share (inflections share a long one)."""
+    count = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        count += 1
+    return count

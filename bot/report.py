@@ -26,7 +26,7 @@ from rapidfuzz import fuzz, process
 from bot.events import BERLIN, next_occurrence, occurrences
 from bot.knowledge import KnowledgeBase, Origin
 from bot.language import LANGUAGES
-from bot.normalize import normalize
+from bot.normalize import common_prefix_length, normalize
 
 if TYPE_CHECKING:
     from bot.matching import Matcher
@@ -234,11 +234,7 @@ def _token_similarity(a: str, b: str) -> float:
     if len(short) < 4:
         return 0.0
     # Inflected forms share a long prefix ("посвідка"/"посвідку", "kitas"/"kita").
-    common = 0
-    for x, y in zip(short, long_, strict=False):
-        if x != y:
-            break
-        common += 1
+    common = common_prefix_length(short, long_)
     if common >= 4 and common >= 0.75 * len(long_):
         return 0.9
     # A part of a compound: "Anwohner" and "Parkausweis" in "Anwohnerparkausweis".

@@ -135,17 +135,6 @@ def svg_hbars(
     return "".join(parts)
 
 
-def coverage_state(kb: KnowledgeBase, entry_id: str, lang: str) -> str:
-    """reviewed / machine / stale / missing, as in ``validate``'s coverage table."""
-    entry = kb.entries[entry_id]
-    text = entry.texts.get(lang)
-    if text is None:
-        return "missing"
-    if entry.is_stale(lang):
-        return "stale"
-    return text.status
-
-
 def svg_coverage(kb: KnowledgeBase) -> str:
     """Heatmap entries × languages; a letter in each cell, so colour is not the only cue."""
     ids = list(kb.entries)
@@ -170,7 +159,7 @@ def svg_coverage(kb: KnowledgeBase) -> str:
             f'<text x="{left - 6}" y="{y + 13}" class="label" text-anchor="end">{_e(eid)}</text>'
         )
         for j, lang in enumerate(LANGUAGES):
-            state = coverage_state(kb, eid, lang)
+            state = kb.entries[eid].translation_state(lang)
             colour, mark, name = _COVERAGE[state]
             x = left + j * cell_w
             ink = "#fff" if state in ("reviewed", "missing") else "#222"

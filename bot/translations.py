@@ -66,20 +66,10 @@ def field_text(text: EntryText, name: str) -> str:
     return str(getattr(text, name))
 
 
-def translation_state(entry: Entry, lang: str) -> str:
-    """missing, stale, machine or reviewed (stale wins: it needs work whoever made it)."""
-    text = entry.texts.get(lang)
-    if text is None:
-        return "missing"
-    if entry.is_stale(lang):
-        return "stale"
-    return text.status
-
-
 def rows_to_translate(kb: KnowledgeBase, lang: str) -> list[ExportRow]:
     rows = []
     for entry in kb.entries.values():
-        state = translation_state(entry, lang)
+        state = entry.translation_state(lang)
         if state == "reviewed":
             continue
         german = entry.texts["de"]
