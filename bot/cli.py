@@ -1,4 +1,9 @@
-"""Command line: ``python run_bot.py [run|ask|match|kb|validate|report|translations] ...``."""
+"""Command line: ``python run_bot.py COMMAND ...`` (run, ask, match, kb, validate, report,
+translations, retention, events).
+
+Exit codes of ``run``: 0 stopped by SIGTERM/SIGINT, 1 database error, 2 configuration or token
+error, 3 another instance polls with the same token (409 Conflict).
+"""
 
 from __future__ import annotations
 
@@ -53,10 +58,10 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     if settings.telegram_token:
         from telegram.error import InvalidToken
 
-        from bot.telegram.app import run_polling
+        from bot.telegram.app import run
 
         try:
-            run_polling(settings, assistant)
+            return run(settings, assistant)
         except StoreError as exc:
             print(f"database error: {exc}", file=sys.stderr)
             return 1
@@ -66,7 +71,6 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
                 file=sys.stderr,
             )
             return 2
-        return 0
     print(
         "No TELEGRAM_BOT_TOKEN set: starting the console chat (see README to run on Telegram).",
         file=sys.stderr,
@@ -126,7 +130,15 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         print(f"unknown language {args.lang!r}; use one of {' '.join(LANGUAGES)}", file=sys.stderr)
         return 2
     decision = assistant.match(args.text, lang=lang)
-    if decision.decision == "answer" and decision.entry:
+    from datetime import datetime
+
+    from bot.events import BERLIN, event_question
+    from bot.render import render_event_answer
+
+    events = event_question(assistant.kb, args.text, decision, datetime.now(BERLIN))
+    if events is not None:  # "what's on this weekend": the events, as in the chat
+        print(render_event_answer(events, assistant.kb, decision.lang, PLAIN))
+    elif decision.decision == "answer" and decision.entry:
         print(assistant.render(decision.entry, decision.lang, PLAIN))
     elif decision.decision == "clarify":
         from bot.i18n import gettext_for
@@ -137,13 +149,10 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
             print(f"- {assistant.title(target, decision.lang)}")
     else:
         from bot.console import forwarding_unavailable
-        from bot.events import BERLIN
         from bot.i18n import gettext_for
 
         _ = gettext_for(decision.lang)
         print(_("I don't know that yet."))
-        from datetime import datetime
-
         print(forwarding_unavailable(assistant.kb, decision.lang, datetime.now(BERLIN)))
     return 0
 
@@ -300,6 +309,93 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_retention(args: argparse.Namespace, settings: Settings) -> int:
+    """Delete what is past its retention time now (the bot also does it daily by itself)."""
+    import asyncio
+
+    from bot.retention import RetentionResult, enforce_retention
+    from bot.store import Store, StoreError
+
+    async def purge() -> RetentionResult:
+        store = await Store.open(settings.db_path)
+        try:
+            return await enforce_retention(store, settings)
+        finally:
+            await store.close()
+
+    if not settings.db_path.exists():
+        print(f"no database at {settings.db_path}: nothing to delete", file=sys.stderr)
+        return 0
+    try:
+        result = asyncio.run(purge())
+    except StoreError as exc:
+        print(f"database error: {exc}", file=sys.stderr)
+        return 1
+    print(
+        f"deleted {result.questions} logged questions (older than {settings.question_log_days} "
+        f"days) and {result.tickets} forwarded questions (closed more than "
+        f"{settings.ticket_retention_days} days ago, or asked more than "
+        f"{settings.open_ticket_days} days ago) from {settings.db_path}"
+    )
+    return 0
+
+
+def cmd_events(args: argparse.Namespace, settings: Settings) -> int:
+    """Events as iCalendar: write the whole calendar, or import the events of a file."""
+    from datetime import datetime
+
+    from bot.events import BERLIN
+    from bot.ics import EventImportError, calendar_ics, import_ics
+
+    directory = Path(args.dir) if args.dir else settings.knowledge_dir
+    today = datetime.now(BERLIN)
+    if args.events_command == "ics":
+        lang = normalize_code(args.lang)
+        if lang is None:
+            print(f"--lang: use one of {' '.join(LANGUAGES)}", file=sys.stderr)
+            return 2
+        try:
+            kb = load_knowledge(directory)
+        except KnowledgeError as exc:
+            print(exc.report(), file=sys.stderr)
+            print("fix the knowledge base first (python run_bot.py validate)", file=sys.stderr)
+            return 1
+        data = calendar_ics(kb, lang, today)
+        if args.output in (None, "-"):
+            sys.stdout.flush()
+            sys.stdout.buffer.write(data)  # bytes: iCalendar lines end in CRLF
+            sys.stdout.buffer.flush()
+        else:
+            Path(args.output).write_bytes(data)
+            print(f"calendar written to {args.output}", file=sys.stderr)
+        return 0
+    try:
+        result = import_ics(
+            directory, Path(args.file), today=today.date(), source_url=args.source,
+            dry_run=args.check,
+        )  # fmt: skip
+    except EventImportError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print(f"{args.file}: nothing was imported.", file=sys.stderr)
+        return 1
+    for eid, what in result.added:
+        print(f"added    {eid}: {what}")
+    for what, why in result.skipped:
+        print(f"skipped  {what}: {why}")
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    summary = f"{len(result.added)} added, {len(result.skipped)} skipped"
+    if result.written:
+        print(f"{summary}; written to {result.path}")
+        print("Check the German texts, add translations, then send /reload to the bot.")
+    elif result.added:
+        print(f"{summary} (--check: nothing written)")
+    else:
+        print(f"{summary}; nothing to write")
+    return 0
+
+
 def cmd_translations(args: argparse.Namespace, settings: Settings) -> int:
     from bot.translations import TranslationImportError, export_csv, import_csv
 
@@ -393,6 +489,20 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--lang", help="only accept rows of this language")
     imp.add_argument("--dir", help="knowledge folder (default: KNOWLEDGE_DIR)")
     imp.add_argument("--check", action="store_true", help="check only, write nothing")
+    events = sub.add_parser("events", help="events as iCalendar files: export and import")
+    ev_sub = events.add_subparsers(dest="events_command", required=True)
+    ics = ev_sub.add_parser("ics", help="the whole calendar as .ics (standard output by default)")
+    ics.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead")
+    ics.add_argument("--lang", default="de", help="language of titles and descriptions (de)")
+    ics.add_argument("--dir", help="knowledge folder (default: KNOWLEDGE_DIR)")
+    ev_imp = ev_sub.add_parser("import", help="add the events of an .ics file to events.yaml")
+    ev_imp.add_argument("file", help="iCalendar file (.ics)")
+    ev_imp.add_argument(
+        "--source", metavar="URL", help="where the file comes from, for events without a URL"
+    )
+    ev_imp.add_argument("--dir", help="knowledge folder (default: KNOWLEDGE_DIR)")
+    ev_imp.add_argument("--check", action="store_true", help="check only, write nothing")
+    sub.add_parser("retention", help="delete data past its retention time now (see /privacy)")
     return parser
 
 
@@ -422,6 +532,8 @@ COMMANDS = {
     "validate": cmd_validate,
     "report": cmd_report,
     "translations": cmd_translations,
+    "events": cmd_events,
+    "retention": cmd_retention,
 }
 
 

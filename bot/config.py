@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from bot.errors import ConfigError
 
@@ -41,6 +42,17 @@ class Settings:
     flood_limit: int = 8  # messages per person ...
     flood_window_seconds: float = 30.0  # ... within this many seconds
     log_level: str = "INFO"
+    smtp_timeout_seconds: float = 30.0
+    # Retention (see /privacy): the question log (no chat ids) and the ratings ...
+    question_log_days: int = 180
+    # ... forwarded questions after the team closed them, and open ones at the latest.
+    ticket_retention_days: int = 30
+    open_ticket_days: int = 180
+    # Webhook mode instead of long polling (behind a reverse proxy that terminates TLS).
+    webhook_url: str | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8080
+    webhook_secret: str | None = field(default=None, repr=False)
 
     @property
     def mail_enabled(self) -> bool:
@@ -113,6 +125,35 @@ def _email(env: Mapping[str, str], name: str, default: str | None) -> str | None
     return raw
 
 
+def _days(env: Mapping[str, str], name: str, default: int) -> int:
+    value = _int(env, name, default)
+    if value is None or value < 1:
+        raise ConfigError(f"{name} must be a number of days (1 or more), got {env.get(name)!r}")
+    return value
+
+
+def _webhook(env: Mapping[str, str]) -> dict[str, Any]:
+    """WEBHOOK_*: all or nothing; the secret is required so that nobody can post fake updates."""
+    url = env.get("WEBHOOK_URL", "").strip() or None
+    secret = env.get("WEBHOOK_SECRET", "").strip() or None
+    listen = env.get("WEBHOOK_LISTEN", "").strip() or "127.0.0.1"
+    port = _int(env, "WEBHOOK_PORT", 8080)
+    if port is None or not 0 < port < 65536:
+        raise ConfigError(
+            f"WEBHOOK_PORT must be between 1 and 65535, got {env.get('WEBHOOK_PORT')!r}"
+        )
+    if url is not None:
+        if not re.match(r"^https://[^/\s]+", url):
+            raise ConfigError(f"WEBHOOK_URL must be an https:// address, got {url!r}")
+        if secret is None:
+            raise ConfigError("WEBHOOK_SECRET must be set when WEBHOOK_URL is set")
+    if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{16,256}", secret):
+        # Never echo the secret itself.
+        raise ConfigError("WEBHOOK_SECRET must be 16 to 256 characters of A-Z, a-z, 0-9, _ and -")
+    return {"webhook_url": url, "webhook_secret": secret, "webhook_listen": listen,
+            "webhook_port": port}  # fmt: skip
+
+
 def load_settings(
     environ: Mapping[str, str] | None = None, dotenv: Path | None = PROJECT_ROOT / ".env"
 ) -> Settings:
@@ -174,4 +215,9 @@ def load_settings(
         flood_limit=_int(env, "FLOOD_LIMIT", 8) or 8,
         flood_window_seconds=_float(env, "FLOOD_WINDOW_SECONDS", 30.0, 1.0),
         log_level=level,
+        smtp_timeout_seconds=_float(env, "SMTP_TIMEOUT_SECONDS", 30.0, 1.0),
+        question_log_days=_days(env, "QUESTION_LOG_DAYS", 180),
+        ticket_retention_days=_days(env, "TICKET_RETENTION_DAYS", 30),
+        open_ticket_days=_days(env, "OPEN_TICKET_DAYS", 180),
+        **_webhook(env),
     )

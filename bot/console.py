@@ -7,12 +7,12 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from bot.assistant import Assistant
-from bot.events import BERLIN, next_events, upcoming
+from bot.events import BERLIN, answer_window, event_question
 from bot.i18n import gettext_for
 from bot.knowledge import KnowledgeBase
 from bot.language import LANGUAGES, NATIVE_NAMES, normalize_code
 from bot.matching import Decision
-from bot.render import PLAIN, render_contact, render_occurrence
+from bot.render import PLAIN, render_contact, render_event_answer
 
 ReadLine = Callable[[str], Awaitable[str | None]]
 Write = Callable[[str], None]
@@ -88,7 +88,12 @@ class Console:
         decision = self.assistant.match(text, lang=self.lang)
         lang = self._ui_lang(decision.lang)
         _ = gettext_for(lang)
-        if decision.decision == "answer" and decision.entry:
+        events = event_question(self.assistant.kb, text, decision, datetime.now(BERLIN))
+        if events is not None:  # "what's on this weekend", "when is the Stadtfest"
+            self.write(render_event_answer(events, self.assistant.kb, lang, PLAIN))
+            if events.page(0)[1] > 1:
+                self.write(_("All events: /events"))
+        elif decision.decision == "answer" and decision.entry:
             self.write(self.assistant.render(decision.entry, lang, PLAIN))
         elif decision.decision == "clarify":
             await self._clarify(text, decision, lang)
@@ -120,8 +125,8 @@ class Console:
             return
         self.write(
             _(
-                "Shall I forward your question to the city's team? They will see your question "
-                "and your language, and answer here. (yes/no)"
+                "Shall I forward your question to the city's team by e-mail? They will see your "
+                "question and its language, not your name. (yes/no)"
             )
         )
         answer = (await self.read("> ") or "").strip().casefold()
@@ -150,18 +155,14 @@ class Console:
             self.lang = code
             _ = gettext_for(code)
             self.write(_("Language set to {language}.").format(language=NATIVE_NAMES[code]))
-        elif command == "/events":
-            now = datetime.now(BERLIN)
-            # The coming weeks; in a quiet season, the next dates however far ahead.
-            found = upcoming(self.assistant.kb, now, days=60) or next_events(self.assistant.kb, now)
-            if not found:
-                self.write(_("No events in the next weeks."))
-                return
-            self.write(
-                "\n\n".join(
-                    render_occurrence(o, self.assistant.kb, lang, PLAIN) for o in found[:10]
-                )
-            )
+        elif command == "/events":  # "/events 2": the second page
+            kb = self.assistant.kb
+            answer = answer_window(kb, "all", datetime.now(BERLIN))
+            page = int(arg) - 1 if arg.strip().isdigit() else 0
+            shown, pages, _items = answer.page(page)
+            self.write(render_event_answer(answer, kb, lang, PLAIN, page=shown))
+            if shown + 1 < pages:
+                self.write(_("Next page: /events {page}").format(page=shown + 2))
         elif command in ("/help", "/start"):
             self.write(
                 _(

@@ -26,7 +26,7 @@ import contextlib
 import logging
 import random
 from collections import deque
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
@@ -40,13 +40,12 @@ log = logging.getLogger(__name__)
 
 # The city's team reads German; staff-facing texts are msgids translated by the German catalog.
 STAFF_LANG = "de"
-CLOSED_TICKET_RETENTION = timedelta(days=30)
-OPEN_TICKET_RETENTION = timedelta(days=180)
 HOUSEKEEPING_INTERVAL = 3600.0
 MAX_QUESTION_CHARS = 4096
 STAFF = "staff"
 MAIL = "mail"
 RESIDENT = "resident"
+ADMIN = "admin"  # notices for the people in ADMIN_IDS (e.g. a mail the server rejected)
 
 
 class RetryLater(Exception):
@@ -103,8 +102,10 @@ class Escalation:
         staff_chat_id: int | None,
         mail_enabled: bool,
         titles: Callable[[str, str], str] = lambda target, lang: target,
+        admin_ids: Collection[int] = (),
     ) -> None:
         self.store = store
+        self.admin_ids = tuple(sorted(admin_ids))
         self._configured_staff_chat = staff_chat_id
         self._staff_chat = staff_chat_id
         self.mail_enabled = mail_enabled
@@ -239,6 +240,9 @@ class Escalation:
     async def after_delivery(self, result: DeliveryResult) -> None:
         """React to a delivery: confirm replies in the staff group, note unreachable people."""
         item = result.item
+        if item.channel == MAIL and result.outcome == "failed":
+            await self._mail_rejected(result)
+            return
         if item.channel != RESIDENT or result.outcome == "retry":
             return
         ticket_id = item.ticket_id
@@ -257,14 +261,20 @@ class Escalation:
         await self.store.enqueue(ticket_id if notice != "gone" else None, STAFF, payload)
         self._wake()
 
-    async def housekeeping(self) -> None:
-        """Delete tickets past their retention time (see /privacy)."""
-        now = utcnow()
-        removed = await self.store.purge_tickets(
-            closed_before=now - CLOSED_TICKET_RETENTION, created_before=now - OPEN_TICKET_RETENTION
-        )
-        if removed:
-            log.info("deleted %d old tickets", removed)
+    async def _mail_rejected(self, result: DeliveryResult) -> None:
+        """A mail the server refused for good is not retried: tell the admins instead."""
+        ticket_id = result.item.ticket_id
+        if not self.admin_ids:
+            log.error(
+                "the e-mail for ticket %s was rejected for good and ADMIN_IDS is empty, so nobody "
+                "is told in Telegram: %s", ticket_id, result.error,
+            )  # fmt: skip
+            return
+        for admin in self.admin_ids:
+            payload = {"kind": "notice", "notice": "mail-rejected", "admin": admin,
+                       "ref": ticket_id, "error": (result.error or "")[:300]}  # fmt: skip
+            await self.store.enqueue(ticket_id, ADMIN, payload)
+        self._wake()
 
     # -------------------------------------------------------------------- formatting
 
@@ -316,6 +326,13 @@ class Escalation:
                 "❌ Ticket {ticket}: the person has deleted their data with /forget; the answer "
                 "was not delivered."
             )
+        elif notice == "mail-rejected":
+            text = _(
+                "❌ Ticket {ticket}: the mail server rejected the e-mail to the inbox for good, "
+                "so it will not be sent again. The question is still in the staff group if one "
+                "is set. The server said: {error}"
+            )
+            return style.esc(text.format(ticket=ticket, error=payload.get("error", "")))
         elif notice == "migrated":
             text = _(
                 "ℹ️ This group is now a supergroup with the id {new}. Please set "

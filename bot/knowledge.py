@@ -151,6 +151,7 @@ class Event:
     checked: date
     texts: Mapping[str, EventText]
     origin: Origin
+    uid: str | None = None  # the iCalendar UID it was imported with: re-imports skip it
 
     @property
     def all_day(self) -> bool:
@@ -543,7 +544,7 @@ def _parse_event(reader: _Reader, node: YDict, path: str) -> Event | None:
         node,
         path,
         {"id", "start", "end", "repeat", "confirmed", "place", "link", "sources", "checked",
-         "text"},
+         "text", "uid"},
         {"id", "start", "sources", "checked", "text"},
     )  # fmt: skip
     start = _parse_when(reader, node, "start", path)
@@ -591,6 +592,7 @@ def _parse_event(reader: _Reader, node: YDict, path: str) -> Event | None:
         checked=checked,
         texts=MappingProxyType(texts),
         origin=Origin(reader.file, node.line),
+        uid=reader.text(node, "uid", path, required=False),
     )
 
 

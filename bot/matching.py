@@ -20,6 +20,7 @@ How it scores (all prepared once per knowledge base in ``Matcher.__init__``):
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from functools import lru_cache
 from typing import Literal
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
 
 from bot.knowledge import HUMAN_ID, KnowledgeBase
 from bot.language import detect, normalize_code
@@ -150,6 +152,7 @@ class Matcher:
                 texts.append(etext.title)
                 texts.extend(etext.aliases)
             add(EVENT_PREFIX + event.id, texts, (t.description for t in event.texts.values()))
+        self._event_names = _event_names(kb)
         for oos in kb.out_of_scope.values():
             target = _HUMAN if oos.id == HUMAN_ID else _OOS_PREFIX + oos.id
             add(target, (q for qs in oos.questions.values() for q in qs))
@@ -321,7 +324,72 @@ class Matcher:
         used_lang = normalize_code(lang) or detect(text, hint)
         limits = self.thresholds.get(used_lang, Thresholds())
         emergency = bool(self.emergency_ids) and self._emergency(text)
-        return decide(self.score(text), emergency, self.emergency_ids, used_lang, limits)
+        ranked = self.score(text)
+        decision = decide(ranked, emergency, self.emergency_ids, used_lang, limits)
+        if decision.reason in ("confident", "ambiguous", "no-match"):
+            # A question that names an event is about that event, even when the general
+            # "events" entry (which names the big festivals too) scores higher. Out of scope,
+            # emergencies and requests for a person keep their decision.
+            named = self.named_event(text)
+            if named is not None:
+                score = max(dict(ranked).get(named, 0.0), decision.score)
+                candidates = tuple(dict.fromkeys((named, *decision.candidates)))[:4]
+                return Decision(
+                    "answer", named, candidates, score, used_lang, "event-name", decision.scores
+                )
+        return decision
+
+    def named_event(self, text: str) -> str | None:
+        """The ``event:<id>`` target whose title or alias ``text`` contains, if exactly one.
+
+        Whole phrases only, so that "festival" alone names nothing. A one-word name of seven or
+        more letters may carry one typo or an ending ("Stadtfestes"); longer names must match
+        exactly, or "dessau festivals" would name the "Dessau festival". Several events named:
+        the longest name wins, a tie names none.
+        """
+        tokens = normalize(text).split()
+        found: dict[str, int] = {}
+        for phrase, target in self._event_names.items():
+            size = len(phrase)
+            if size == 1 and len(phrase[0]) >= 7:
+                name = phrase[0]
+                hit = any(
+                    (w.startswith(name) and len(w) - len(name) <= 3)
+                    or Levenshtein.distance(w, name, score_cutoff=1) <= 1
+                    for w in tokens
+                )
+            else:
+                hit = any(
+                    tuple(tokens[i : i + size]) == phrase for i in range(len(tokens) - size + 1)
+                )
+            if hit:
+                found[target] = max(found.get(target, 0), size)
+        if not found:
+            return None
+        longest = max(found.values())
+        best = [target for target, size in found.items() if size == longest]
+        return best[0] if len(best) == 1 else None
+
+
+_PARENTHESES = re.compile(r"\([^)]*\)")
+
+
+def _event_names(kb: KnowledgeBase) -> dict[tuple[str, ...], str]:
+    """Normalised event names → target: every title (also without its bracketed note, which is
+    often a generic "music festival") and every alias, in all languages. A name that two
+    events share names neither."""
+    names: dict[tuple[str, ...], str] = {}
+    shared: set[tuple[str, ...]] = set()
+    for event in kb.events.values():
+        target = EVENT_PREFIX + event.id
+        for text in event.texts.values():
+            for name in (_PARENTHESES.sub(" ", text.title), *text.aliases):
+                phrase = tuple(normalize(name).split())
+                if phrase and names.setdefault(phrase, target) != target:
+                    shared.add(phrase)
+    for phrase in shared:
+        del names[phrase]
+    return names
 
 
 def decide(

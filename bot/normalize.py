@@ -49,6 +49,16 @@ MAX_INPUT_CHARS = 2000  # a question longer than this is cut; nobody types more 
 
 
 def _fold_token(token: str) -> str:
+    """Fold until nothing changes: one pass can make a new digraph, repeat or prefix ("baee" →
+    "bae"), and a second normalisation must not find anything left to do."""
+    while True:
+        folded = _fold_once(token)
+        if folded == token:
+            return folded
+        token = folded
+
+
+def _fold_once(token: str) -> str:
     latin = len(_LATIN.findall(token))
     cyrillic = len(_CYRILLIC.findall(token))
     if latin and cyrillic:
@@ -82,6 +92,8 @@ def normalize(text: str) -> str:
     text = text.translate(_ARABIC_FOLD)
     # Compatibility forms first (𝓐 -> A), then case (ß -> ss, İ -> i + dot), then marks again.
     text = _strip_marks(_strip_marks(text).casefold())
+    # Presentation forms (ligatures such as ﱺ) decompose only now, into letters that fold too.
+    text = text.translate(_ARABIC_FOLD)
     text = _NON_WORD.sub(" ", text).replace("_", " ")
     tokens = [_fold_token(t) for t in text.split()]
     return " ".join(t for t in tokens if t)

@@ -12,11 +12,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from babel.dates import format_date, format_time, get_day_names
+from babel.dates import format_date, format_interval, format_time, get_day_names
 
 from bot.errors import Problem
-from bot.events import BERLIN, Occurrence, next_occurrence
-from bot.i18n import gettext_for
+from bot.events import BERLIN, PAGE_SIZE, EventAnswer, Occurrence, next_occurrence
+from bot.i18n import N_, gettext_for
 from bot.knowledge import Contact, Entry, Event, KnowledgeBase, OpeningHours
 from bot.language import LANGUAGES, RTL_LANGUAGES, fallbacks
 
@@ -319,17 +319,43 @@ def oversize_problems(kb: KnowledgeBase) -> list[Problem]:
 
 
 def format_when(occurrence: Occurrence, lang: str) -> str:
-    """The date (and time) of one occurrence in the reader's locale."""
+    """The date (and time) of one occurrence in the reader's locale, with the weekday.
+
+    Ranges use Babel's interval formats, which know how each language shortens them
+    ("Fr., 2. – So., 4. Juli 2027"); times are local Berlin wall-clock times.
+    """
     start, end = occurrence.start, occurrence.end
     if occurrence.all_day:
         last_day = (end - timedelta(days=1)).date()
         if last_day <= start.date():
-            return format_day(start.date(), lang)
-        return f"{format_day(start.date(), lang)} – {format_day(last_day, lang)}"
-    day = format_day(start.date(), lang)
+            return format_date(start.date(), "full", locale=lang)
+        return format_interval(start.date(), last_day, "yMMMMEd", locale=lang)
+    day = format_date(start.date(), "full", locale=lang)
     if end.date() == start.date():
-        return f"{day}, {_hm(start.time(), lang)}–{_hm(end.time(), lang)}"
-    return f"{day}, {_hm(start.time(), lang)} – {format_day(end.date(), lang)}"
+        return f"{day}, {format_interval(start.time(), end.time(), 'Hm', locale=lang)}"
+    until = format_date(end.date(), "full", locale=lang)
+    return f"{day}, {_hm(start.time(), lang)} – {until}, {_hm(end.time(), lang)}"
+
+
+def event_description(event: Event, lang: str) -> tuple[str, str] | None:
+    """(language, description) in ``lang`` or the first fallback that has one: a translation
+    may give only the title, and the German description is better than none."""
+    for candidate in fallbacks(lang):
+        text = event.texts.get(candidate)
+        if text is not None and text.description:
+            return candidate, text.description
+    german = event.texts["de"].description
+    return ("de", german) if german else None
+
+
+def event_place(event: Event, kb: KnowledgeBase) -> str | None:
+    """Where an event takes place: a contact's name and address, or the address given."""
+    if not event.place:
+        return None
+    contact = kb.contacts.get(event.place)
+    if contact is None:
+        return event.place
+    return contact.name + (f", {contact.address}" if contact.address else "")
 
 
 def render_occurrence(
@@ -342,18 +368,71 @@ def render_occurrence(
     lines = ["🎉 " + style.bold(text.title), "🗓 " + style.esc(format_when(occurrence, lang))]
     if not event.confirmed:
         lines.append("⚠️ " + style.esc(_("Date to be confirmed")))
-    if event.place:
-        contact = kb.contacts.get(event.place)
-        if contact is not None:
-            place = contact.name + (f", {contact.address}" if contact.address else "")
-        else:
-            place = event.place
+    place = event_place(event, kb)
+    if place:
         lines.append("📍 " + style.esc(place))
-    if full and text.description:
-        lines.append(style.esc(text.description))
+    description = event_description(event, lang) if full else None
+    if description is not None:
+        used, body = description
+        if used != lang:  # like entries: say so when the text is in a fallback language
+            note = _("This event is not yet described in your language. Here it is in {language}.")
+            lines.append(style.italic(note.format(language=_language_name(used, lang))))
+        lines.append(style.esc(body))
     if event.link:
         lines.append("🔗 " + ltr(style.link(event.link), lang))
     return "\n".join(lines)
+
+
+EVENT_WINDOW_TITLES: dict[str, str] = {
+    "today": N_("Events today"),
+    "tomorrow": N_("Events tomorrow"),
+    "weekend": N_("Events this weekend"),
+    "week": N_("Events in the next 7 days"),
+    "soon": N_("Events in the next 14 days"),
+    "all": N_("Events in the coming weeks"),
+}
+
+
+def render_event_answer(
+    answer: EventAnswer,
+    kb: KnowledgeBase,
+    lang: str,
+    style: Style = PLAIN,
+    *,
+    page: int = 0,
+    limit: int = TELEGRAM_LIMIT,
+) -> str:
+    """An answer to an event question: one page of a numbered list, or one named event.
+
+    Descriptions are left out of a list page that would not fit into one message (a page is
+    edited in place when the person turns it, so it cannot be split).
+    """
+    _ = gettext_for(lang)
+    if answer.window == "event":
+        event = kb.events[answer.event_id or ""]
+        if not answer.occurrences:
+            title = event.text(lang)[1].title
+            return style.bold(title) + "\n" + style.esc(_("No upcoming date is known."))
+        return render_occurrence(answer.occurrences[0], kb, lang, style, full=True)
+    number, pages, items = answer.page(page)
+    head = [style.bold(_(EVENT_WINDOW_TITLES[answer.window]))]
+    if not answer.occurrences:
+        if answer.window == "all" or not answer.later:
+            return head[0] + "\n\n" + style.esc(_("No events in the next weeks."))
+        head.append(style.esc(_("I know of no events in this period. The next ones:")))
+    tail = []
+    if pages > 1:
+        tail.append(style.italic(_("Page {page} of {pages}").format(page=number + 1, pages=pages)))
+    first = number * PAGE_SIZE + 1
+    for full in (True, False):
+        blocks = [
+            f"{index}. " + render_occurrence(occurrence, kb, lang, style, full=full)
+            for index, occurrence in enumerate(items, first)
+        ]
+        text = "\n\n".join([*head, *blocks, *tail])
+        if len(text) <= limit:
+            break
+    return text
 
 
 def render_event(

@@ -107,6 +107,30 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX staff_messages_ticket ON staff_messages(ticket_id);
     CREATE INDEX outbox_ticket ON outbox(ticket_id, channel, status);
     """,
+    # 3: the weekly events digest and event reminders (issue 6). ``last_week`` is the ISO week
+    # of the last digest sent, so a restart on a Monday never sends it twice; ``sent_at`` does
+    # the same for a reminder. Times are UTC like everywhere else; ``starts_at`` is the start of
+    # the occurrence the reminder is for (one reminder per person and occurrence).
+    """
+    CREATE TABLE event_subscriptions (
+        chat_id INTEGER PRIMARY KEY,
+        lang TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        last_week TEXT
+    );
+    CREATE TABLE event_reminders (
+        id INTEGER PRIMARY KEY,
+        chat_id INTEGER NOT NULL,
+        event_id TEXT NOT NULL,
+        starts_at TEXT NOT NULL,
+        remind_at TEXT NOT NULL,
+        lang TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        sent_at TEXT,
+        UNIQUE (chat_id, event_id, starts_at)
+    );
+    CREATE INDEX event_reminders_pending ON event_reminders(sent_at, remind_at);
+    """,
 )
 
 
@@ -124,6 +148,10 @@ def _ts_precise(value: datetime) -> str:
     ISO strings of mixed precision still sort correctly ("…:05+00:00" < "…:05.3+00:00").
     """
     return value.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _probe(path: str) -> None:
+    sqlite3.connect(path, timeout=10).close()
 
 
 class StoreError(Exception):
@@ -151,6 +179,19 @@ class OutboxItem:
     attempts: int
 
 
+@dataclass(frozen=True, slots=True)
+class Reminder:
+    """A person's reminder of one event occurrence; ``lang`` is their current language."""
+
+    id: int
+    chat_id: int
+    event_id: str
+    starts_at: datetime  # aware, UTC
+    remind_at: datetime  # aware, UTC
+    lang: str
+    sent_at: str | None
+
+
 class Store:
     """The one place that speaks SQL. Open with ``await Store.open(path)``; close when done."""
 
@@ -170,6 +211,9 @@ class Store:
             except OSError as exc:
                 raise StoreError(f"cannot create the folder for {target}: {exc.strerror}") from exc
         try:
+            # Probe with plain sqlite3 first: when aiosqlite's connect fails, its worker thread
+            # may outlive the event loop and print a traceback after the clear message.
+            await asyncio.to_thread(_probe, str(path))
             db = await aiosqlite.connect(str(path), timeout=10)
         except (sqlite3.Error, OSError) as exc:
             raise StoreError(f"cannot open database {path}: {exc}") from exc
@@ -243,6 +287,8 @@ class Store:
                 "DELETE FROM outbox WHERE ticket_id IN (SELECT id FROM tickets WHERE chat_id = ?)",
                 "DELETE FROM tickets WHERE chat_id = ?",
                 "DELETE FROM people WHERE chat_id = ?",
+                "DELETE FROM event_subscriptions WHERE chat_id = ?",
+                "DELETE FROM event_reminders WHERE chat_id = ?",
             ):
                 cursor = await self._db.execute(sql, (chat_id,))
                 removed += max(cursor.rowcount, 0)
@@ -569,6 +615,143 @@ class Store:
                 (_ts(closed_before),),
             )
         return removed
+
+    # ------------------------------------- events digest and reminders (issue 6)
+
+    async def subscribe_events(self, chat_id: int, lang: str) -> bool:
+        """Subscribe to the weekly digest; False if already subscribed (the language is kept
+        up to date either way)."""
+        async with self._transaction():
+            cursor = await self._db.execute(
+                "INSERT OR IGNORE INTO event_subscriptions (chat_id, lang, created_at) "
+                "VALUES (?, ?, ?)",
+                (chat_id, lang, _ts(utcnow())),
+            )
+            if cursor.rowcount > 0:
+                return True
+            await self._db.execute(
+                "UPDATE event_subscriptions SET lang = ? WHERE chat_id = ?", (lang, chat_id)
+            )
+            return False
+
+    async def unsubscribe_events(self, chat_id: int) -> bool:
+        cursor = await self._write("DELETE FROM event_subscriptions WHERE chat_id = ?", (chat_id,))
+        return cursor.rowcount > 0
+
+    async def digest_recipients(self, week: str) -> list[tuple[int, str]]:
+        """Subscribers who have not had the digest of ``week`` yet, with their current language
+        (the one chosen with /language wins over the one they subscribed in)."""
+        cursor = await self._db.execute(
+            "SELECT s.chat_id, COALESCE(p.lang, s.lang) FROM event_subscriptions s "
+            "LEFT JOIN people p ON p.chat_id = s.chat_id "
+            "WHERE s.last_week IS NULL OR s.last_week != ? ORDER BY s.chat_id",
+            (week,),
+        )
+        return [(int(row[0]), str(row[1])) for row in await cursor.fetchall()]
+
+    async def claim_digest(self, chat_id: int, week: str) -> bool:
+        """Record the digest of ``week`` as sent to ``chat_id`` before sending it: True if this
+        caller may send it (at most once per week, also across restarts)."""
+        cursor = await self._write(
+            "UPDATE event_subscriptions SET last_week = ? "
+            "WHERE chat_id = ? AND (last_week IS NULL OR last_week != ?)",
+            (week, chat_id, week),
+        )
+        return cursor.rowcount > 0
+
+    async def release_digest(self, chat_id: int, week: str) -> None:
+        """Undo ``claim_digest`` after a failed delivery, so that a retry may send it."""
+        await self._write(
+            "UPDATE event_subscriptions SET last_week = NULL WHERE chat_id = ? AND last_week = ?",
+            (chat_id, week),
+        )
+
+    async def drop_event_recipient(self, chat_id: int) -> None:
+        """The person blocked the bot: end their subscription and drop their reminders."""
+        async with self._transaction():
+            for table in ("event_subscriptions", "event_reminders"):
+                await self._db.execute(f"DELETE FROM {table} WHERE chat_id = ?", (chat_id,))
+
+    async def add_reminder(
+        self, chat_id: int, event_id: str, starts_at: datetime, remind_at: datetime, lang: str
+    ) -> int | None:
+        """A new reminder's id, or None when this person has one for that occurrence already."""
+        cursor = await self._write(
+            "INSERT OR IGNORE INTO event_reminders "
+            "(chat_id, event_id, starts_at, remind_at, lang, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (chat_id, event_id, _ts(starts_at), _ts(remind_at), lang, _ts(utcnow())),
+        )
+        return int(cursor.lastrowid or 0) if cursor.rowcount > 0 else None
+
+    async def reminder(self, reminder_id: int) -> Reminder | None:
+        rows = await self._reminders("r.id = ?", (reminder_id,))
+        return rows[0] if rows else None
+
+    async def pending_reminders(self) -> list[Reminder]:
+        """Reminders not sent yet, soonest first (to schedule them at start-up)."""
+        return await self._reminders("r.sent_at IS NULL", ())
+
+    async def _reminders(self, where: str, params: Sequence[Any]) -> list[Reminder]:
+        cursor = await self._db.execute(
+            "SELECT r.id, r.chat_id, r.event_id, r.starts_at, r.remind_at, "
+            "COALESCE(p.lang, r.lang), r.sent_at FROM event_reminders r "
+            f"LEFT JOIN people p ON p.chat_id = r.chat_id WHERE {where} ORDER BY r.remind_at",
+            params,
+        )
+        return [
+            Reminder(
+                int(row[0]), int(row[1]), str(row[2]), datetime.fromisoformat(row[3]),
+                datetime.fromisoformat(row[4]), str(row[5]), row[6],
+            )
+            for row in await cursor.fetchall()
+        ]  # fmt: skip
+
+    async def claim_reminder(self, reminder_id: int) -> bool:
+        """Mark a reminder as sent before sending it: True if this caller may send it."""
+        cursor = await self._write(
+            "UPDATE event_reminders SET sent_at = ? WHERE id = ? AND sent_at IS NULL",
+            (_ts(utcnow()), reminder_id),
+        )
+        return cursor.rowcount > 0
+
+    async def release_reminder(self, reminder_id: int) -> None:
+        """Undo ``claim_reminder`` after a failed delivery, so that a retry may send it."""
+        await self._write("UPDATE event_reminders SET sent_at = NULL WHERE id = ?", (reminder_id,))
+
+    async def delete_reminder(self, reminder_id: int) -> None:
+        await self._write("DELETE FROM event_reminders WHERE id = ?", (reminder_id,))
+
+    async def purge_reminders(self, *, started_before: datetime) -> int:
+        """Delete reminders of occurrences that have begun: sent or not, they are of no use."""
+        cursor = await self._write(
+            "DELETE FROM event_reminders WHERE starts_at < ?", (_ts(started_before),)
+        )
+        return max(cursor.rowcount, 0)
+
+    # ------------------------------------------------ added for retention (issue 8)
+
+    async def purge_question_log(self, *, before: datetime) -> int:
+        """Delete logged questions and ratings older than ``before``; return the questions."""
+        async with self._transaction():
+            cursor = await self._db.execute(
+                "DELETE FROM questions WHERE asked_at < ?", (_ts(before),)
+            )
+            removed = max(cursor.rowcount, 0)
+            await self._db.execute("DELETE FROM feedback WHERE at < ?", (_ts(before),))
+        return removed
+
+    async def count_rows(self, table: str) -> int:
+        """Rows in one of the tables (for /status, retention reports and tests)."""
+        if table not in _TABLES:
+            raise ValueError(f"unknown table {table!r}")
+        row = await (await self._db.execute(f"SELECT COUNT(*) FROM {table}")).fetchone()
+        return int(row[0]) if row else 0
+
+
+_TABLES = frozenset(
+    {"people", "questions", "feedback", "tickets", "ticket_messages", "outbox", "staff_messages",
+     "resident_messages", "bot_state"}
+)  # fmt: skip
 
 
 class _Transaction:

@@ -12,7 +12,11 @@ matters for correctness:
 - A reply to a message that does not exist fails with "message to be replied not found" unless
   ``allow_sending_without_reply`` is set.
 - Failures can be injected for the next N calls of a method (optionally for one chat): a 502
-  with an HTML body, a 429 with ``retry_after``, a 403, a 400 with ``migrate_to_chat_id``, …
+  with an HTML body, a 429 with ``retry_after``, a 403, a 400 with ``migrate_to_chat_id``, a 409
+  conflict, … or ``status=HANG``: no answer at all (the client times out).
+- ``hold(method)`` keeps the next matching call waiting until the test releases it (work in
+  flight at a given moment); ``close()`` and ``start(port)`` take the server down and bring it
+  back on the same address (an outage: connection refused) without losing its state.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from typing import Any, TypeVar
 from aiohttp import web
 
 T = TypeVar("T")
+HANG = 0  # Failure.status: never answer (until the server closes)
 TOKEN = "123456:TEST-fake-token-abcdefghijklmnopqrstuvwxyz"
 BOT_ID = 4242
 ANONYMOUS_ADMIN_BOT = {
@@ -81,6 +86,7 @@ class Call:
     ok: bool
     result: Any = None
     error: str | None = None
+    at: float = field(default_factory=time.monotonic)  # when the call arrived
 
     @property
     def chat_id(self) -> int | None:
@@ -111,6 +117,19 @@ class Failure:
     description: str
     chat_id: int | None = None
     parameters: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Hold:
+    """One held call: ``reached`` is set when it arrives, ``release()`` lets it proceed."""
+
+    method: str
+    chat_id: int | None = None
+    reached: asyncio.Event = field(default_factory=asyncio.Event)
+    released: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def release(self) -> None:
+        self.released.set()
 
 
 def html_problem(text: str) -> str | None:
@@ -169,6 +188,8 @@ class FakeTelegram:
         self.updates: list[dict[str, Any]] = []
         self.messages: dict[tuple[int, int], dict[str, Any]] = {}
         self.failures: list[Failure] = []
+        self.holds: list[Hold] = []
+        self.webhook: dict[str, Any] = {}
         self.confirmed = 0  # highest update id the bot has confirmed
         self._next_update = 1
         self._next_message: dict[int, int] = {}
@@ -180,32 +201,52 @@ class FakeTelegram:
 
     # ---------------------------------------------------------------------- server
 
-    async def start(self) -> str:
+    async def start(self, port: int = 0) -> str:
+        """Serve on 127.0.0.1 (a free port, or ``port`` to come back after ``close``)."""
+        self._closing = False
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
         self._runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=1.0)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()
         host, port = self._runner.addresses[0][:2]
         self.base_url = f"http://{host}:{port}/bot"
         return self.base_url
 
+    @property
+    def port(self) -> int:
+        return int(self.base_url.rsplit(":", 1)[1].split("/")[0])
+
     async def close(self) -> None:
+        """Stop serving (connections are refused from now on); state and updates are kept."""
         self._closing = True
         self._changed.fire()
+        for hold in self.holds:
+            hold.release()
         if self._runner is not None:
-            await self._runner.cleanup()
+            runner, self._runner = self._runner, None
+            await runner.cleanup()
 
     async def _handle(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != self.token:
             return _error(401, "Unauthorized")
         method = request.match_info["method"]
         params = await _params(request)
+        hold = self._take_hold(method, params)
+        if hold is not None:
+            hold.reached.set()
+            self._changed.fire()
+            await hold.released.wait()
         failure = self._take_failure(method, params)
         if failure is not None:
             call = Call(method, params, ok=False, error=failure.description)
             await self._record(call)
+            if failure.status == HANG:
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(60):
+                        await self._changed.wait_for(lambda: self._closing)
+                return _error(504, "Gateway Timeout")
             if failure.status == 502:
                 return web.Response(status=502, text="<html>502 Bad Gateway</html>")
             return _error(failure.status, failure.description, failure.parameters)
@@ -226,6 +267,21 @@ class FakeTelegram:
     async def _record(self, call: Call) -> None:
         self.calls.append(call)
         self._changed.fire()
+
+    def _take_hold(self, method: str, params: dict[str, Any]) -> Hold | None:
+        for hold in self.holds:
+            if hold.method != method or hold.reached.is_set():
+                continue
+            if hold.chat_id is not None and params.get("chat_id") != hold.chat_id:
+                continue
+            return hold
+        return None
+
+    def hold(self, method: str, *, chat_id: int | None = None) -> Hold:
+        """The next call of ``method`` (to ``chat_id``) waits until ``release()``."""
+        hold = Hold(method, chat_id)
+        self.holds.append(hold)
+        return hold
 
     def _take_failure(self, method: str, params: dict[str, Any]) -> Failure | None:
         for failure in self.failures:
@@ -406,6 +462,11 @@ class FakeTelegram:
         async with asyncio.timeout(within):
             return await self._changed.wait_for(find)
 
+    async def wait_until(self, condition: Callable[[], T | None], within: float = 10) -> T:
+        """Until ``condition()`` is truthy, checked after every change (e.g. a recorded call)."""
+        async with asyncio.timeout(within):
+            return await self._changed.wait_for(condition)
+
     def mark(self) -> int:
         """A position in the call log, for ``wait_message(after=…)``."""
         return len(self.calls)
@@ -416,10 +477,20 @@ class FakeTelegram:
         return self.bot_user
 
     def _m_deleteWebhook(self, params: dict[str, Any]) -> bool:
+        self.webhook = {}
+        return True
+
+    def _m_setWebhook(self, params: dict[str, Any]) -> bool:
+        if not str(params.get("url", "")).startswith("https://"):
+            raise _ApiError("Bad Request: bad webhook: An HTTPS URL must be provided for webhook")
+        self.webhook = dict(params)
         return True
 
     def _m_getWebhookInfo(self, params: dict[str, Any]) -> dict[str, Any]:
-        return {"url": "", "has_custom_certificate": False, "pending_update_count": 0}
+        return {
+            "url": self.webhook.get("url", ""), "has_custom_certificate": False,
+            "pending_update_count": len(self.updates),
+        }  # fmt: skip
 
     def _m_setMyCommands(self, params: dict[str, Any]) -> bool:
         for command in params.get("commands") or []:

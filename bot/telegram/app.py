@@ -1,28 +1,41 @@
 """All Telegram wiring in one place: application, network, handlers, lifecycle.
 
-Lifecycle (the same for ``run_polling`` in production and ``running`` in tests):
+Lifecycle (``running``: the same steps in production, ``run``, and in the tests):
 
-- post_init: open the Store, follow a recorded staff-group migration, start the outbox worker
-  (it delivers whatever is still pending from before a restart), publish the command menus.
-- post_stop: stop the outbox worker while the bot can still send (a delivery in flight is
-  finished or stays pending).
-- post_shutdown: close the Store.
+- initialize: ``getMe``; while Telegram cannot be reached the bot waits and tries again (with
+  backoff, logged), a rejected token stops it at once.
+- post_init: open the Store (a corrupt or unwritable database stops start-up), follow a recorded
+  staff-group migration, start the outbox worker (it delivers whatever is still pending from
+  before a restart), schedule the daily retention job, publish the command menus, log the health
+  line (knowledge-base version, entries, languages, outbox backlog).
+- then long polling, or a webhook server when ``WEBHOOK_URL`` is set. Polling errors (5xx,
+  timeouts, connection refused) are retried by python-telegram-bot with backoff; a 409 conflict
+  (another instance polls with the same token) stops the bot with exit code 3.
+- on SIGTERM/SIGINT: stop fetching, confirm what was fetched, finish every update in progress,
+  then post_stop: stop the outbox worker while the bot can still send (a delivery in flight is
+  finished or stays pending); post_shutdown: close the Store.
 
 Updates in flight are never dropped (no ``drop_pending_updates``): Telegram keeps unconfirmed
-updates for 24 hours, and the bot processes them when it is back.
+updates for 24 hours, and the bot processes them when it is back. README "Operations" says what
+happens to updates in flight on a crash.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable
-from contextlib import asynccontextmanager
+import re
+import signal
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager, suppress
+from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
+import httpx
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
+from telegram.error import Conflict, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -37,18 +50,21 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
-from telegram.request import HTTPXRequest
+from telegram.request import HTTPXRequest, RequestData
 
 from bot.assistant import Assistant
+from bot.channels.admin import AdminChannel
 from bot.channels.mail import MailChannel
 from bot.channels.resident import ResidentChannel
-from bot.channels.staff import StaffChannel
+from bot.channels.staff import StaffChannel, retry_after_seconds
 from bot.config import Settings
 from bot.conversation import FloodGate
-from bot.escalation import MAIL, RESIDENT, STAFF, Channel, Escalation, OutboxWorker
+from bot.escalation import ADMIN, MAIL, RESIDENT, STAFF, Channel, Escalation, OutboxWorker
 from bot.i18n import N_, gettext_for, preload
 from bot.language import LANGUAGES
+from bot.retention import enforce_retention
 from bot.store import Store
+from bot.telegram import events as ev
 from bot.telegram import handlers as h
 
 log = logging.getLogger(__name__)
@@ -56,14 +72,22 @@ log = logging.getLogger(__name__)
 App = Application[Any, Any, Any, Any, Any, Any]
 
 POLL_TIMEOUT = 30  # seconds of long polling per getUpdates call
+GET_UPDATES_READ_TIMEOUT = 5.0  # seconds beyond POLL_TIMEOUT before a getUpdates call times out
 # httpx' default pool of 256 connections makes every request slow (encode/httpcore#1035).
 CONNECTION_POOL = 16
 MAX_CONCURRENT_UPDATES = 64
+START_RETRY_MAX = 30.0  # seconds between getMe attempts while Telegram cannot be reached
+REQUEST_RETRIES = 3  # extra attempts for a Bot API call that did not reach Telegram (or 5xx)
+REQUEST_RETRY_DELAY = 0.5  # seconds before the first of them; doubles
+RETENTION_INTERVAL = timedelta(days=1)
+EXIT_CODE = "exit_code"  # bot_data key: why the bot stopped, if not by a signal
+EXIT_CONFLICT = 3
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("start", N_("Start and main menu")),
     ("topics", N_("Browse all topics")),
     ("events", N_("Events in the coming weeks")),
+    ("subscribe", N_("Weekly events every Monday")),
     ("language", N_("Choose your language")),
     ("human", N_("Ask a person")),
     ("privacy", N_("What the bot stores")),
@@ -114,8 +138,59 @@ def _file_url(base_url: str) -> str:
     return f"{root}/file/bot" if sep else base_url
 
 
-def build_application(settings: Settings, assistant: Assistant) -> App:
-    """The configured application; the Store and the worker are opened in post_init."""
+class ResilientRequest(HTTPXRequest):
+    """HTTPXRequest that retries a few times when a call cannot have been processed.
+
+    Connection refused, connect and pool timeouts and a dropped keep-alive connection mean that
+    Telegram did not get the call; a 5xx means its front end could not pass it on. Retrying such a
+    call for a few seconds keeps a reply from being lost in a short outage (a rare duplicate is
+    better than a question without an answer). Read timeouts are not retried: the call may have
+    been carried out. Long outages are the outbox's business (escalations, staff answers).
+    """
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = HTTPXRequest.DEFAULT_NONE,
+        write_timeout: Any = HTTPXRequest.DEFAULT_NONE,
+        connect_timeout: Any = HTTPXRequest.DEFAULT_NONE,
+        pool_timeout: Any = HTTPXRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        delay = REQUEST_RETRY_DELAY
+        for attempt in range(REQUEST_RETRIES + 1):
+            last = attempt == REQUEST_RETRIES
+            try:
+                code, payload = await super().do_request(
+                    url, method, request_data, read_timeout, write_timeout, connect_timeout,
+                    pool_timeout,
+                )  # fmt: skip
+            except NetworkError as exc:
+                if last or not isinstance(exc.__cause__, _NOT_SENT):
+                    raise
+                reason = f"{type(exc.__cause__).__name__}"
+            else:
+                if code < 500 or last:
+                    return code, payload
+                reason = f"HTTP {code}"
+            log.warning("Bot API call failed (%s); trying again in %.1f s", reason, delay)
+            await asyncio.sleep(delay)
+            delay *= 2
+        raise AssertionError("unreachable")  # the loop returns or raises
+
+
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.RemoteProtocolError)
+
+
+def build_application(
+    settings: Settings, assistant: Assistant, *, telegram_limits: bool = True
+) -> App:
+    """The configured application; the Store and the worker are opened in post_init.
+
+    ``telegram_limits=False`` lifts the rate limiter's overall and per-group limits (it still
+    honours a 429): for a local fake Bot API in load tests, which has no flood limits.
+    """
     if not settings.telegram_token:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
     # Their INFO lines contain request URLs, and Telegram URLs contain the token.
@@ -127,10 +202,17 @@ def build_application(settings: Settings, assistant: Assistant) -> App:
         .token(settings.telegram_token)
         .base_url(settings.telegram_base_url)
         .base_file_url(_file_url(settings.telegram_base_url))
-        .request(HTTPXRequest(connection_pool_size=CONNECTION_POOL))
-        .get_updates_request(HTTPXRequest(connection_pool_size=1))
+        .request(ResilientRequest(connection_pool_size=CONNECTION_POOL))
+        # Not resilient: python-telegram-bot's polling loop retries getUpdates itself.
+        .get_updates_request(
+            HTTPXRequest(connection_pool_size=1, read_timeout=GET_UPDATES_READ_TIMEOUT)
+        )
         # One automatic retry after a 429; the outbox handles longer waits itself.
-        .rate_limiter(AIORateLimiter(max_retries=1))
+        .rate_limiter(
+            AIORateLimiter(max_retries=1)
+            if telegram_limits
+            else AIORateLimiter(overall_max_rate=0, group_max_rate=0, max_retries=1)
+        )
         .defaults(
             Defaults(
                 parse_mode=ParseMode.HTML,
@@ -139,7 +221,6 @@ def build_application(settings: Settings, assistant: Assistant) -> App:
         )
         .context_types(ContextTypes(context=h.BotContext))
         .concurrent_updates(PerChatUpdateProcessor(MAX_CONCURRENT_UPDATES))
-        .job_queue(None)
         .post_init(_post_init)
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
@@ -163,7 +244,9 @@ def _add_handlers(app: App, settings: Settings) -> None:
             CommandHandler(["language", "lang"], h.language_command, private),
             CommandHandler("help", h.help_command, private),
             CommandHandler("topics", h.topics_command, private),
-            CommandHandler("events", h.events_command, private),
+            CommandHandler("events", ev.events_command, private),
+            CommandHandler("subscribe", ev.subscribe_command, private),
+            CommandHandler("unsubscribe", ev.unsubscribe_command, private),
             CommandHandler("privacy", h.privacy_command, private),
             CommandHandler("forget", h.forget_command, private),
             CommandHandler("human", h.human_command, private),
@@ -175,6 +258,7 @@ def _add_handlers(app: App, settings: Settings) -> None:
             MessageHandler(private & message & filters.COMMAND, h.unknown_command),
             MessageHandler(private & message & filters.TEXT, h.on_text),
             MessageHandler(private & message, h.on_other),
+            CallbackQueryHandler(ev.on_event_button, pattern=ev.is_event_button),
             CallbackQueryHandler(h.on_button),
             MessageHandler(filters.StatusUpdate.MIGRATE, h.on_migration),
             CommandHandler("close", h.close_command, groups),
@@ -197,6 +281,7 @@ async def _post_init(app: App) -> None:
         staff_chat_id=settings.staff_chat_id,
         mail_enabled=settings.mail_enabled,
         titles=assistant.title,
+        admin_ids=settings.admin_ids,
     )
     await escalation.load()
     channels: dict[str, Channel] = {RESIDENT: ResidentChannel(app.bot, escalation)}
@@ -204,12 +289,14 @@ async def _post_init(app: App) -> None:
         channels[STAFF] = StaffChannel(app.bot, escalation)
     if settings.mail_enabled:
         channels[MAIL] = MailChannel(settings, escalation)
+    if settings.admin_ids:
+        channels[ADMIN] = AdminChannel(app.bot, escalation)
+    # Retention runs as a JobQueue job (below), not as the worker's hourly housekeeping.
     worker = OutboxWorker(
         store,
         channels,
         base_delay=settings.outbox_retry_seconds,
         listener=escalation.after_delivery,
-        housekeeping=escalation.housekeeping,
     )
     escalation.on_enqueue(worker.wake)
     app.bot_data["services"] = h.Services(
@@ -227,12 +314,42 @@ async def _post_init(app: App) -> None:
     elif settings.staff_chat_id is None:
         log.warning("STAFF_CHAT_ID is not set: the city's team cannot answer residents in Telegram")
     await _publish_commands(app)
+    await _log_health(app)  # before the worker starts: the backlog left from the last run
     await worker.start()
+    # Once at start (frequent restarts must not postpone it), then every day.
+    await _enforce_retention(app.bot_data["services"])
+    if app.job_queue is not None:
+        app.job_queue.run_repeating(
+            _retention_job, interval=RETENTION_INTERVAL, first=RETENTION_INTERVAL, name="retention"
+        )
+    await ev.schedule_jobs(app)  # weekly events digest; reminders pending from before
+
+
+async def _log_health(app: App) -> None:
+    """One line that tells whoever reads the log that the bot is up, with what."""
+    services: h.Services = app.bot_data["services"]
+    settings, kb = services.settings, services.assistant.kb
+    languages = sorted({lang for entry in kb.entries.values() for lang in entry.texts})
+    counts = await services.store.outbox_counts()
     log.info(
-        "bot @%s started: knowledge base %s, staff group %s, e-mail %s",
-        app.bot.username, assistant.kb.version, escalation.staff_chat_id,
-        "on" if settings.mail_enabled else "off",
+        "bot @%s started (%s): knowledge base %s, %d entries in %d languages (%s); outbox %d "
+        "pending, %d failed; staff group %s, e-mail %s, admins %d",
+        app.bot.username, "webhook" if settings.webhook_url else "long polling", kb.version,
+        len(kb.entries), len(languages), ",".join(languages), counts.get("pending", 0),
+        counts.get("failed", 0), services.escalation.staff_chat_id,
+        "on" if settings.mail_enabled else "off", len(settings.admin_ids),
     )  # fmt: skip
+
+
+async def _retention_job(context: h.BotContext) -> None:
+    await _enforce_retention(context.services)
+
+
+async def _enforce_retention(services: h.Services) -> None:
+    try:
+        await enforce_retention(services.store, services.settings)
+    except Exception:  # the next run is tomorrow; the error is for the admins' log
+        log.exception("retention failed")
 
 
 async def _publish_commands(app: App) -> None:
@@ -260,28 +377,119 @@ async def _post_shutdown(app: App) -> None:
 
 
 @asynccontextmanager
-async def running(app: App, *, poll_timeout: float = POLL_TIMEOUT) -> AsyncIterator[App]:
-    """Run ``app`` inside an existing event loop, with the same steps as ``run_polling``."""
-    await app.initialize()
+async def running(
+    app: App, *, poll_timeout: float = POLL_TIMEOUT, stop: asyncio.Event | None = None
+) -> AsyncIterator[App]:
+    """Run ``app`` inside an existing event loop: the steps of the module docstring.
+
+    ``stop`` is set when the bot must stop by itself (a 409 conflict); setting it while the bot
+    still waits for Telegram at start-up ends the wait (the body then runs with a stopped app).
+    """
+    stop = stop if stop is not None else asyncio.Event()
     try:
-        if app.post_init is not None:
-            await app.post_init(app)
-        assert app.updater is not None
-        await app.updater.start_polling(timeout=poll_timeout, allowed_updates=ALLOWED_UPDATES)
-        await app.start()
+        if await _initialize(app, stop):
+            if app.post_init is not None:
+                await app.post_init(app)
+            await _start_updates(app, poll_timeout, stop)
+            await app.start()
+        yield app
+    finally:
         try:
-            yield app
-        finally:
-            if app.updater.running:
+            if app.updater is not None and app.updater.running:
                 await app.updater.stop()
             if app.running:
                 await app.stop()
                 if app.post_stop is not None:
                     await app.post_stop(app)
+        finally:
+            await app.shutdown()
+            if app.post_shutdown is not None:
+                await app.post_shutdown(app)
+
+
+async def _initialize(app: App, stop: asyncio.Event) -> bool:
+    """``app.initialize()`` (getMe), waiting for Telegram as long as it takes; False if stopped.
+
+    A network problem or a 5xx is waited out; a rejected token (InvalidToken) is raised at once.
+    """
+    delay = 1.0
+    while not stop.is_set():
+        try:
+            await app.initialize()
+            return True
+        except RetryAfter as exc:
+            wait = retry_after_seconds(exc)
+        except NetworkError as exc:
+            wait, delay = delay, min(delay * 2, START_RETRY_MAX)
+            log.warning("Telegram cannot be reached (%s); trying again in %.0f s", exc, wait)
+        with suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), wait)
+    return False
+
+
+async def _start_updates(app: App, poll_timeout: float, stop: asyncio.Event) -> None:
+    """Long polling, or the webhook server when WEBHOOK_URL is set; never drops pending updates."""
+    settings: Settings = app.bot_data["settings"]
+    assert app.updater is not None
+    if settings.webhook_url:
+        await app.updater.start_webhook(
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
+            webhook_url=settings.webhook_url,
+            secret_token=settings.webhook_secret,
+            allowed_updates=ALLOWED_UPDATES,
+            bootstrap_retries=-1,
+        )
+        log.info(
+            "receiving updates by webhook on %s:%d for %s",
+            settings.webhook_listen, settings.webhook_port, settings.webhook_url,
+        )  # fmt: skip
+        return
+    await app.updater.start_polling(
+        timeout=poll_timeout,
+        allowed_updates=ALLOWED_UPDATES,
+        bootstrap_retries=-1,  # deleteWebhook at start: wait for Telegram like getMe
+        error_callback=_polling_error(app, stop),
+    )
+    log.info("receiving updates by long polling")
+
+
+def _polling_error(app: App, stop: asyncio.Event) -> Callable[[TelegramError], None]:
+    """What to do when getUpdates fails (python-telegram-bot retries it with backoff)."""
+
+    def on_error(exc: TelegramError) -> None:
+        if not isinstance(exc, Conflict):
+            log.warning("cannot fetch updates from Telegram (%s); trying again", exc)
+            return
+        if app.bot_data.get(EXIT_CODE) != EXIT_CONFLICT:
+            log.critical(
+                "Telegram says another program is fetching this bot's updates (409 Conflict: "
+                "%s). Only one instance may run per token: stop the other one (or the webhook), "
+                "then start this one again. Stopping.", exc,
+            )  # fmt: skip
+        app.bot_data[EXIT_CODE] = EXIT_CONFLICT
+        stop.set()
+
+    return on_error
+
+
+async def serve(app: App, *, poll_timeout: float = POLL_TIMEOUT) -> int:
+    """Run until SIGTERM/SIGINT or a conflict; the process exit code (0: stopped by a signal)."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    signals = (signal.SIGTERM, signal.SIGINT)
+    for sig in signals:
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        async with running(app, poll_timeout=poll_timeout, stop=stop):
+            await stop.wait()
+            log.info("stopping: finishing the updates in progress and the outbox delivery")
     finally:
-        await app.shutdown()
-        if app.post_shutdown is not None:
-            await app.post_shutdown(app)
+        for sig in signals:
+            loop.remove_signal_handler(sig)
+    code: int = app.bot_data.get(EXIT_CODE, 0)
+    return code
 
 
 class RedactToken(logging.Filter):
@@ -302,16 +510,54 @@ class RedactToken(logging.Filter):
         return True
 
 
+_SAFE_ARG = re.compile(r"[\w.:/@`'-]{0,80}")
+
+
+def _safe_arg(value: object) -> bool:
+    """Log arguments that cannot carry a person's text: numbers, names, URLs, exceptions."""
+    if value is None or isinstance(value, int | float | BaseException):
+        return True
+    if isinstance(value, str):
+        return _SAFE_ARG.fullmatch(value) is not None
+    if isinstance(value, list | tuple) and len(value) <= 100:
+        return all(isinstance(v, int) for v in value)  # e.g. PTB's list of update ids
+    return False
+
+
+class PrivateLog(logging.Filter):
+    """Keep people's messages out of the log, also at DEBUG level.
+
+    python-telegram-bot logs whole updates and API parameters at DEBUG, aiosqlite its SQL
+    parameters, the webhook server the updates it receives. Records of other libraries keep their
+    text, but arguments that could carry a message (objects, dicts, free text) become "[…]". The
+    bot's own modules (``bot.*``) never log message texts in the first place.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name == "bot" or record.name.startswith("bot.") or not record.args:
+            return True
+        if isinstance(record.args, Mapping):
+            record.args = {k: v if _safe_arg(v) else "[…]" for k, v in record.args.items()}
+        else:
+            record.args = tuple(a if _safe_arg(a) else "[…]" for a in record.args)
+        return True
+
+
 def redact_token(token: str) -> None:
-    """Install ``RedactToken`` on every handler of the root logger."""
+    """Install ``PrivateLog`` and ``RedactToken`` (in this order) on the root logger's handlers."""
     for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, PrivateLog) for f in handler.filters):
+            handler.addFilter(PrivateLog())
         if not any(isinstance(f, RedactToken) for f in handler.filters):
             handler.addFilter(RedactToken(token))
 
 
-def run_polling(settings: Settings, assistant: Assistant) -> None:
-    """Run the bot with long polling until SIGINT/SIGTERM."""
+def run(settings: Settings, assistant: Assistant) -> int:
+    """Run the bot (long polling, or webhook mode) until SIGTERM/SIGINT; return the exit code."""
     if settings.telegram_token:
         redact_token(settings.telegram_token)  # before PTB logs its API URL while building
     app = build_application(settings, assistant)
-    app.run_polling(timeout=POLL_TIMEOUT, allowed_updates=ALLOWED_UPDATES, bootstrap_retries=3)
+    return asyncio.run(serve(app))
+
+
+run_polling = run  # the name the benchmarks use

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import ClassVar
 
+from bot.events import WINDOWS, Window
 from bot.knowledge import CATEGORIES
 from bot.language import LANGUAGES
 
@@ -135,9 +137,48 @@ class Forget:
         return _join(self.code, "y" if self.confirm else "n")
 
 
+@dataclass(frozen=True, slots=True)
+class EventsPage:
+    """Page ``page`` (from 0) of the events in ``window``, in ``lang``."""
+
+    window: Window
+    page: int
+    lang: str
+    code: ClassVar[str] = "p"
+
+    def data(self) -> str:
+        return _join(self.code, self.window, str(self.page), self.lang)
+
+
+@dataclass(frozen=True, slots=True)
+class EventCalendar:
+    """Send event ``event`` as an .ics file, its texts in ``lang``."""
+
+    event: str
+    lang: str
+    code: ClassVar[str] = "i"
+
+    def data(self) -> str:
+        return _join(self.code, self.event, self.lang)
+
+
+@dataclass(frozen=True, slots=True)
+class EventReminder:
+    """Remind the person of the occurrence of ``event`` on ``day`` (no language: the reminder
+    is written in the person's language when it is sent, and 64 bytes leave no room)."""
+
+    event: str
+    day: date
+    code: ClassVar[str] = "r"
+
+    def data(self) -> str:
+        return _join(self.code, self.event, self.day.strftime("%Y%m%d"))
+
+
+EVENT_CALLBACKS = (EventsPage, EventCalendar, EventReminder)
 Callback = (
     SetLanguage | ShowEntry | Rate | ShowCategory | ShowTopic | ShowMenu | Consent | NoneOfThese
-    | AskPerson | AddToTicket | Forget
+    | AskPerson | AddToTicket | Forget | EventsPage | EventCalendar | EventReminder
 )  # fmt: skip
 
 
@@ -168,6 +209,9 @@ _PATTERNS: tuple[tuple[re.Pattern[str], type], ...] = tuple(
         (r"h", AskPerson),
         (rf"k\|({_NUMBER})", AddToTicket),
         (r"x\|([yn])", Forget),
+        (rf"p\|({_alternatives(WINDOWS)})\|(0|[1-9][0-9]{{0,2}})\|({_LANG})", EventsPage),
+        (rf"i\|({_ENTRY})\|({_LANG})", EventCalendar),
+        (rf"r\|({_ENTRY})\|([0-9]{{8}})", EventReminder),
     )
 )
 
@@ -189,5 +233,12 @@ def parse(data: object) -> Callback | None:
             return kind(int(args[0]))  # type: ignore[no-any-return]
         if kind is Forget:
             return Forget(args[0] == "y")
+        if kind is EventsPage:
+            return EventsPage(args[0], int(args[1]), args[2])  # type: ignore[arg-type]
+        if kind is EventReminder:
+            try:
+                return EventReminder(args[0], datetime.strptime(args[1], "%Y%m%d").date())
+            except ValueError:  # eight digits, but no date (20271399)
+                return None
         return kind(*args)  # type: ignore[no-any-return]
     return None

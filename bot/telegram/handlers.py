@@ -19,6 +19,7 @@ import time
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
+from types import ModuleType
 from typing import Any, Literal, cast
 
 from telegram import (
@@ -37,11 +38,11 @@ from bot.console import INTEGRATION_CONTACT
 from bot.conversation import FloodGate, reply_language, ui_language
 from bot.errors import KnowledgeError
 from bot.escalation import RESIDENT, STAFF, STAFF_LANG, Escalation, OutboxWorker
-from bot.events import BERLIN, upcoming
+from bot.events import BERLIN
 from bot.i18n import gettext_for
 from bot.language import NATIVE_NAMES, normalize_code
 from bot.matching import EVENT_PREFIX, Decision
-from bot.render import HTML, render_contact, render_occurrence, split_message
+from bot.render import HTML, render_contact, split_message
 from bot.report import (
     Report,
     build_report,
@@ -62,9 +63,7 @@ log = logging.getLogger(__name__)
 FOLLOW_UP_WINDOW = 3600.0  # seconds a tapped "Add something" waits for the next message
 MAPPING_WAIT = 5.0  # seconds a reply waits for the delivery that maps its message
 PREVIEW_CHARS = 500  # how much of a question the consent message quotes
-EVENT_DAYS = 60
 REPORT_DAYS = 30
-MAX_EVENTS = 10
 
 
 # --------------------------------------------------------------------------- context
@@ -291,27 +290,19 @@ async def topics_command(update: Update, context: BotContext) -> None:
     )
 
 
-def _events_text(assistant: Assistant, lang: str) -> str:
-    _ = gettext_for(lang)
-    found = upcoming(assistant.kb, datetime.now(BERLIN), days=EVENT_DAYS)[:MAX_EVENTS]
-    if not found:
-        return _esc(_("No events in the next weeks."))
-    header = "<b>" + _esc(_("Events in the coming weeks")) + "</b>"
-    items = [render_occurrence(o, assistant.kb, lang, HTML) for o in found]
-    return "\n\n".join([header, *items])
+def _events() -> ModuleType:
+    """``bot.telegram.events`` (/events, event questions); it imports this module, so it is
+    loaded when first needed."""
+    from bot.telegram import events
 
-
-async def events_command(update: Update, context: BotContext) -> None:
-    """/events: upcoming events."""
-    assert update.effective_chat is not None
-    lang = await _ui(update, context)
-    await _send(context, update.effective_chat.id, _events_text(context.services.assistant, lang))
+    return events
 
 
 async def privacy_command(update: Update, context: BotContext) -> None:
     """/privacy: what is stored, why, for how long, who sees it, how to delete it."""
     assert update.effective_chat is not None
     _ = gettext_for(await _ui(update, context))
+    settings = context.services.settings
     sections = [
         ("🔒", _("Privacy"), None),
         ("💾", _("What I store"), _(
@@ -326,8 +317,16 @@ async def privacy_command(update: Update, context: BotContext) -> None:
             "or phone number. You never see which team member answered."
         )),
         ("⏳", _("How long"), _(
-            "Forwarded questions are deleted 30 days after the team has closed them, and at "
-            "the latest 180 days after you asked."
+            "Forwarded questions are deleted {closed} days after the team has closed them, and "
+            "at the latest {open} days after you asked. Your questions without your name and "
+            "your ratings are deleted after {log} days."
+        ).format(
+            closed=settings.ticket_retention_days, open=settings.open_ticket_days,
+            log=settings.question_log_days,
+        )),
+        ("📅", _("Events"), _(
+            "Only if you use them: that you get the weekly events (until /unsubscribe) and the "
+            "reminders you set (until the event), with your chat number and language."
         )),
         ("🗑", _("Deleting"), _(
             "/forget deletes your language and your forwarded questions in the bot at once. "
@@ -494,6 +493,8 @@ async def on_text(update: Update, context: BotContext) -> None:
     )  # fmt: skip
     pending = Pending(state.new_offer(), text, decision.lang, decision.candidates, decision.scores)
     state.last_question = pending
+    if await _events().answer_question(context, chat.id, text, decision):
+        return  # "what's on this weekend", "when is the Stadtfest": the events asked for
     if decision.decision == "answer" and decision.entry:
         state.last_entry, state.last_question_id = decision.entry, question_id
         await _show_answer(chat.id, decision.entry, decision.lang, context)
@@ -552,6 +553,9 @@ async def _ticket_of(
 
 
 async def _show_answer(chat_id: int, target: str, lang: str, context: BotContext) -> None:
+    event_id = target.removeprefix(EVENT_PREFIX) if target.startswith(EVENT_PREFIX) else None
+    if event_id and await _events().show_event(context, chat_id, event_id, lang):
+        return  # with its calendar and reminder buttons
     assistant = context.services.assistant
     entry = assistant.entry(target)
     keyboard = keyboards.answer(entry, lang, assistant) if entry else None
@@ -754,7 +758,7 @@ async def _show_topic(
     assistant = context.services.assistant
     await query.answer()
     if topic == "events":
-        await _send(context, chat_id, _events_text(assistant, lang))
+        await _events().send_window(context, chat_id, "all", lang)
         return
     spec = keyboards.TOPICS[topic]
     entries = [e for eid in spec.entries if (e := assistant.entry(eid)) is not None]
@@ -787,7 +791,7 @@ async def _show_menu(
         except BadRequest:
             await _send(context, chat_id, _esc(_("Choose a topic:")), markup)
     elif menu == "events":
-        await _send(context, chat_id, _events_text(context.services.assistant, lang))
+        await _events().send_window(context, chat_id, "all", lang)
     else:
         await _send(context, chat_id, _esc(_("How can I help?")), keyboards.main_menu(lang))
 

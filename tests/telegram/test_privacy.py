@@ -1,0 +1,145 @@
+"""Privacy end to end: /privacy in every language, /forget, the daily retention job, and stale
+buttons (a knowledge base that changed, a restart) that are refused without changing anything."""
+
+from __future__ import annotations
+
+import html
+import shutil
+from pathlib import Path
+
+from bot.assistant import Assistant
+from bot.config import Settings
+from bot.i18n import gettext_for
+from bot.language import LANGUAGES
+from tests.fakebot import FakeTelegram
+from tests.telegram.conftest import FIXTURE_KB, STAFF, StartBot
+from tests.telegram.process import delivered
+from tests.telegram.test_telegram_faults import watch_log
+from tests.test_retention import counts, fill
+
+ALICE, BOB = 5001, 5002
+QUESTION = "Wo melde ich meine Wohnung an?"
+UNKNOWN = "When does the bus to Berlin leave?"
+WARNING = (
+    "Do not send health information, ID or passport numbers, or photos of documents. "
+    "I do not need them to answer you."
+)
+RETENTION = (
+    "Forwarded questions are deleted {closed} days after the team has closed them, and at the "
+    "latest {open} days after you asked. Your questions without your name and your ratings are "
+    "deleted after {log} days."
+)
+
+
+def esc(text: str) -> str:
+    return html.escape(text, quote=False)
+
+
+async def test_privacy_in_all_ten_languages_warns_and_states_the_retention(
+    fake: FakeTelegram, start_bot: StartBot
+) -> None:
+    async with start_bot(question_log_days=90, ticket_retention_days=14, open_ticket_days=120):
+        for offset, lang in enumerate(LANGUAGES):
+            fake.send_text(ALICE + offset, "/privacy", lang=lang)
+        for offset, lang in enumerate(LANGUAGES):
+            _ = gettext_for(lang)
+            reply = await fake.wait_message(ALICE + offset, esc(_("What I store")))
+            assert esc(_(WARNING)) in reply.text, lang
+            assert esc(_(RETENTION).format(closed=14, open=120, log=90)) in reply.text, lang
+            assert "/forget" in reply.text
+
+
+async def test_forget_deletes_every_row_about_the_person_and_says_so(
+    fake: FakeTelegram, start_bot: StartBot, settings: Settings
+) -> None:
+    async with start_bot() as bot:
+        await bot.store.set_language(BOB, "de")
+        other = await bot.escalation.escalate(chat_id=BOB, question="Bob fragt", lang="de")
+        # Alice: a ticket delivered to the staff group, answered, and a chosen language.
+        fake.send_text(ALICE, UNKNOWN, lang="en")
+        offer = await fake.wait_message(ALICE, "forward")
+        fake.press(ALICE, offer.button("✅")["callback_data"], offer.result["message_id"], "en")
+        staff = await fake.wait_message(STAFF, "Ticket 2")
+        fake.send_group(STAFF, "Antwort", reply_to=staff.result["message_id"])
+        await fake.wait_message(ALICE, "Antwort")
+        await bot.store.set_language(ALICE, "en")
+        await fake.wait_message(STAFF, delivered(2))
+        # ticket, messages (question, reply), outbox (ticket, reply, notice), mappings
+        assert counts(settings.db_path, 2)[:3] == [1, 2, 3] and all(counts(settings.db_path, 2))
+
+        fake.send_text(ALICE, "/forget", lang="en")
+        confirm = await fake.wait_message(ALICE, "delete everything")
+        mark = fake.mark()
+        fake.press(ALICE, confirm.button("Yes, delete")["callback_data"])
+        done = await fake.wait_message(ALICE, "Done", after=mark)
+        assert "I deleted your language and your questions to the city's team" in done.text
+        await bot.settle()
+        assert await bot.store.language(ALICE) is None
+        assert await bot.store.open_ticket_for(ALICE) is None
+        # Bob's data is untouched.
+        assert await bot.store.language(BOB) == "de"
+        assert other is not None and await bot.store.ticket(other) is not None
+    assert counts(settings.db_path, 2) == [0, 0, 0, 0, 0]
+
+
+async def test_the_daily_retention_job_runs_at_start_and_every_day(
+    fake: FakeTelegram, start_bot: StartBot, settings: Settings
+) -> None:
+    tickets = await fill(settings.db_path)
+    with watch_log() as log:
+        async with start_bot() as bot:
+            line = await log.wait("retention: deleted")
+            jobs = bot.app.job_queue.get_jobs_by_name("retention") if bot.app.job_queue else ()
+            intervals = [job.job.trigger.interval.total_seconds() for job in jobs]
+    assert "1 logged questions" in line and "2 tickets" in line
+    assert intervals == [86400.0]
+    assert counts(settings.db_path, tickets["closed-old"]) == [0, 0, 0, 0, 0]
+    assert counts(settings.db_path, tickets["open-recent"])[0] == 1
+
+
+async def test_a_rating_button_from_an_older_knowledge_base_is_refused(
+    fake: FakeTelegram, start_bot: StartBot, tmp_path: Path
+) -> None:
+    knowledge = tmp_path / "kb"
+    shutil.copytree(FIXTURE_KB, knowledge)
+    brain = Assistant.from_directory(knowledge)
+    async with start_bot(brain=brain, knowledge_dir=knowledge) as bot:
+        fake.send_text(ALICE, QUESTION, lang="en")
+        answer = await fake.wait_message(ALICE, "Zerbster Straße 4")
+        old_version = bot.services.assistant.kb.version
+        # A curator edits the knowledge base; the bot reloads it.
+        entry = knowledge / "entries.yaml"
+        entry.write_text(entry.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+        await bot.services.assistant.reload()
+        assert bot.services.assistant.kb.version[:4] != old_version[:4]
+        mark = fake.mark()
+        fake.press(ALICE, answer.button("👎")["callback_data"], answer.result["message_id"], "en")
+        refusal = await fake.wait_for(
+            lambda c: c.method == "answerCallbackQuery" and fake.calls.index(c) >= mark
+        )
+        await bot.settle()
+        assert await bot.store.feedback_counts() == {}
+    lang = answer.button("👎")["callback_data"].split("|")[4]
+    assert refusal.params["text"] == gettext_for(lang)(
+        "This answer has changed since. Thank you anyway!"
+    )
+    assert [c for c in fake.calls[mark:] if c.method == "sendMessage"] == []
+
+
+async def test_a_consent_button_from_before_a_restart_is_refused(
+    fake: FakeTelegram, start_bot: StartBot
+) -> None:
+    async with start_bot():
+        fake.send_text(ALICE, UNKNOWN, lang="en")
+        offer = await fake.wait_message(ALICE, "forward")
+    async with start_bot() as bot:
+        mark = fake.mark()
+        fake.press(ALICE, offer.button("✅")["callback_data"], offer.result["message_id"], "en")
+        refusal = await fake.wait_for(
+            lambda c: c.method == "answerCallbackQuery" and fake.calls.index(c) >= mark
+        )
+        await bot.settle()
+        assert await bot.store.open_ticket_for(ALICE) is None
+    assert "no longer waiting" in refusal.params["text"]
+    assert [c for c in fake.calls[mark:] if c.method == "sendMessage"] == []
+    assert fake.sent(STAFF) == []
