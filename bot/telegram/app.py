@@ -474,6 +474,23 @@ def _polling_error(app: App, stop: asyncio.Event) -> Callable[[TelegramError], N
     return on_error
 
 
+async def reload_on_signal(app: App) -> None:
+    """SIGHUP: reload the knowledge base like /reload; tell the admins what happened."""
+    services: h.Services | None = app.bot_data.get("services")
+    if services is None:
+        return
+    ok, text = await h.reload_knowledge(services.assistant, h.STAFF_LANG)
+    if ok:
+        log.info("SIGHUP: knowledge base reloaded, version %s", services.assistant.kb.version)
+    else:
+        log.error("SIGHUP: the new knowledge base was rejected; the old one keeps serving")
+    for admin in services.settings.admin_ids:
+        try:
+            await app.bot.send_message(admin, text, parse_mode=ParseMode.HTML)
+        except TelegramError as exc:  # an admin who never pressed Start cannot be written to
+            log.warning("could not tell admin %s about the reload: %r", admin, exc)
+
+
 async def serve(app: App, *, poll_timeout: float = POLL_TIMEOUT) -> int:
     """Run until SIGTERM/SIGINT or a conflict; the process exit code (0: stopped by a signal)."""
     stop = asyncio.Event()
@@ -481,6 +498,15 @@ async def serve(app: App, *, poll_timeout: float = POLL_TIMEOUT) -> int:
     signals = (signal.SIGTERM, signal.SIGINT)
     for sig in signals:
         loop.add_signal_handler(sig, stop.set)
+    reloads: set[asyncio.Task[None]] = set()  # strong references until each reload is done
+
+    def on_sighup() -> None:
+        task = asyncio.create_task(reload_on_signal(app))
+        reloads.add(task)
+        task.add_done_callback(reloads.discard)
+
+    loop.add_signal_handler(signal.SIGHUP, on_sighup)
+    signals += (signal.SIGHUP,)
     try:
         async with running(app, poll_timeout=poll_timeout, stop=stop):
             await stop.wait()

@@ -370,11 +370,9 @@ async def unknown_command(update: Update, context: BotContext) -> None:
     await _send(context, update.effective_chat.id, _esc(_("Unknown command. Try /help.")))
 
 
-async def reload_command(update: Update, context: BotContext) -> None:
-    """/reload (admins): load the knowledge base again; a broken one is not used."""
-    assert update.effective_chat is not None
-    assistant = context.services.assistant
-    _ = gettext_for(await _ui(update, context))
+async def reload_knowledge(assistant: Assistant, lang: str) -> tuple[bool, str]:
+    """Load the knowledge base again; the HTML report for an admin (shared with SIGHUP)."""
+    _ = gettext_for(lang)
     try:
         kb = await assistant.reload()
     except KnowledgeError as exc:
@@ -382,12 +380,18 @@ async def reload_command(update: Update, context: BotContext) -> None:
             count=len(exc.problems), version=assistant.kb.version
         )
         shown = "\n".join(str(p) for p in exc.problems[:10])
-        await _send(context, update.effective_chat.id, _esc(text + "\n\n" + shown))
-        return
+        return False, _esc(text + "\n\n" + shown)
     text = _("✅ Knowledge base {version}: {entries} entries, {events} events.").format(
         version=kb.version, entries=len(kb.entries), events=len(kb.events)
     )
-    await _send(context, update.effective_chat.id, _esc(text))
+    return True, _esc(text)
+
+
+async def reload_command(update: Update, context: BotContext) -> None:
+    """/reload (admins): load the knowledge base again; a broken one is not used."""
+    assert update.effective_chat is not None
+    _ok, text = await reload_knowledge(context.services.assistant, await _ui(update, context))
+    await _send(context, update.effective_chat.id, text)
 
 
 async def status_command(update: Update, context: BotContext) -> None:

@@ -1,0 +1,65 @@
+"""Hot reload: /reload and SIGHUP take a valid knowledge base and keep the old one otherwise."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from bot.assistant import Assistant
+from bot.escalation import STAFF_LANG
+from bot.i18n import gettext_for
+from bot.telegram.app import reload_on_signal
+from tests.fakebot import FakeTelegram
+from tests.telegram.conftest import FIXTURE_KB, StartBot
+
+ADMIN = 4242
+RESIDENT = 4343
+
+
+def copy_kb(tmp_path: Path) -> Path:
+    target = tmp_path / "knowledge"
+    shutil.copytree(FIXTURE_KB, target)
+    return target
+
+
+async def test_reload_rejects_a_broken_knowledge_base_and_keeps_serving(
+    fake: FakeTelegram, start_bot: StartBot, tmp_path: Path
+) -> None:
+    directory = copy_kb(tmp_path)
+    assistant = Assistant.from_directory(directory)
+    old_version = assistant.kb.version
+    async with start_bot(brain=assistant, admin_ids=frozenset({ADMIN})):
+        (directory / "broken.yaml").write_text("entries:\n  - id: Not An Id\n", encoding="utf-8")
+        fake.send_text(ADMIN, "/reload", lang="de")
+        refusal = await fake.wait_message(ADMIN, "knowledge/broken.yaml:2:")
+        assert old_version in refusal.text
+        assert assistant.kb.version == old_version
+        # The old knowledge base still answers residents.
+        fake.send_text(RESIDENT, "Wo melde ich meine Wohnung an?", lang="de")
+        await fake.wait_message(RESIDENT, "Zerbster Straße 4")
+        # Fixed file: the next reload takes it.
+        (directory / "broken.yaml").unlink()
+        first = sorted(directory.rglob("*.yaml"))[0]
+        first.write_text(first.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+        mark = len(fake.calls)
+        fake.send_text(ADMIN, "/reload", lang="de")
+        done = await fake.wait_message(ADMIN, "✅", after=mark)
+        assert assistant.kb.version != old_version
+        assert assistant.kb.version in done.text
+
+
+async def test_sighup_reload_tells_the_admins(
+    fake: FakeTelegram, start_bot: StartBot, tmp_path: Path
+) -> None:
+    directory = copy_kb(tmp_path)
+    assistant = Assistant.from_directory(directory)
+    old_version = assistant.kb.version
+    async with start_bot(brain=assistant, admin_ids=frozenset({ADMIN})) as bot:
+        (directory / "broken.yaml").write_text("contacts: [\n", encoding="utf-8")
+        await reload_on_signal(bot.app)
+        message = await fake.wait_message(ADMIN, "knowledge/broken.yaml:")
+        expected = gettext_for(STAFF_LANG)(
+            "❌ {count} problem(s); the bot keeps knowledge base {version}."
+        ).format(count=1, version=old_version)
+        assert expected in message.text
+        assert assistant.kb.version == old_version
