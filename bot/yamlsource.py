@@ -109,7 +109,8 @@ def load_text(text: str, file: str, problems: list[Problem]) -> Any:
     """Parse ``text`` (named ``file`` in messages); syntax errors go to ``problems``."""
     try:
         # compose() only builds the node graph: no object construction, no tags executed.
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        # The C parser (libyaml) when PyYAML has it: about 8x faster start-up, same node marks.
+        node = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
