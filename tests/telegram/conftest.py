@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import email
 import email.policy
+import html
 import socket
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -23,6 +24,7 @@ from aiosmtpd.controller import Controller
 from bot.assistant import Assistant, Brain, build
 from bot.config import Settings
 from bot.escalation import Escalation, OutboxWorker
+from bot.i18n import gettext_for
 from bot.store import Store
 from bot.telegram.app import App, build_application, running
 from bot.telegram.handlers import Services
@@ -31,6 +33,29 @@ from tests.fakebot import TOKEN, FakeTelegram, Pulse
 FIXTURE_KB = Path(__file__).resolve().parent.parent / "fixtures" / "kb"
 STAFF = -1001000000001
 INBOX = "zwk@example.org"
+
+
+def t(lang: str, msgid: str, **placeholders: object) -> str:
+    """An interface text as the bot says it in ``lang``: translated, placeholders filled in.
+
+    Expectations come from the catalogs, never from English literals, so a test holds whether a
+    string is translated yet or not.
+    """
+    text = gettext_for(lang)(msgid)
+    return text.format(**placeholders) if placeholders else text
+
+
+def t_html(lang: str, msgid: str, **placeholders: object) -> str:
+    """``t`` as it appears in a message the bot sent with HTML parse mode (escaped)."""
+    return html.escape(t(lang, msgid, **placeholders), quote=False)
+
+
+def before_placeholder(template: str) -> str:
+    """The part of a translated template before its first placeholder, e.g. to find a message
+    whose ticket number is not known yet."""
+    prefix = template.split("{", 1)[0]
+    assert prefix.strip(), f"nothing to look for before the placeholder in {template!r}"
+    return prefix
 
 
 def free_port() -> int:

@@ -8,8 +8,9 @@ import signal
 import sys
 from pathlib import Path
 
+from bot.escalation import STAFF_LANG
 from tests.fakebot import TOKEN, FakeTelegram
-from tests.telegram.conftest import FIXTURE_KB, INBOX, STAFF, SmtpServer
+from tests.telegram.conftest import FIXTURE_KB, INBOX, STAFF, SmtpServer, t
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -73,9 +74,19 @@ async def test_console_forwards_by_mail_through_the_outbox(
     async with asyncio.timeout(30):
         stdout, stderr = await process.communicate("Wann fährt der Bus nach Berlin?\nja\n".encode())
     assert process.returncode == 0, stderr.decode()[-2000:]
-    assert "ticket number 1" in stdout.decode()
+    # A German question, no /lang: the console answers in German (plain text, no HTML).
+    done = t("de", "Done. Your question has ticket number {ticket}.", ticket=1)
+    assert done in stdout.decode()
     mails = await smtp.sink.wait_count(1)
-    assert "Ticket 1" in mails[0]["Subject"]
+    subject = t(
+        STAFF_LANG, "[Ankommen] Ticket {ticket}: question in {language}",
+        ticket=1, language="de (Deutsch)",
+    )  # fmt: skip
+    assert mails[0]["Subject"] == subject
     body = mails[0].get_body(("plain",))
     assert body is not None and "Wann fährt der Bus nach Berlin?" in body.get_content()
-    assert "console" in body.get_content()  # no way to answer through the bot
+    no_answer = t(
+        STAFF_LANG,
+        "This question was asked without Telegram (console); the bot cannot send an answer back.",
+    )
+    assert no_answer in body.get_content()  # no way to answer through the bot

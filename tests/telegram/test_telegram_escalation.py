@@ -6,10 +6,11 @@ Real application, fake Bot API over HTTP, real SMTP server (aiosmtpd), real SQLi
 from __future__ import annotations
 
 import asyncio
+import re
 from email.message import EmailMessage
 
 from bot.config import Settings
-from bot.escalation import DeliveryResult
+from bot.escalation import STAFF_LANG, DeliveryResult
 from tests.fakebot import FakeTelegram
 from tests.telegram.conftest import (
     INBOX,
@@ -17,25 +18,61 @@ from tests.telegram.conftest import (
     RunningBot,
     SmtpServer,
     StartBot,
+    before_placeholder,
+    t,
+    t_html,
     with_smtp,
 )
 
 ALICE = 5001
 QUESTION = "Де купити квиток на автобус до Берліна?"  # Ukrainian, out of scope for the fixture KB
 
+# The interface texts these tests look for (the resident's language is an argument).
+OFFER = "Shall I forward your question to the city's team?"
+UNKNOWN = "I don't know that yet."
+TICKET_NUMBER = "Your ticket number is {ticket}."
+ADD_BUTTON = "➕ Add something"
+WRITE_BACK_BUTTON = "↩️ Write back to the team"
+ANSWER_HEADER = "Answer from the city team"
+STAFF_TICKET = "Ticket {ticket}"
+STAFF_FOLLOW_UP = "Ticket {ticket}: the person adds"
+STAFF_CLOSED = "🔒 Ticket {ticket} is closed."
+
+
+def staff(msgid: str, **placeholders: object) -> str:
+    """A text for the city's team, as sent to the staff group (HTML)."""
+    return t_html(STAFF_LANG, msgid, **placeholders)
+
+
+def mail_subject(ticket: int, language: str) -> str:
+    return t(
+        STAFF_LANG, "[Ankommen] Ticket {ticket}: question in {language}",
+        ticket=ticket, language=language,
+    )  # fmt: skip
+
+
+def ticket_number(lang: str, text: str) -> int:
+    """The ticket number in the resident's confirmation, read through the translated sentence."""
+    before, _placeholder, after = t_html(lang, TICKET_NUMBER).partition("{ticket}")
+    found = re.search(re.escape(before) + r"(\d+)" + re.escape(after), text)
+    assert found, f"no ticket number in {text!r}"
+    return int(found.group(1))
+
 
 async def ask_and_consent(fake: FakeTelegram, chat_id: int, question: str, lang: str) -> int:
     """The resident asks, is offered forwarding, agrees; returns the ticket number."""
     mark = fake.mark()
     fake.send_text(chat_id, question, lang=lang)
-    offer = await fake.wait_message(chat_id, "forward", after=mark)
+    offer = await fake.wait_message(chat_id, t_html(lang, OFFER), after=mark)
     fake.press(chat_id, offer.button("✅")["callback_data"], offer.result["message_id"], lang=lang)
-    confirmation = await fake.wait_message(chat_id, "ticket number", after=mark)
-    return int(confirmation.text.split("ticket number is ")[1].split(".")[0])
+    prefix = before_placeholder(t_html(lang, TICKET_NUMBER))
+    confirmation = await fake.wait_message(chat_id, prefix, after=mark)
+    return ticket_number(lang, confirmation.text)
 
 
 def staff_ticket_messages(fake: FakeTelegram, ticket: int, chat_id: int = STAFF) -> list[str]:
-    return [c.text for c in fake.sent(chat_id) if f"Ticket {ticket}</b>" in c.text]
+    heading = "<b>" + staff(STAFF_TICKET, ticket=ticket) + "</b>"
+    return [c.text for c in fake.sent(chat_id) if heading in c.text]
 
 
 def sent_to(fake: FakeTelegram, chat_id: int, contains: str) -> list[str]:
@@ -55,26 +92,39 @@ async def test_consent_sends_staff_message_and_mail(
     async with start_bot(with_smtp(settings, smtp)):
         mark = fake.mark()
         fake.send_text(ALICE, QUESTION, lang="uk")
-        offer = await fake.wait_message(ALICE, "forward", after=mark)
-        # What is sent, and to whom, before anything is sent.
-        assert "I don't know that yet" in offer.text
+        offer = await fake.wait_message(ALICE, t_html("uk", OFFER), after=mark)
+        # What is sent, and to whom, before anything is sent: the question and its language,
+        # not the name, to the Telegram group and by e-mail to the inbox.
+        assert t_html("uk", UNKNOWN) in offer.text
         assert f"«{QUESTION}»" in offer.text
-        assert "Telegram group" in offer.text and INBOX in offer.text
-        assert "not your name" in offer.text
+        whom = t_html(
+            "uk",
+            "The city's integration team (Integrationsbüro / ZWK) will get your question and its "
+            "language — not your name or phone number — in their Telegram group and by e-mail "
+            "to {inbox}.",
+            inbox=INBOX,
+        )
+        assert whom in offer.text and INBOX in offer.text
         fake.press(ALICE, offer.button("✅")["callback_data"], offer.result["message_id"], "uk")
-        confirmation = await fake.wait_message(ALICE, "ticket number is 1.")
-        assert confirmation.button("Add something")
-        staff = await fake.wait_message(STAFF, "Ticket 1")
+        confirmation = await fake.wait_message(ALICE, t_html("uk", TICKET_NUMBER, ticket=1))
+        assert confirmation.button(t("uk", ADD_BUTTON))
+        staff_message = await fake.wait_message(STAFF, staff(STAFF_TICKET, ticket=1))
         mails = await smtp.sink.wait_count(1)
     # Staff group: ticket number, language, question, best guesses, how to answer.
-    assert "uk (Ukrainisch)" in staff.text
-    assert QUESTION in staff.text
-    assert "best guesses" in staff.text and "(childcare)" in staff.text
-    assert "reply to this message" in staff.text and "/close" in staff.text
+    assert "uk (Ukrainisch)" in staff_message.text
+    assert QUESTION in staff_message.text
+    assert staff("The bot's best guesses:") in staff_message.text
+    assert "(childcare)" in staff_message.text
+    how_to_answer = staff(
+        '↩️ To answer, reply to this message. The person gets your reply as "Answer '
+        'from the city team", without your name. Reply /close to close the ticket.'
+    )
+    assert how_to_answer in staff_message.text and "/close" in staff_message.text
     # Nobody's name or chat id leaves the bot.
-    assert "Test" not in staff.text and str(ALICE) not in staff.text
+    assert "Test" not in staff_message.text and str(ALICE) not in staff_message.text
     mail = mails[0]
-    assert "Ticket 1" in mail["Subject"] and "Ukrainisch" in mail["Subject"]
+    assert mail["Subject"] == mail_subject(1, "uk (Ukrainisch)")
+    assert "Ukrainisch" in mail["Subject"]
     assert mail["To"] == INBOX and mail["From"] == "bot@example.org"
     assert smtp.sink.envelopes == [("bot@example.org", [INBOX])]
     body = mail.get_body(("plain",))
@@ -91,9 +141,11 @@ async def test_consent_sends_staff_message_and_mail(
 async def test_no_means_nothing_is_forwarded(fake: FakeTelegram, start_bot: StartBot) -> None:
     async with start_bot() as bot:
         fake.send_text(ALICE, QUESTION, lang="uk")
-        offer = await fake.wait_message(ALICE, "forward")
+        offer = await fake.wait_message(ALICE, t_html("uk", OFFER))
         fake.press(ALICE, offer.button("✖️")["callback_data"], offer.result["message_id"], "uk")
-        await fake.wait_message(ALICE, "will not forward")
+        await fake.wait_message(
+            ALICE, t_html("uk", "OK, I will not forward it. Ask me anything else.")
+        )
         # Pressing "Yes" on the same offer afterwards changes nothing either.
         fake.press(ALICE, offer.button("✅")["callback_data"], offer.result["message_id"], "uk")
         await bot.settle()
@@ -106,15 +158,18 @@ async def test_staff_reply_reaches_the_resident_and_the_thread_continues(
 ) -> None:
     async with start_bot() as bot:
         ticket = await ask_and_consent(fake, ALICE, QUESTION, "uk")
-        staff = await fake.wait_message(STAFF, f"Ticket {ticket}")
-        ticket_message = staff.result["message_id"]
+        staff_message = await fake.wait_message(STAFF, staff(STAFF_TICKET, ticket=ticket))
+        ticket_message = staff_message.result["message_id"]
 
         # A staff member replies to the ticket message.
         fake.send_group(STAFF, "Квитки продає DB: bahn.de <3 & so", reply_to=ticket_message)
-        answer = await fake.wait_message(ALICE, "Answer from the city team")
+        answer = await fake.wait_message(ALICE, t_html("uk", ANSWER_HEADER))
         assert "Квитки продає DB: bahn.de &lt;3 &amp; so" in answer.text
         assert "Staff" not in answer.text  # never the staff member's name
-        delivered = await fake.wait_message(STAFF, "delivered")
+        delivered = await fake.wait_message(
+            STAFF,
+            staff("✅ Ticket {ticket}: your answer was delivered to the person.", ticket=ticket),
+        )
         assert delivered.params["reply_parameters"]["message_id"] > ticket_message
 
         # An anonymous admin (sender_chat, GroupAnonymousBot) can answer too.
@@ -123,11 +178,13 @@ async def test_staff_reply_reaches_the_resident_and_the_thread_continues(
 
         # The resident writes back with the button: threaded under the ticket message.
         mark = fake.mark()
-        fake.press(ALICE, answer.button("Write back")["callback_data"], lang="uk")
-        await fake.wait_message(ALICE, "Please type what you want to add", after=mark)
+        fake.press(ALICE, answer.button(t("uk", WRITE_BACK_BUTTON))["callback_data"], lang="uk")
+        add_prompt = "Please type what you want to add to your question {ticket}."
+        await fake.wait_message(ALICE, t_html("uk", add_prompt, ticket=ticket), after=mark)
         fake.send_text(ALICE, "Дякую! А для дитини?", lang="uk")
-        await fake.wait_message(ALICE, "Added to your question", after=mark)
-        follow = await fake.wait_message(STAFF, "the person adds", after=mark)
+        added = "✅ Added to your question {ticket}. The team will see it."
+        await fake.wait_message(ALICE, t_html("uk", added, ticket=ticket), after=mark)
+        follow = await fake.wait_message(STAFF, staff(STAFF_FOLLOW_UP, ticket=ticket), after=mark)
         assert "Дякую! А для дитини?" in follow.text
         assert follow.params["reply_parameters"]["message_id"] == ticket_message
 
@@ -135,7 +192,7 @@ async def test_staff_reply_reaches_the_resident_and_the_thread_continues(
         mark = fake.mark()
         fake.send_text(ALICE, "Ще одне питання", lang="uk", reply_to=answer.result["message_id"])
         follow2 = await fake.wait_message(STAFF, "Ще одне питання", after=mark)
-        assert "the person adds" in follow2.text
+        assert staff(STAFF_FOLLOW_UP, ticket=ticket) in follow2.text
         # Staff can answer the follow-up message directly.
         fake.send_group(STAFF, "Reply to the follow-up", reply_to=follow2.result["message_id"])
         await fake.wait_message(ALICE, "Reply to the follow-up")
@@ -148,12 +205,13 @@ async def test_staff_reply_reaches_the_resident_and_the_thread_continues(
 
         # /close as a reply closes the ticket; the follow-up button then refuses politely.
         fake.send_group(STAFF, "/close", reply_to=ticket_message)
-        await fake.wait_message(STAFF, f"Ticket {ticket} is closed")
+        await fake.wait_message(STAFF, staff(STAFF_CLOSED, ticket=ticket))
         assert (await bot.store.ticket(ticket)).status == "closed"  # type: ignore[union-attr]
         mark = fake.mark()
-        fake.press(ALICE, answer.button("Write back")["callback_data"], lang="uk")
+        fake.press(ALICE, answer.button(t("uk", WRITE_BACK_BUTTON))["callback_data"], lang="uk")
+        closed = t("uk", "This question is closed. Just ask me again.")
         refusal = await fake.wait_for(
-            lambda c: c.method == "answerCallbackQuery" and "closed" in c.params.get("text", "")
+            lambda c: c.method == "answerCallbackQuery" and closed in c.params.get("text", "")
         )
         assert refusal.ok
         kinds = [m["kind"] for m in await bot.store.ticket_messages(ticket)]
@@ -166,8 +224,8 @@ async def test_staff_replies_from_other_chats_are_not_routed(
     other_group = -1009999
     async with start_bot() as bot:
         ticket = await ask_and_consent(fake, ALICE, QUESTION, "uk")
-        staff = await fake.wait_message(STAFF, f"Ticket {ticket}")
-        message_id = staff.result["message_id"]
+        staff_message = await fake.wait_message(STAFF, staff(STAFF_TICKET, ticket=ticket))
+        message_id = staff_message.result["message_id"]
         # The same message id in another group, and a private chat "reply".
         fake.send_group(other_group, "I am not staff", reply_to=message_id)
         fake.send_group(other_group, "/close", reply_to=message_id)
@@ -175,7 +233,7 @@ async def test_staff_replies_from_other_chats_are_not_routed(
         # A staff member chatting (not a reply) is ignored as well.
         fake.send_group(STAFF, "Who takes this one?")
         await bot.settle()
-        assert not sent_to(fake, ALICE, "Answer from the city team")
+        assert not sent_to(fake, ALICE, t_html("uk", ANSWER_HEADER))
         assert (await bot.store.ticket(ticket)).status == "open"  # type: ignore[union-attr]
         assert [m["kind"] for m in await bot.store.ticket_messages(ticket)] == ["question"]
         assert fake.sent(other_group) == []
@@ -196,7 +254,7 @@ async def test_smtp_down_then_up_after_restart_mail_arrives_once(
         mails = await smtp_down.sink.wait_count(1)
         await result(bot, "mail", "sent")
         rows = await bot.store.outbox_items(ticket)
-    assert f"Ticket {ticket}" in mails[0]["Subject"]
+    assert mails[0]["Subject"] == mail_subject(ticket, "uk (Ukrainisch)")
     assert [(r["channel"], r["status"]) for r in rows] == [("staff", "sent"), ("mail", "sent")]
     assert rows[1]["attempts"] >= 2
     assert len(smtp_down.sink.messages) == 1
@@ -213,7 +271,7 @@ async def test_telegram_502_and_429_on_the_staff_message_delivered_once(
     )  # fmt: skip
     async with start_bot() as bot:
         ticket = await ask_and_consent(fake, ALICE, QUESTION, "uk")
-        await fake.wait_message(STAFF, f"Ticket {ticket}")
+        await fake.wait_message(STAFF, staff(STAFF_TICKET, ticket=ticket))
         await result(bot, "staff", "sent")
         retries = [r for r in bot.worker.results if r.item.channel == "staff"]
         rows = await bot.store.outbox_items(ticket)
@@ -234,13 +292,18 @@ async def test_a_resident_who_blocked_the_bot_is_not_retried_forever(
 ) -> None:
     async with start_bot() as bot:
         ticket = await ask_and_consent(fake, ALICE, QUESTION, "uk")
-        staff = await fake.wait_message(STAFF, f"Ticket {ticket}")
+        staff_message = await fake.wait_message(STAFF, staff(STAFF_TICKET, ticket=ticket))
         fake.fail(
             "sendMessage", chat_id=ALICE, times=100, status=403,
             description="Forbidden: bot was blocked by the user",
         )  # fmt: skip
-        fake.send_group(STAFF, "Here is your answer", reply_to=staff.result["message_id"])
-        notice = await fake.wait_message(STAFF, "could not be delivered")
+        fake.send_group(STAFF, "Here is your answer", reply_to=staff_message.result["message_id"])
+        unreachable = staff(
+            "❌ Ticket {ticket}: the answer could not be delivered. The person has blocked "
+            "the bot or deleted their account. The ticket stays open.",
+            ticket=ticket,
+        )
+        notice = await fake.wait_message(STAFF, unreachable)
         failed = await result(bot, "resident", "failed")
         stored = await bot.store.ticket(ticket)
         rows = await bot.store.outbox_items(ticket)
@@ -249,7 +312,7 @@ async def test_a_resident_who_blocked_the_bot_is_not_retried_forever(
     assert [c.ok for c in fake.calls if c.chat_id == ALICE and "Here is" in c.text] == [False]
     resident_rows = [r for r in rows if r["channel"] == "resident"]
     assert [(r["status"], r["attempts"]) for r in resident_rows] == [("failed", 1)]
-    assert "Ticket" in notice.text
+    assert notice.text == unreachable  # names the ticket
 
 
 async def test_staff_group_upgraded_to_supergroup_is_followed(
@@ -262,9 +325,15 @@ async def test_staff_group_upgraded_to_supergroup_is_followed(
     )  # fmt: skip
     async with start_bot() as bot:
         ticket = await ask_and_consent(fake, ALICE, QUESTION, "uk")
-        moved = await fake.wait_message(new, f"Ticket {ticket}")
-        notice = await fake.wait_message(new, f"STAFF_CHAT_ID={new}")
-        assert "supergroup" in notice.text
+        moved = await fake.wait_message(new, staff(STAFF_TICKET, ticket=ticket))
+        migrated = staff(
+            "ℹ️ This group is now a supergroup with the id {new}. Please set "
+            "STAFF_CHAT_ID={new} in the bot's settings. Until then the bot follows the new id "
+            "by itself.",
+            new=new,
+        )
+        notice = await fake.wait_message(new, migrated)
+        assert f"STAFF_CHAT_ID={new}" in notice.text
         # Replies in the new group reach the resident; the old group no longer routes.
         fake.send_group(new, "Answer from the new group", reply_to=moved.result["message_id"])
         await fake.wait_message(ALICE, "Answer from the new group")
@@ -273,7 +342,7 @@ async def test_staff_group_upgraded_to_supergroup_is_followed(
     async with start_bot() as bot:
         assert bot.escalation.staff_chat_id == new
         assert bot.escalation.is_staff_chat(new) and not bot.escalation.is_staff_chat(STAFF)
-    assert sum(f"STAFF_CHAT_ID={new}" in c.text for c in fake.sent(new)) == 1
+    assert sum(migrated in c.text for c in fake.sent(new)) == 1
 
 
 async def test_deleted_ticket_message_follow_up_is_sent_without_reply(
@@ -281,14 +350,14 @@ async def test_deleted_ticket_message_follow_up_is_sent_without_reply(
 ) -> None:
     async with start_bot():
         ticket = await ask_and_consent(fake, ALICE, QUESTION, "uk")
-        staff = await fake.wait_message(STAFF, f"Ticket {ticket}")
-        fake.delete_message(STAFF, staff.result["message_id"])
+        staff_message = await fake.wait_message(STAFF, staff(STAFF_TICKET, ticket=ticket))
+        fake.delete_message(STAFF, staff_message.result["message_id"])
         # Telegram's error for a reply to a deleted message, if it comes anyway.
         fake.fail(
             "sendMessage", chat_id=STAFF, status=400,
             description="Bad Request: message to be replied not found",
         )  # fmt: skip
-        confirmation = await fake.wait_message(ALICE, "ticket number")
+        confirmation = await fake.wait_message(ALICE, t_html("uk", TICKET_NUMBER, ticket=ticket))
         mark = fake.mark()
         fake.send_text(
             ALICE, "Noch eine Frage", lang="uk", reply_to=confirmation.result["message_id"]
@@ -305,30 +374,39 @@ async def test_staff_reply_after_forget_tells_the_staff(
 ) -> None:
     async with start_bot() as bot:
         ticket = await ask_and_consent(fake, ALICE, QUESTION, "uk")
-        staff = await fake.wait_message(STAFF, f"Ticket {ticket}")
+        staff_message = await fake.wait_message(STAFF, staff(STAFF_TICKET, ticket=ticket))
         await bot.store.forget(ALICE)
-        fake.send_group(STAFF, "Answer", reply_to=staff.result["message_id"])
-        await fake.wait_message(STAFF, "cannot find a ticket")
+        fake.send_group(STAFF, "Answer", reply_to=staff_message.result["message_id"])
+        await fake.wait_message(
+            STAFF, staff("I cannot find a ticket for that message (it may have been deleted).")
+        )
         await bot.settle()
-    assert not sent_to(fake, ALICE, "Answer from the city team")
+    assert not sent_to(fake, ALICE, t_html("uk", ANSWER_HEADER))
 
 
 async def test_human_command_and_open_ticket(fake: FakeTelegram, start_bot: StartBot) -> None:
     async with start_bot():
         mark = fake.mark()
         fake.send_text(ALICE, "/human", lang="de")
-        await fake.wait_message(ALICE, "Please type your question", after=mark)
+        prompt = t_html("de", "Please type your question for the city's team in one message.")
+        await fake.wait_message(ALICE, prompt, after=mark)
         fake.send_text(ALICE, "Kann ich meinen Hund ins Rathaus mitnehmen?", lang="de")
-        offer = await fake.wait_message(ALICE, "Shall I forward", after=mark)
-        assert "I don't know that yet" not in offer.text  # they asked for a person
+        offer = await fake.wait_message(ALICE, t_html("de", OFFER), after=mark)
+        assert t_html("de", UNKNOWN) not in offer.text  # they asked for a person
         fake.press(ALICE, offer.button("✅")["callback_data"], offer.result["message_id"], "de")
-        await fake.wait_message(ALICE, "ticket number is 1", after=mark)
-        staff = await fake.wait_message(STAFF, "Ticket 1")
-        assert "Hund" in staff.text and "de (Deutsch)" in staff.text
+        await fake.wait_message(ALICE, t_html("de", TICKET_NUMBER, ticket=1), after=mark)
+        staff_message = await fake.wait_message(STAFF, staff(STAFF_TICKET, ticket=1))
+        assert "Hund" in staff_message.text and "de (Deutsch)" in staff_message.text
         mark = fake.mark()
         fake.send_text(ALICE, "/human", lang="de")
-        again = await fake.wait_message(ALICE, "already with the city's team", after=mark)
-        assert again.button("Add something")
+        already = t_html(
+            "de",
+            "Your question {ticket} is already with the city's team; the answer will come here. "
+            "Do you want to add something?",
+            ticket=1,
+        )
+        again = await fake.wait_message(ALICE, already, after=mark)
+        assert again.button(t("de", ADD_BUTTON))
         # /close with a number works too.
         fake.send_group(STAFF, "/close 1")
-        await fake.wait_message(STAFF, "Ticket 1 is closed")
+        await fake.wait_message(STAFF, staff(STAFF_CLOSED, ticket=1))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import random
 import sqlite3
 from pathlib import Path
@@ -12,11 +13,18 @@ from bot.assistant import Assistant
 from bot.config import DEFAULT_KNOWLEDGE
 from bot.errors import KnowledgeError
 from tests.fakebot import FakeTelegram
-from tests.telegram.conftest import StartBot
+from tests.telegram.conftest import StartBot, t, t_html
 
 ALICE = 5001  # private chat id == user id
 BOB = 5002
 ESCALATE_QUESTION = "Wann fährt der Bus nach Berlin?"
+
+# The interface texts these tests look for (the person's language is an argument).
+DID_YOU_MEAN = "Did you mean…"
+NONE_OF_THESE = "None of these"
+OFFER = "Shall I forward your question to the city's team?"
+UNKNOWN = "I don't know that yet."
+UNKNOWN_COMMAND = "Unknown command. Try /help."
 
 
 async def test_start_in_ukrainian(fake: FakeTelegram, start_bot: StartBot) -> None:
@@ -104,22 +112,22 @@ async def test_chosen_language_wins_but_a_question_is_answered_in_its_language(
 async def test_did_you_mean_choice_by_button(fake: FakeTelegram, start_bot: StartBot) -> None:
     async with start_bot():
         fake.send_text(ALICE, "arbeit", lang="de")
-        question = await fake.wait_message(ALICE, "Did you mean")
+        question = await fake.wait_message(ALICE, t_html("de", DID_YOU_MEAN))
         labels = [b["text"] for b in question.buttons]
-        assert labels == ["Agentur für Arbeit", "Jobcenter und Bürgergeld", "None of these"]
+        none_of_these = t("de", NONE_OF_THESE)
+        assert labels == ["Agentur für Arbeit", "Jobcenter und Bürgergeld", none_of_these]
         fake.press(ALICE, question.button("Jobcenter")["callback_data"])
         answer = await fake.wait_message(ALICE, "Jobcenter zahlt")
         assert answer.text.startswith("<b>Jobcenter und Bürgergeld</b>")
         # "None of these" leads to the offer to forward the question.
         mark = fake.mark()
         fake.send_text(ALICE, "arbeit", lang="de")
-        again = await fake.wait_message(ALICE, "Did you mean", after=mark)
-        fake.press(
-            ALICE, again.button("None of these")["callback_data"], again.result["message_id"]
-        )
-        offer = await fake.wait_message(ALICE, "forward", after=mark)
+        again = await fake.wait_message(ALICE, t_html("de", DID_YOU_MEAN), after=mark)
+        fake.press(ALICE, again.button(none_of_these)["callback_data"], again.result["message_id"])
+        offer = await fake.wait_message(ALICE, t_html("de", OFFER), after=mark)
         assert "«arbeit»" in offer.text
-        assert [b["text"] for b in offer.buttons] == ["✅ Yes, forward it", "✖️ No"]
+        consent = [t("de", "✅ Yes, forward it"), t("de", "✖️ No")]
+        assert [b["text"] for b in offer.buttons] == consent
 
 
 async def test_thumbs_down_is_stored_and_offers_a_person(
@@ -130,15 +138,16 @@ async def test_thumbs_down_is_stored_and_offers_a_person(
         answer = await fake.wait_message(ALICE, "Wohnsitz")
         mark = fake.mark()
         fake.press(ALICE, answer.button("👎")["callback_data"], answer.result["message_id"])
-        thanks = await fake.wait_message(ALICE, "Thank you for telling me", after=mark)
+        told = t_html("de", "Thank you for telling me — that helps to improve the answers.")
+        thanks = await fake.wait_message(ALICE, told, after=mark)
         toast = await fake.wait_for(lambda c: c.method == "answerCallbackQuery" and c.ok)
-        assert toast.params.get("text") == "Thank you!"
+        assert toast.params.get("text") == t("de", "Thank you!")
         # The rating buttons are gone; the related topics stay.
         edit = await fake.wait_for(lambda c: c.method == "editMessageReplyMarkup")
         assert all(b["text"] not in ("👍", "👎") for b in buttons_of(edit.params))
         assert await bot.store.feedback_counts() == {"registration": (0, 1)}
-        fake.press(ALICE, thanks.button("Ask a person")["callback_data"])
-        offer = await fake.wait_message(ALICE, "Shall I forward", after=mark)
+        fake.press(ALICE, thanks.button(t("de", "🙋 Ask a person"))["callback_data"])
+        offer = await fake.wait_message(ALICE, t_html("de", OFFER), after=mark)
         assert "«Wo melde ich meine Wohnung an?»" in offer.text
 
 
@@ -151,10 +160,11 @@ def buttons_of(params: dict[str, object]) -> list[dict[str, str]]:
 async def test_topics_events_help_privacy(fake: FakeTelegram, start_bot: StartBot) -> None:
     async with start_bot():
         fake.send_text(ALICE, "/topics", lang="en")
-        topics = await fake.wait_message(ALICE, "Choose a topic")
-        assert "Family, Kita and school" in [b["text"] for b in topics.buttons]
+        topics = await fake.wait_message(ALICE, t_html("en", "Choose a topic:"))
+        family_label = t("en", "Family, Kita and school")
+        assert family_label in [b["text"] for b in topics.buttons]
         assert all("smalltalk" not in b["callback_data"] for b in topics.buttons)
-        family = topics.button("Family")["callback_data"]
+        family = topics.button(family_label)["callback_data"]
         fake.press(ALICE, family, topics.result["message_id"], lang="en")
         edited = await fake.wait_for(lambda c: c.method == "editMessageText" and c.ok)
         fake.press(ALICE, buttons_of(edited.params)[0]["callback_data"], lang="en")
@@ -167,11 +177,11 @@ async def test_topics_events_help_privacy(fake: FakeTelegram, start_bot: StartBo
         fake.send_text(ALICE, "/help", lang="en")
         await fake.wait_message(ALICE, "/human")
         fake.send_text(ALICE, "/privacy", lang="en")
-        privacy = await fake.wait_message(ALICE, "What I store")
+        privacy = await fake.wait_message(ALICE, t_html("en", "What I store"))
         for part in ("health", "30 days", "/forget", "Integrationsbüro"):
             assert part in privacy.text
         fake.send_text(ALICE, "/nonsense", lang="en")
-        await fake.wait_message(ALICE, "Unknown command")
+        await fake.wait_message(ALICE, t_html("en", UNKNOWN_COMMAND))
 
 
 async def test_forget_deletes_language_and_tickets(fake: FakeTelegram, start_bot: StartBot) -> None:
@@ -180,9 +190,20 @@ async def test_forget_deletes_language_and_tickets(fake: FakeTelegram, start_bot
         ticket = await bot.escalation.escalate(chat_id=ALICE, question="?", lang="uk")
         assert ticket is not None
         fake.send_text(ALICE, "/forget", lang="uk")
-        confirm = await fake.wait_message(ALICE, "delete everything")
-        fake.press(ALICE, confirm.button("Yes")["callback_data"], confirm.result["message_id"])
-        await fake.wait_message(ALICE, "Done")
+        question = t_html(
+            "uk",
+            "Shall I delete everything I store about you: your language and your questions to "
+            "the city's team (open ones can then not be answered here)?",
+        )
+        confirm = await fake.wait_message(ALICE, question)
+        yes = confirm.button(t("uk", "🗑 Yes, delete"))
+        fake.press(ALICE, yes["callback_data"], confirm.result["message_id"])
+        done = t_html(
+            "uk",
+            "Done: I deleted your language and your questions to the city's team. E-mails that "
+            "already reached the city's inbox are kept by the city.",
+        )
+        await fake.wait_message(ALICE, done)
         assert await bot.store.language(ALICE) is None
         assert await bot.store.ticket(ticket) is None
 
@@ -196,7 +217,10 @@ async def test_flood_control_warns_once_and_keeps_running(
         await bot.settle()
         replies = [c.text for c in fake.sent(ALICE)]
         assert sum("Hallo! Stellen Sie mir eine Frage." in r for r in replies) == 3
-        assert sum("very fast" in r for r in replies) == 1
+        too_fast = t_html(
+            "de", "You are sending messages very fast. Please wait a moment, then ask again."
+        )
+        assert sum(too_fast in r for r in replies) == 1
         # Other people are not affected.
         fake.send_text(BOB, "Hallo", lang="de")
         await fake.wait_message(BOB, "Hallo!")
@@ -251,11 +275,16 @@ async def test_malformed_updates_do_not_stop_the_bot(
         await fake.wait_message(ALICE, "Zerbster Straße 4")
     assert [c for c in fake.calls if not c.ok and c.method != "getUpdates"] == []
     texts = [c.text for c in fake.sent(ALICE)]
-    assert sum("only read text" in t for t in texts) == 3  # sticker, empty, photo
-    assert any("«&lt;b&gt;x&lt;/b&gt;&amp;»" in t for t in texts)
-    assert not any("something went wrong" in t for t in texts)
+    only_text = t_html("de", "I can only read text messages. Please type your question.")
+    assert sum(only_text in text for text in texts) == 3  # sticker, empty, photo
+    assert any("«&lt;b&gt;x&lt;/b&gt;&amp;»" in text for text in texts)
+    went_wrong = t_html("de", "Sorry, something went wrong on my side. Please try again.")
+    assert not any(went_wrong in text for text in texts)
     refusals = [c for c in fake.calls if c.method == "answerCallbackQuery"]
-    assert len(refusals) == 1 and "out of date" in refusals[0].params["text"]
+    out_of_date = t(
+        "de", "This button is out of date. Please send /start or ask your question again."
+    )
+    assert len(refusals) == 1 and out_of_date in refusals[0].params["text"]
 
 
 async def test_forged_and_stale_buttons_are_refused_and_change_nothing(
@@ -290,8 +319,11 @@ async def test_without_forwarding_the_integration_office_is_shown(
     async with start_bot(staff_chat_id=None) as bot:
         assert not bot.escalation.forwarding_enabled
         fake.send_text(ALICE, ESCALATE_QUESTION, lang="de")
-        reply = await fake.wait_message(ALICE, "not available")
-        assert "I don't know that yet" in reply.text
+        unavailable = t_html(
+            "de", "Forwarding questions is not available here. Please contact the city directly:"
+        )
+        reply = await fake.wait_message(ALICE, unavailable)
+        assert t_html("de", UNKNOWN) in reply.text
         assert "Integrationsbüro der Stadt Dessau-Roßlau" in reply.text
         assert reply.buttons == []
         fake.send_text(ALICE, "/human", lang="de")
@@ -299,7 +331,7 @@ async def test_without_forwarding_the_integration_office_is_shown(
 
 
 async def test_admin_commands(fake: FakeTelegram, start_bot: StartBot) -> None:
-    async with start_bot(admin_ids=frozenset({ALICE})):
+    async with start_bot(admin_ids=frozenset({ALICE})) as bot:
         for question in ("Wo melde ich meine Wohnung an?", ESCALATE_QUESTION, "arbeit"):
             fake.send_text(ALICE, question, lang="de")
         fake.send_text(ALICE, "/stats 7", lang="de")
@@ -312,9 +344,22 @@ async def test_admin_commands(fake: FakeTelegram, start_bot: StartBot) -> None:
         upload = document.params["document"]
         assert upload["filename"].endswith(".html") and b"<svg" in upload["content"]
         fake.send_text(ALICE, "/status", lang="de")
-        await fake.wait_message(ALICE, "Outbox: 0 sent, 0 pending, 0 failed")
+        status = t(
+            "de",
+            "Knowledge base: {version}\nStaff group: {staff}\nE-mail: {mail}\n"
+            "Outbox: {sent} sent, {pending} pending, {failed} failed",
+        )
+        outbox = next(line for line in status.splitlines() if "{sent}" in line)
+        outbox = outbox.format(sent=0, pending=0, failed=0)
+        await fake.wait_message(ALICE, html.escape(outbox, quote=False))
+        kb = bot.services.assistant.kb
         fake.send_text(ALICE, "/reload", lang="de")
-        await fake.wait_message(ALICE, "6 entries")
+        reloaded = t_html(
+            "de",
+            "✅ Knowledge base {version}: {entries} entries, {events} events.",
+            version=kb.version, entries=6, events=len(kb.events),
+        )  # fmt: skip
+        await fake.wait_message(ALICE, reloaded)
         # Not for everybody.
         fake.send_text(BOB, "/stats", lang="de")
-        await fake.wait_message(BOB, "Unknown command")
+        await fake.wait_message(BOB, t_html("de", UNKNOWN_COMMAND))
