@@ -159,6 +159,16 @@ class Matcher:
                 texts.extend(etext.aliases)
             add(EVENT_PREFIX + event.id, texts, (t.description for t in event.texts.values()))
         self._event_names = _event_names(kb)
+        # Names indexed for a scan of the question's words, not of every name at every position:
+        # long one-word names (typo or ending allowed) apart, the rest by their first word.
+        self._event_single: dict[str, str] = {}
+        self._event_phrases: dict[str, list[tuple[tuple[str, ...], str]]] = defaultdict(list)
+        for phrase, target in self._event_names.items():
+            if len(phrase) == 1 and len(phrase[0]) >= 7:
+                self._event_single[phrase[0]] = target
+            else:
+                self._event_phrases[phrase[0]].append((phrase, target))
+        self._event_single_names = list(self._event_single)
         for oos in kb.out_of_scope.values():
             target = _HUMAN if oos.id == HUMAN_ID else _OOS_PREFIX + oos.id
             add(target, (q for qs in oos.questions.values() for q in qs))
@@ -193,6 +203,7 @@ class Matcher:
             self.docs.append(_Doc(target, text, weights, sum(weights.values())))
             for token in weights:
                 self.postings[token].append(doc_id)
+        self._doc_target = [doc.target for doc in self.docs]
         self.vocabulary = sorted(df)
         # Typo candidates grouped by first letter and length: people rarely mistype the first
         # letter, and this keeps each fuzzy scan to a few hundred words instead of the whole
@@ -287,32 +298,33 @@ class Matcher:
         # Accumulate per document: how much query weight it explains, how much of it is covered.
         explained: dict[int, float] = defaultdict(float)
         covered: dict[int, float] = defaultdict(float)
-        best_for: dict[tuple[int, str], float] = {}
         # Entry level: a question may combine words that no single variant has together
         # ("apply" from one variant, "Kindergeld" from another).
-        target_best: dict[tuple[int, str], float] = {}
+        target_recall: dict[int, float] = defaultdict(float)
+        doc_target, idf = self._doc_target, self.idf
         for token in q_tokens:
+            weight = q_weight[token]
+            doc_best: dict[int, float] = {}  # this token's best similarity per document ...
+            target_best: dict[int, float] = {}  # ... and per entry
             for vocab_token, sim in q_matches[token]:
                 answer_sim = ANSWER_SIM * sim
                 for target in self.answer_postings.get(vocab_token, ()):
-                    tkey = (target, token)
-                    if answer_sim > target_best.get(tkey, 0.0):
-                        target_best[tkey] = answer_sim
+                    if answer_sim > target_best.get(target, 0.0):
+                        target_best[target] = answer_sim
+                vocab_idf = idf[vocab_token]
                 for doc_id in self.postings.get(vocab_token, ()):
-                    tkey = (self.docs[doc_id].target, token)
-                    if sim > target_best.get(tkey, 0.0):
-                        target_best[tkey] = sim
-                    key = (doc_id, token)
-                    previous = best_for.get(key, 0.0)
+                    target = doc_target[doc_id]
+                    if sim > target_best.get(target, 0.0):
+                        target_best[target] = sim
+                    previous = doc_best.get(doc_id, 0.0)
                     if sim <= previous:
                         continue
-                    best_for[key] = sim
-                    explained[doc_id] += q_weight[token] * (sim - previous)
-                    covered[doc_id] += self.idf[vocab_token] * (sim - previous)
+                    doc_best[doc_id] = sim
+                    explained[doc_id] += weight * (sim - previous)
+                    covered[doc_id] += vocab_idf * (sim - previous)
+            for target, sim in target_best.items():
+                target_recall[target] += weight * sim / q_mass
 
-        target_recall: dict[int, float] = defaultdict(float)
-        for (target, token), sim in target_best.items():
-            target_recall[target] += q_weight[token] * sim / q_mass
         best: dict[int, float] = {}
         # Whole-string similarity only for the strongest documents: cheap and enough to rerank.
         shortlist = sorted(explained, key=explained.__getitem__, reverse=True)[:60]
@@ -392,21 +404,23 @@ class Matcher:
         """
         tokens = normalize(text).split()
         found: dict[str, int] = {}
-        for phrase, target in self._event_names.items():
-            size = len(phrase)
-            if size == 1 and len(phrase[0]) >= 7:
-                name = phrase[0]
-                hit = any(
-                    (w.startswith(name) and len(w) - len(name) <= 3)
-                    or Levenshtein.distance(w, name, score_cutoff=1) <= 1
-                    for w in tokens
+        for i, word in enumerate(tokens):
+            for phrase, target in self._event_phrases.get(word, ()):
+                if tuple(tokens[i : i + len(phrase)]) == phrase:
+                    found[target] = max(found.get(target, 0), len(phrase))
+            # A long name with an ending ("stadtfestes") or one typo.
+            names = {word[:k] for k in range(max(7, len(word) - 3), len(word) + 1)}
+            names &= self._event_single.keys()
+            names.update(
+                name
+                for name, _distance, _ in process.extract(
+                    word, self._event_single_names, scorer=Levenshtein.distance,
+                    score_cutoff=1, limit=None,
                 )
-            else:
-                hit = any(
-                    tuple(tokens[i : i + size]) == phrase for i in range(len(tokens) - size + 1)
-                )
-            if hit:
-                found[target] = max(found.get(target, 0), size)
+            )  # fmt: skip
+            for name in names:
+                target = self._event_single[name]
+                found[target] = max(found.get(target, 0), 1)
         if not found:
             return None
         longest = max(found.values())
