@@ -47,6 +47,16 @@ def _assistant(directory: Path) -> Assistant:
         raise SystemExit(1) from exc
 
 
+def _valid_knowledge(directory: Path) -> KnowledgeBase | None:
+    """The knowledge base, or None after printing its problems (the command then exits 1)."""
+    try:
+        return load_knowledge(directory)
+    except KnowledgeError as exc:
+        print(exc.report(), file=sys.stderr)
+        print("fix the knowledge base first (python run_bot.py validate)", file=sys.stderr)
+        return None
+
+
 # ----------------------------------------------------------------------------- commands
 
 
@@ -354,11 +364,8 @@ def cmd_events(args: argparse.Namespace, settings: Settings) -> int:
         if lang is None:
             print(f"--lang: use one of {' '.join(LANGUAGES)}", file=sys.stderr)
             return 2
-        try:
-            kb = load_knowledge(directory)
-        except KnowledgeError as exc:
-            print(exc.report(), file=sys.stderr)
-            print("fix the knowledge base first (python run_bot.py validate)", file=sys.stderr)
+        kb = _valid_knowledge(directory)
+        if kb is None:
             return 1
         data = calendar_ics(kb, lang, today)
         if args.output in (None, "-"):
@@ -405,11 +412,8 @@ def cmd_translations(args: argparse.Namespace, settings: Settings) -> int:
         if lang is None or lang == "de":
             print(f"--lang: use one of {' '.join(LANGUAGES[1:])}", file=sys.stderr)
             return 2
-        try:
-            kb = load_knowledge(directory)
-        except KnowledgeError as exc:
-            print(exc.report(), file=sys.stderr)
-            print("fix the knowledge base first (python run_bot.py validate)", file=sys.stderr)
+        kb = _valid_knowledge(directory)
+        if kb is None:
             return 1
         rows = export_csv(kb, lang, Path(args.file))
         entries = {(r.id, r.status) for r in rows}
