@@ -59,11 +59,21 @@ from bot.channels.resident import ResidentChannel
 from bot.channels.staff import StaffChannel, retry_after_seconds
 from bot.config import Settings
 from bot.conversation import FloodGate
-from bot.escalation import ADMIN, MAIL, RESIDENT, STAFF, Channel, Escalation, OutboxWorker
+from bot.escalation import (
+    ADMIN,
+    MAIL,
+    RESIDENT,
+    STAFF,
+    STAFF_LANG,
+    Channel,
+    Escalation,
+    OutboxWorker,
+)
 from bot.i18n import N_, gettext_for, preload
 from bot.language import LANGUAGES
 from bot.retention import enforce_retention
 from bot.store import Store
+from bot.telegram import admin, context, staff
 from bot.telegram import events as ev
 from bot.telegram import handlers as h
 
@@ -221,7 +231,7 @@ def build_application(
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         )
-        .context_types(ContextTypes(context=h.BotContext))
+        .context_types(ContextTypes(context=context.BotContext))
         .concurrent_updates(PerChatUpdateProcessor(MAX_CONCURRENT_UPDATES))
         .post_init(_post_init)
         .post_stop(_post_stop)
@@ -252,22 +262,22 @@ def _add_handlers(app: App, settings: Settings) -> None:
             CommandHandler("privacy", h.privacy_command, private),
             CommandHandler("forget", h.forget_command, private),
             CommandHandler("human", h.human_command, private),
-            CommandHandler("reload", h.reload_command, private & admins),
-            CommandHandler("status", h.status_command, private & admins),
-            CommandHandler("stats", h.stats_command, private & admins),
-            CommandHandler("unanswered", h.unanswered_command, private & admins),
-            CommandHandler("report", h.report_command, private & admins),
+            CommandHandler("reload", admin.reload_command, private & admins),
+            CommandHandler("status", admin.status_command, private & admins),
+            CommandHandler("stats", admin.stats_command, private & admins),
+            CommandHandler("unanswered", admin.unanswered_command, private & admins),
+            CommandHandler("report", admin.report_command, private & admins),
             MessageHandler(private & message & filters.COMMAND, h.unknown_command),
             MessageHandler(private & message & filters.TEXT, h.on_text),
             MessageHandler(private & message, h.on_other),
             CallbackQueryHandler(ev.on_event_button, pattern=ev.is_event_button),
             CallbackQueryHandler(h.on_button),
-            MessageHandler(filters.StatusUpdate.MIGRATE, h.on_migration),
-            CommandHandler("close", h.close_command, groups),
-            CommandHandler("chatid", h.chat_id_command, groups),
-            CommandHandler(["start", "help"], h.group_help, groups),
-            MessageHandler(groups & message & filters.REPLY & ~filters.COMMAND, h.staff_reply),
-            ChatMemberHandler(h.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER),
+            MessageHandler(filters.StatusUpdate.MIGRATE, staff.on_migration),
+            CommandHandler("close", staff.close_command, groups),
+            CommandHandler("chatid", staff.chat_id_command, groups),
+            CommandHandler(["start", "help"], staff.group_help, groups),
+            MessageHandler(groups & message & filters.REPLY & ~filters.COMMAND, staff.staff_reply),
+            ChatMemberHandler(staff.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER),
         ]
     )
     app.add_error_handler(h.on_error)
@@ -301,7 +311,7 @@ async def _post_init(app: App) -> None:
         listener=escalation.after_delivery,
     )
     escalation.on_enqueue(worker.wake)
-    app.bot_data["services"] = h.Services(
+    app.bot_data["services"] = context.Services(
         settings=settings,
         assistant=assistant,
         store=store,
@@ -329,7 +339,7 @@ async def _post_init(app: App) -> None:
 
 async def _log_health(app: App) -> None:
     """One line that tells whoever reads the log that the bot is up, with what."""
-    services: h.Services = app.bot_data["services"]
+    services: context.Services = app.bot_data["services"]
     settings, kb = services.settings, services.assistant.kb
     languages = sorted({lang for entry in kb.entries.values() for lang in entry.texts})
     counts = await services.store.outbox_counts()
@@ -343,11 +353,11 @@ async def _log_health(app: App) -> None:
     )  # fmt: skip
 
 
-async def _retention_job(context: h.BotContext) -> None:
+async def _retention_job(context: context.BotContext) -> None:
     await _enforce_retention(context.services)
 
 
-async def _enforce_retention(services: h.Services) -> None:
+async def _enforce_retention(services: context.Services) -> None:
     try:
         await enforce_retention(services.store, services.settings)
     except Exception:  # the next run is tomorrow; the error is for the admins' log
@@ -366,13 +376,13 @@ async def _publish_commands(app: App) -> None:
 
 
 async def _post_stop(app: App) -> None:
-    services: h.Services | None = app.bot_data.get("services")
+    services: context.Services | None = app.bot_data.get("services")
     if services is not None:
         await services.worker.stop()
 
 
 async def _post_shutdown(app: App) -> None:
-    services: h.Services | None = app.bot_data.pop("services", None)
+    services: context.Services | None = app.bot_data.pop("services", None)
     if services is not None:
         await services.worker.stop()  # no-op if post_stop ran
         await services.store.close()
@@ -478,19 +488,19 @@ def _polling_error(app: App, stop: asyncio.Event) -> Callable[[TelegramError], N
 
 async def reload_on_signal(app: App) -> None:
     """SIGHUP: reload the knowledge base like /reload; tell the admins what happened."""
-    services: h.Services | None = app.bot_data.get("services")
+    services: context.Services | None = app.bot_data.get("services")
     if services is None:
         return
-    ok, text = await h.reload_knowledge(services.assistant, h.STAFF_LANG)
+    ok, text = await admin.reload_knowledge(services.assistant, STAFF_LANG)
     if ok:
         log.info("SIGHUP: knowledge base reloaded, version %s", services.assistant.kb.version)
     else:
         log.error("SIGHUP: the new knowledge base was rejected; the old one keeps serving")
-    for admin in services.settings.admin_ids:
+    for admin_id in services.settings.admin_ids:
         try:
-            await app.bot.send_message(admin, text, parse_mode=ParseMode.HTML)
+            await app.bot.send_message(admin_id, text, parse_mode=ParseMode.HTML)
         except TelegramError as exc:  # an admin who never pressed Start cannot be written to
-            log.warning("could not tell admin %s about the reload: %r", admin, exc)
+            log.warning("could not tell admin %s about the reload: %r", admin_id, exc)
 
 
 async def serve(app: App, *, poll_timeout: float = POLL_TIMEOUT) -> int:

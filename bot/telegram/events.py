@@ -45,7 +45,7 @@ from bot.matching import Decision
 from bot.render import HTML, TELEGRAM_LIMIT, render_event_answer, render_occurrence
 from bot.store import Reminder
 from bot.telegram import callbacks as cb
-from bot.telegram.handlers import BotContext, _esc, _refuse, _send, _ui
+from bot.telegram.context import BotContext, esc, refuse, send, ui_lang
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +117,7 @@ async def _send_answer(
     kb = context.services.assistant.kb
     limit = TELEGRAM_LIMIT - len(intro)
     text = intro + render_event_answer(answer, kb, lang, HTML, limit=limit)
-    await _send(context, chat_id, text, _keyboard(answer, lang, 0, context))
+    await send(context, chat_id, text, _keyboard(answer, lang, 0, context))
 
 
 # ---------------------------------------------------------------- called by handlers.py
@@ -153,13 +153,13 @@ async def answer_question(context: BotContext, chat_id: int, text: str, decision
 async def events_command(update: Update, context: BotContext) -> None:
     """/events: what is on in the coming weeks, five per page, with buttons."""
     assert update.effective_chat is not None
-    await send_window(context, update.effective_chat.id, "all", await _ui(update, context))
+    await send_window(context, update.effective_chat.id, "all", await ui_lang(update, context))
 
 
 async def subscribe_command(update: Update, context: BotContext) -> None:
     """/subscribe: the coming week's events every Monday morning."""
     assert update.effective_chat is not None
-    lang = await _ui(update, context)
+    lang = await ui_lang(update, context)
     _ = gettext_for(lang)
     if await context.services.store.subscribe_events(update.effective_chat.id, lang):
         text = _(
@@ -168,18 +168,18 @@ async def subscribe_command(update: Update, context: BotContext) -> None:
         )
     else:
         text = _("You already get the weekly events. /unsubscribe stops them.")
-    await _send(context, update.effective_chat.id, _esc(text))
+    await send(context, update.effective_chat.id, esc(text))
 
 
 async def unsubscribe_command(update: Update, context: BotContext) -> None:
     """/unsubscribe: no more weekly events."""
     assert update.effective_chat is not None
-    _ = gettext_for(await _ui(update, context))
+    _ = gettext_for(await ui_lang(update, context))
     if await context.services.store.unsubscribe_events(update.effective_chat.id):
         text = _("Done: you will get no more weekly events. /subscribe starts them again.")
     else:
         text = _("You do not get the weekly events. /subscribe starts them.")
-    await _send(context, update.effective_chat.id, _esc(text))
+    await send(context, update.effective_chat.id, esc(text))
 
 
 # --------------------------------------------------------------------------- buttons
@@ -195,10 +195,10 @@ async def on_event_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
     chat = update.effective_chat
-    lang = await _ui(update, context)
+    lang = await ui_lang(update, context)
     data = cb.parse(query.data)
     if chat is None or chat.type != ChatType.PRIVATE:
-        await _refuse(query, lang)
+        await refuse(query, lang)
         return
     match data:
         case cb.EventsPage(window, page, page_lang):
@@ -208,7 +208,7 @@ async def on_event_button(update: Update, context: BotContext) -> None:
         case cb.EventReminder(event_id, day):
             await _remind(query, chat.id, event_id, day, lang, context)
         case _:
-            await _refuse(query, lang)
+            await refuse(query, lang)
 
 
 async def _turn_page(
@@ -224,7 +224,7 @@ async def _turn_page(
     except BadRequest as exc:
         if "not modified" in exc.message:  # pressed twice: already showing that page
             return
-        await _send(context, chat_id, text, markup)  # an old or inaccessible message
+        await send(context, chat_id, text, markup)  # an old or inaccessible message
 
 
 async def _send_calendar(
@@ -233,7 +233,7 @@ async def _send_calendar(
     kb = context.services.assistant.kb
     event = kb.events.get(event_id)
     if event is None:
-        await _refuse(query, lang)
+        await refuse(query, lang)
         return
     _ = gettext_for(lang)
     await query.answer()
@@ -241,7 +241,7 @@ async def _send_calendar(
         chat_id,
         document=event_ics(event, kb, lang, _now()),
         filename=f"{event.id}.ics",
-        caption="📅 " + _esc(event.text(lang)[1].title),
+        caption="📅 " + esc(event.text(lang)[1].title),
         parse_mode=ParseMode.HTML,
     )
 
@@ -253,7 +253,7 @@ async def _remind(
     event = services.assistant.kb.events.get(event_id)
     occurrence = occurrence_on(event, day) if event is not None else None
     if event is None or occurrence is None:
-        await _refuse(query, lang)
+        await refuse(query, lang)
         return
     _ = gettext_for(lang)
     at = reminder_time(occurrence)
@@ -273,7 +273,7 @@ async def _remind(
         date=format_date(at.date(), "full", locale=lang),
         time=REMINDER_TIME.strftime("%H:%M"),
     )
-    await _send(context, chat_id, _esc(text))
+    await send(context, chat_id, esc(text))
 
 
 # ------------------------------------------------------------------------------ jobs
@@ -333,7 +333,7 @@ async def digest_job(context: BotContext) -> None:
         if not await store.claim_digest(chat_id, week):
             continue  # another run got there first
         _ = gettext_for(lang)
-        intro = "📬 " + _esc(_("Your weekly events. /unsubscribe stops them.")) + "\n\n"
+        intro = "📬 " + esc(_("Your weekly events. /unsubscribe stops them.")) + "\n\n"
         try:
             await _send_answer(context, chat_id, answer, lang, intro)
             sent += 1
@@ -376,14 +376,14 @@ async def reminder_job(context: BotContext) -> None:
         return
     _ = gettext_for(reminder.lang)
     text = (
-        "⏰ <b>" + _esc(_("Reminder")) + "</b>\n\n"
+        "⏰ <b>" + esc(_("Reminder")) + "</b>\n\n"
         + render_occurrence(occurrence, kb, reminder.lang, HTML)
     )  # fmt: skip
     markup = InlineKeyboardMarkup(
         [[_button("📅 " + _("Add to calendar"), cb.EventCalendar(event.id, reminder.lang))]]
     )
     try:
-        await _send(context, reminder.chat_id, text, markup)
+        await send(context, reminder.chat_id, text, markup)
     except (Forbidden, BadRequest) as exc:
         log.info("event reminder: chat %s unreachable (%s), dropped", reminder.chat_id, exc)
         await store.drop_event_recipient(reminder.chat_id)

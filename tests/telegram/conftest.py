@@ -27,7 +27,7 @@ from bot.escalation import Escalation, OutboxWorker
 from bot.i18n import gettext_for
 from bot.store import Store
 from bot.telegram.app import App, build_application, running
-from bot.telegram.handlers import Services
+from bot.telegram.context import Services
 from tests.fakebot import TOKEN, FakeTelegram, Pulse
 
 FIXTURE_KB = Path(__file__).resolve().parent.parent / "fixtures" / "kb"

@@ -1,0 +1,128 @@
+"""Admin commands (ADMIN_IDS, private chat): reload, status, figures and the report."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime
+
+from telegram import (
+    Update,
+)
+
+from bot.assistant import Assistant
+from bot.errors import KnowledgeError
+from bot.events import BERLIN
+from bot.i18n import gettext_for
+from bot.report import (
+    Report,
+    build_report,
+    check_freshness,
+    load_rows,
+    matcher_weight,
+    period,
+    summary_text,
+    unanswered_text,
+)
+from bot.report_html import render_html
+from bot.telegram.context import (
+    BotContext,
+    esc,
+    send,
+    ui_lang,
+)
+
+log = logging.getLogger(__name__)
+
+
+REPORT_DAYS = 30  # the period of /stats, /unanswered and /report without a number
+
+
+async def reload_knowledge(assistant: Assistant, lang: str) -> tuple[bool, str]:
+    """Load the knowledge base again; the HTML report for an admin (shared with SIGHUP)."""
+    _ = gettext_for(lang)
+    try:
+        kb = await assistant.reload()
+    except KnowledgeError as exc:
+        text = _("❌ {count} problem(s); the bot keeps knowledge base {version}.").format(
+            count=len(exc.problems), version=assistant.kb.version
+        )
+        shown = "\n".join(str(p) for p in exc.problems[:10])
+        return False, esc(text + "\n\n" + shown)
+    text = _("✅ Knowledge base {version}: {entries} entries, {events} events.").format(
+        version=kb.version, entries=len(kb.entries), events=len(kb.events)
+    )
+    return True, esc(text)
+
+
+async def reload_command(update: Update, context: BotContext) -> None:
+    """/reload (admins): load the knowledge base again; a broken one is not used."""
+    assert update.effective_chat is not None
+    _ok, text = await reload_knowledge(context.services.assistant, await ui_lang(update, context))
+    await send(context, update.effective_chat.id, text)
+
+
+async def status_command(update: Update, context: BotContext) -> None:
+    """/status (admins): knowledge-base version, staff group and outbox counts."""
+    assert update.effective_chat is not None
+    services = context.services
+    _ = gettext_for(await ui_lang(update, context))
+    counts = await services.store.outbox_counts()
+    text = _(
+        "Knowledge base: {version}\nStaff group: {staff}\nE-mail: {mail}\n"
+        "Outbox: {sent} sent, {pending} pending, {failed} failed"
+    ).format(
+        version=services.assistant.kb.version,
+        staff=services.escalation.staff_chat_id or "-",
+        mail=services.settings.zwk_inbox if services.escalation.mail_enabled else "-",
+        sent=counts.get("sent", 0), pending=counts.get("pending", 0),
+        failed=counts.get("failed", 0),
+    )  # fmt: skip
+    await send(context, update.effective_chat.id, esc(text))
+
+
+async def _report(context: BotContext, days: int) -> tuple[Report, datetime]:
+    """The curators' report of the last ``days`` days; clustering runs off the event loop."""
+    services = context.services
+    matcher = services.assistant.matcher
+    now = datetime.now(BERLIN)
+    start, end = period(now, days=days)
+    rows = await load_rows(services.store, start, end)
+    report = await asyncio.to_thread(
+        build_report, rows, start, end, weight=matcher_weight(matcher), score=matcher.score
+    )
+    return report, now
+
+
+def _days(context: BotContext) -> int:
+    """``/stats 7``: the number of days asked for, 30 by default, at most about two years."""
+    arg = context.args[0] if context.args else ""
+    return min(int(arg), 800) if arg.isdigit() and int(arg) > 0 else REPORT_DAYS
+
+
+async def stats_command(update: Update, context: BotContext) -> None:
+    """/stats [days] (admins): volume, decisions, languages and tickets."""
+    assert update.effective_chat is not None
+    report, _now = await _report(context, _days(context))
+    await send(context, update.effective_chat.id, "<pre>" + esc(summary_text(report)) + "</pre>")
+
+
+async def unanswered_command(update: Update, context: BotContext) -> None:
+    """/unanswered [days] (admins): unanswered and 👎 questions in clusters."""
+    assert update.effective_chat is not None
+    report, _now = await _report(context, _days(context))
+    text = unanswered_text(report, context.services.assistant.kb)
+    await send(context, update.effective_chat.id, esc(text))
+
+
+async def report_command(update: Update, context: BotContext) -> None:
+    """/report [days] (admins): the HTML report as a file."""
+    assert update.effective_chat is not None
+    kb = context.services.assistant.kb
+    report, now = await _report(context, _days(context))
+    page = render_html(report, kb, generated=now, freshness=check_freshness(kb, now))
+    await context.bot.send_document(
+        update.effective_chat.id,
+        document=page.encode("utf-8"),
+        filename="ankommen-report-" + now.strftime("%Y-%m-%d") + ".html",
+    )

@@ -1,0 +1,145 @@
+"""The staff group: replies to ticket messages reach residents, /close, group housekeeping.
+
+Only the configured staff group routes text to a resident, and only by replying to a message the
+bot posted there for a ticket (the stored ticket ↔ message mapping, never ``forward_from``).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import (
+    Update,
+)
+from telegram.constants import ParseMode
+
+from bot.conversation import ui_language
+from bot.escalation import STAFF, STAFF_LANG
+from bot.i18n import gettext_for
+from bot.telegram.context import BotContext, esc, ticket_of
+
+log = logging.getLogger(__name__)
+
+
+# ----------------------------------------------------------------------- staff group
+
+
+async def staff_reply(update: Update, context: BotContext) -> None:
+    """A reply in the staff group to a ticket message: deliver it to the resident."""
+    message, chat = update.effective_message, update.effective_chat
+    if message is None or chat is None or message.reply_to_message is None:
+        return
+    escalation = context.services.escalation
+    if not escalation.is_staff_chat(chat.id):
+        return  # only the staff group may route text to residents
+    if message.from_user and message.from_user.is_bot and message.sender_chat is None:
+        return  # other bots; anonymous admins come with sender_chat and are welcome
+    replied = message.reply_to_message
+    from_bot = replied.from_user is not None and replied.from_user.id == context.bot.id
+    ticket_id = await ticket_of(context, STAFF, from_bot, chat.id, replied.message_id)
+    _ = gettext_for(STAFF_LANG)
+    if ticket_id is None:
+        if from_bot:
+            text = _("I cannot find a ticket for that message (it may have been deleted).")
+            await message.reply_text(esc(text), parse_mode=ParseMode.HTML, do_quote=True)
+        return
+    text = message.text or message.caption
+    if not text:
+        note = _("Only text can be passed on to the person. Please write your answer as text.")
+        await message.reply_text(esc(note), parse_mode=ParseMode.HTML, do_quote=True)
+        return
+    result = await escalation.staff_reply(
+        ticket_id=ticket_id, text=text, staff_chat_id=chat.id, staff_message_id=message.message_id
+    )
+    if result == "no-resident":
+        note = _("Ticket {ticket} was not asked on Telegram; the bot cannot answer the person.")
+        await message.reply_text(
+            esc(note.format(ticket=ticket_id)), parse_mode=ParseMode.HTML, do_quote=True
+        )
+    elif result == "unknown":
+        note = _("Ticket {ticket} no longer exists (the person deleted their data).")
+        await message.reply_text(
+            esc(note.format(ticket=ticket_id)), parse_mode=ParseMode.HTML, do_quote=True
+        )
+
+
+async def close_command(update: Update, context: BotContext) -> None:
+    """/close in the staff group, as a reply to a ticket message or as /close <number>."""
+    message, chat = update.effective_message, update.effective_chat
+    if message is None or chat is None:
+        return
+    services = context.services
+    if not services.escalation.is_staff_chat(chat.id):
+        return
+    _ = gettext_for(STAFF_LANG)
+    ticket_id: int | None = None
+    if message.reply_to_message is not None:
+        ticket_id = await services.store.ticket_for_staff_message(
+            chat.id, message.reply_to_message.message_id
+        )
+    elif context.args and context.args[0].lstrip("#").isdigit():
+        ticket_id = int(context.args[0].lstrip("#"))
+    if ticket_id is None:
+        text = _("Reply /close to a ticket message, or write /close and the ticket number.")
+    elif await services.escalation.close(ticket_id):
+        text = _("🔒 Ticket {ticket} is closed.").format(ticket=ticket_id)
+    else:
+        text = _("Ticket {ticket} is already closed or does not exist.").format(ticket=ticket_id)
+    await message.reply_text(esc(text), parse_mode=ParseMode.HTML, do_quote=True)
+
+
+async def chat_id_command(update: Update, context: BotContext) -> None:
+    """/chatid in a group: the id to put into STAFF_CHAT_ID."""
+    message, chat = update.effective_message, update.effective_chat
+    if message is None or chat is None:
+        return
+    text = esc("STAFF_CHAT_ID=" + str(chat.id))
+    await message.reply_text("<code>" + text + "</code>", parse_mode=ParseMode.HTML)
+
+
+async def group_help(update: Update, context: BotContext) -> None:
+    """/start or /help in a group: how the staff group works, or where to talk to the bot."""
+    message, chat = update.effective_message, update.effective_chat
+    if message is None or chat is None:
+        return
+    if context.services.escalation.is_staff_chat(chat.id):
+        _ = gettext_for(STAFF_LANG)
+        text = _(
+            "I post residents' questions here as tickets. Reply to a ticket message to answer "
+            "the person (they do not see your name). Reply /close to close a ticket."
+        )
+    else:
+        user = update.effective_user
+        _ = gettext_for(ui_language(None, user.language_code if user else None))
+        text = _("Please write to me in a private chat: @{username}").format(
+            username=context.bot.username
+        )
+    await message.reply_text(esc(text), parse_mode=ParseMode.HTML)
+
+
+async def on_migration(update: Update, context: BotContext) -> None:
+    """The staff group became a supergroup: follow it to its new id."""
+    message = update.effective_message
+    if message is None:
+        return
+    escalation = context.services.escalation
+    if message.migrate_to_chat_id:
+        old, new = message.chat.id, message.migrate_to_chat_id
+    elif message.migrate_from_chat_id:
+        old, new = message.migrate_from_chat_id, message.chat.id
+    else:
+        return
+    if escalation.is_staff_chat(old):
+        await escalation.staff_chat_migrated(old, new)
+
+
+async def on_my_chat_member(update: Update, context: BotContext) -> None:
+    """Log when the bot is added to or removed from a group: helps to find STAFF_CHAT_ID."""
+    change = update.my_chat_member
+    if change is None:
+        return
+    log.info(
+        "bot is now %s in %s chat %s (STAFF_CHAT_ID is %s)",
+        change.new_chat_member.status, change.chat.type, change.chat.id,
+        context.services.escalation.staff_chat_id,
+    )  # fmt: skip
