@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime
+from datetime import datetime, time, timedelta
 
 from telegram import (
     Update,
@@ -81,12 +81,15 @@ async def status_command(update: Update, context: BotContext) -> None:
     await send(context, update.effective_chat.id, esc(text))
 
 
-async def _report(context: BotContext, days: int) -> tuple[Report, datetime]:
-    """The curators' report of the last ``days`` days; clustering runs off the event loop."""
+async def _report(
+    context: BotContext, days: int, start: datetime | None = None
+) -> tuple[Report, datetime]:
+    """The curators' report of the last ``days`` days (or since ``start``); clustering runs off
+    the event loop."""
     services = context.services
     matcher = services.assistant.matcher
     now = datetime.now(BERLIN)
-    start, end = period(now, days=days)
+    start, end = (start, now) if start is not None else period(now, days=days)
     rows = await load_rows(services.store, start, end)
     report = await asyncio.to_thread(
         build_report, rows, start, end, weight=matcher_weight(matcher), score=matcher.score
@@ -101,10 +104,17 @@ def _days(context: BotContext) -> int:
 
 
 async def stats_command(update: Update, context: BotContext) -> None:
-    """/stats [days] (admins): volume, decisions, languages and tickets."""
+    """/stats [days] (admins): today's and this week's figures, or the last ``days`` days."""
     assert update.effective_chat is not None
-    report, _now = await _report(context, _days(context))
-    await send(context, update.effective_chat.id, "<pre>" + esc(summary_text(report)) + "</pre>")
+    if context.args:
+        reports = [(await _report(context, _days(context)))[0]]
+    else:
+        now = datetime.now(BERLIN)
+        today = datetime.combine(now.date(), time.min, BERLIN)
+        monday = today - timedelta(days=now.weekday())
+        reports = [(await _report(context, 0, start))[0] for start in (today, monday)]
+    text = "\n\n".join(summary_text(report) for report in reports)
+    await send(context, update.effective_chat.id, "<pre>" + esc(text) + "</pre>")
 
 
 async def unanswered_command(update: Update, context: BotContext) -> None:

@@ -1,4 +1,4 @@
-"""Hot reload: /reload and SIGHUP take a valid knowledge base and keep the old one otherwise."""
+"""Admin features: hot reload (/reload, SIGHUP) keeps a working knowledge base; /stats."""
 
 from __future__ import annotations
 
@@ -63,3 +63,18 @@ async def test_sighup_reload_tells_the_admins(
         ).format(count=1, version=old_version)
         assert expected in message.text
         assert assistant.kb.version == old_version
+
+
+async def test_stats_without_days_shows_today_and_this_week(
+    fake: FakeTelegram, start_bot: StartBot
+) -> None:
+    async with start_bot(admin_ids=frozenset({ADMIN})) as bot:
+        fake.send_text(RESIDENT, "Wo melde ich meine Wohnung an?", lang="de")
+        await fake.wait_message(RESIDENT, "Zerbster Straße 4")
+        await bot.settle()
+        fake.send_text(ADMIN, "/stats", lang="de")
+        stats = await fake.wait_message(ADMIN, "<pre>")
+        blocks = stats.text.removeprefix("<pre>").removesuffix("</pre>").split("\n\n")
+        # Today, then since Monday: the resident's question counts in both.
+        assert len(blocks) == 2
+        assert all(block.startswith("1 questions from") for block in blocks)
