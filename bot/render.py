@@ -194,7 +194,12 @@ def render_contact(contact: Contact, lang: str, now: datetime, style: Style) -> 
                 )
             )
     else:
-        lines.append("🕒 " + style.esc(_("Opening hours: not known to me. Please call or write.")))
+        # Only suggest calling or writing when there is a number or an address to do it with.
+        if contact.phone or contact.email:
+            unknown = _("Opening hours: not known to me. Please call or write.")
+        else:
+            unknown = _("Opening hours: not known to me. Please check the website.")
+        lines.append("🕒 " + style.esc(unknown))
     note = _localized(contact.note, lang)
     if note:
         lines.append("ℹ️ " + style.esc(note))

@@ -109,3 +109,16 @@ def test_split_message_respects_the_limit(text: str) -> None:
         "".join(parts).replace("\n", "").replace(" ", "") == text.replace("\n", "").replace(" ", "")
         or not text.strip()
     )
+
+
+def test_unknown_hours_suggest_only_what_the_contact_offers(write_kb: WriteKB) -> None:
+    website_only = CONTACT.replace("    phone: 0340 204-2133\n", "").replace(
+        "    hours:\n      mon: 08:00-12:00, 13:30-16:00\n      tue-thu: 08:00-12:00\n"
+        "      first-sat: 09:00-12:00\n",
+        "    website: https://example.org/amt\n",
+    )
+    entries = "entries:\n" + entry_yaml("x", ["Frage?"], contacts="amt")
+    kb = load_knowledge(write_kb({"c.yaml": website_only, "e.yaml": entries}))
+    text = render_entry(kb.entries["x"], kb, "en", datetime.now(BERLIN), PLAIN)
+    assert "Please check the website." in text
+    assert "Please call or write." not in text
