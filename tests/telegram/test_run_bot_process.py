@@ -3,31 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sys
 from pathlib import Path
 
 from bot.escalation import STAFF_LANG
 from tests.fakebot import TOKEN, FakeTelegram
-from tests.telegram.conftest import FIXTURE_KB, INBOX, STAFF, SmtpServer, t
+from tests.telegram.conftest import INBOX, STAFF, SmtpServer, t
+from tests.telegram.process import bot_env
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def bot_env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SMTP_", "TELEGRAM_"))}
-    env.update(
-        # Empty values also win over a developer's .env file.
-        TELEGRAM_BOT_TOKEN="",
-        SMTP_HOST="",
-        KNOWLEDGE_DIR=str(FIXTURE_KB),
-        BOT_DB_PATH=str(tmp_path / "bot.sqlite3"),
-        OUTBOX_RETRY_SECONDS="0.2",
-        PYTHONUNBUFFERED="1",
-    )
-    env.update(extra)
-    return env
 
 
 async def test_polling_process_answers_and_stops_cleanly_without_leaking_the_token(
