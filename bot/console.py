@@ -12,7 +12,7 @@ from bot.i18n import gettext_for
 from bot.knowledge import KnowledgeBase
 from bot.language import LANGUAGES, NATIVE_NAMES, normalize_code
 from bot.matching import Decision
-from bot.render import PLAIN, render_contact, render_event_answer
+from bot.render import PLAIN, Style, render_contact, render_event_answer
 
 ReadLine = Callable[[str], Awaitable[str | None]]
 Write = Callable[[str], None]
@@ -32,14 +32,18 @@ def _stdout(text: str) -> None:
     print(text, flush=True)
 
 
-def forwarding_unavailable(kb: KnowledgeBase, lang: str, now: datetime) -> str:
+def forwarding_unavailable(
+    kb: KnowledgeBase, lang: str, now: datetime, style: Style = PLAIN
+) -> str:
     """What to say when no forwarding channel is configured: the Integrationsbüro's contact."""
     _ = gettext_for(lang)
-    text = _("Forwarding questions is not available here. Please contact the city directly:")
+    text = style.esc(
+        _("Forwarding questions is not available here. Please contact the city directly:")
+    )
     contact = kb.contacts.get(INTEGRATION_CONTACT)
     if contact is None:
         return text
-    return text + "\n\n" + render_contact(contact, lang, now, PLAIN)
+    return text + "\n\n" + render_contact(contact, lang, now, style)
 
 
 class Console:

@@ -22,12 +22,12 @@ from telegram.ext import CallbackContext, ExtBot
 
 from bot.assistant import Assistant
 from bot.config import Settings
-from bot.console import INTEGRATION_CONTACT
+from bot.console import forwarding_unavailable
 from bot.conversation import FloodGate, ui_language
 from bot.escalation import STAFF, Escalation, OutboxWorker
 from bot.events import BERLIN
 from bot.i18n import gettext_for
-from bot.render import HTML, render_contact, split_message
+from bot.render import HTML, split_message
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -141,12 +141,7 @@ def quote(text: str) -> str:
 
 def forwarding_unavailable_html(assistant: Assistant, lang: str) -> str:
     """The Integrationsbüro's contact, for when no forwarding channel is configured."""
-    _ = gettext_for(lang)
-    text = esc(_("Forwarding questions is not available here. Please contact the city directly:"))
-    contact = assistant.kb.contacts.get(INTEGRATION_CONTACT)
-    if contact is None:
-        return text
-    return text + "\n\n" + render_contact(contact, lang, datetime.now(BERLIN), HTML)
+    return forwarding_unavailable(assistant.kb, lang, datetime.now(BERLIN), HTML)
 
 
 async def refuse(query: CallbackQuery, lang: str, text: str | None = None) -> None:
