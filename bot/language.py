@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable
+from functools import lru_cache
 
 LANGUAGES: tuple[str, ...] = ("de", "en", "uk", "ru", "ar", "fa", "tr", "ro", "pl", "vi")
 RTL_LANGUAGES = frozenset({"ar", "fa"})
@@ -59,12 +59,17 @@ def fallbacks(lang: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(chain))
 
 
+def _letters(alphabet: str) -> re.Pattern[str]:
+    """A pattern for any one of ``alphabet``'s letters, to count them in C."""
+    return re.compile(f"[{re.escape(alphabet)}]")
+
+
 # Persian pe, che, zhe, gaf, keheh and Farsi yeh; Arabic does not use them.
-_PERSIAN_ONLY = set("\u067e\u0686\u0698\u06af\u06a9\u06cc")
+_PERSIAN_ONLY = _letters("\u067e\u0686\u0698\u06af\u06a9\u06cc")
 # Teh marbuta, Arabic yeh and kaf, alef maksura, hamza carriers: rare or absent in Persian.
-_ARABIC_ONLY = set("\u0629\u064a\u0643\u0649\u0623\u0625\u0624\u0626")
-_UKRAINIAN_ONLY = set("іїєґ")
-_RUSSIAN_ONLY = set("ыэъё")
+_ARABIC_ONLY = _letters("\u0629\u064a\u0643\u0649\u0623\u0625\u0624\u0626")
+_UKRAINIAN_ONLY = _letters("іїєґ")
+_RUSSIAN_ONLY = _letters("ыэъё")
 # Frequent words whose spelling differs between Ukrainian and Russian (no tell-tale letters).
 _UKRAINIAN_WORDS = frozenset(
     "де як що чи мені мене можна отримати потрібно треба коли скільки який яка яке тут та "
@@ -74,11 +79,11 @@ _RUSSIAN_WORDS = frozenset(
     "где как что ли мне меня можно получить нужно надо когда сколько какой какая какое "
     "здесь или он она они мы вы хочу есть нет это этот для ребенок ребенка работа жилье".split()
 )
-_VIETNAMESE_ONLY = set("ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ")
-_ROMANIAN_ONLY = set("șțşţ")
-_POLISH_ONLY = set("ąćęłńśźż")
-_TURKISH_ONLY = set("ğış")
-_GERMAN_ONLY = set("äöüß")
+_VIETNAMESE_ONLY = _letters("ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ")
+_ROMANIAN_ONLY = _letters("șțşţ")
+_POLISH_ONLY = _letters("ąćęłńśźż")
+_TURKISH_ONLY = _letters("ğış")
+_GERMAN_ONLY = _letters("äöüß")
 
 # Frequent short words per Latin-script language (lower case, without diacritics where people
 # often drop them). Overlaps are fine: the scores are relative.
@@ -294,31 +299,54 @@ _FUNCTION_WORDS: dict[str, frozenset[str]] = {
     ),
 }
 
+_FUNCTION_LANGUAGES: dict[str, list[str]] = {}
+for _lang, _words in _FUNCTION_WORDS.items():
+    for _word in _words:
+        _FUNCTION_LANGUAGES.setdefault(_word, []).append(_lang)
+
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
+class _ScriptTable(dict[int, str]):
+    """``str.translate`` table from a letter to its script's initial (a, c, l) or nothing,
+    filled as characters are seen (a C look-up instead of ``unicodedata.name`` per character).
+    Characters beyond the scripts people write here are answered without being stored."""
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        name = unicodedata.name(char, "") if char.isalpha() else ""
+        script = next((s[0] for s in _SCRIPTS if name.startswith(s.upper())), "")
+        if code < 0x3000:
+            self[code] = script
+        return script
+
+
+_SCRIPTS = ("arabic", "cyrillic", "latin")
+_SCRIPT_OF = _ScriptTable()
+
+
 def _script_counts(text: str) -> Counter[str]:
-    counts: Counter[str] = Counter()
-    for ch in text:
-        if not ch.isalpha():
-            continue
-        name = unicodedata.name(ch, "")
-        if name.startswith("ARABIC"):
-            counts["arabic"] += 1
-        elif name.startswith("CYRILLIC"):
-            counts["cyrillic"] += 1
-        elif name.startswith("LATIN"):
-            counts["latin"] += 1
-    return counts
+    initials = text.translate(_SCRIPT_OF)
+    # In order of first appearance: most_common() breaks ties by it.
+    found = sorted((initials.find(s[0]), s) for s in _SCRIPTS if s[0] in initials)
+    return Counter({s: initials.count(s[0]) for _position, s in found})
 
 
+@lru_cache(maxsize=65536)
 def _strip_marks(word: str) -> str:
     decomposed = unicodedata.normalize("NFKD", word)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("đ", "d")
 
 
-def _count(chars: Iterable[str], alphabet: set[str]) -> int:
-    return sum(1 for c in chars if c in alphabet)
+def _count(text: str, letters: re.Pattern[str]) -> int:
+    return len(letters.findall(text))
+
+
+def _function_word_languages(word: str) -> list[str]:
+    """The languages (in ``_FUNCTION_WORDS`` order) that have ``word``, with or without marks."""
+    bare = _strip_marks(word)
+    found = set(_FUNCTION_LANGUAGES.get(word, ())) | set(_FUNCTION_LANGUAGES.get(bare, ()))
+    return [lang for lang in _FUNCTION_WORDS if lang in found]
 
 
 def detect(text: str, hint: str | None = None) -> str:
@@ -364,10 +392,8 @@ def detect(text: str, hint: str | None = None) -> str:
     scores["de"] += 3 * _count(lowered, _GERMAN_ONLY)
     words = _WORD.findall(lowered)
     for word in words:
-        bare = _strip_marks(word)
-        for lang, vocabulary in _FUNCTION_WORDS.items():
-            if word in vocabulary or bare in vocabulary:
-                scores[lang] += 2
+        for lang in _function_word_languages(word):
+            scores[lang] += 2
     if hint in scores or hint in _FUNCTION_WORDS or hint in ("de", "en"):
         scores[hint] += 1  # the client's language is a good prior among Latin-script languages
     best = scores.most_common(2)

@@ -152,7 +152,7 @@ def test_exact_word_is_kept_among_many_rare_look_alikes(write_kb: WriteKB) -> No
         + "".join(entry_yaml(f"noise-{i}", [f"{word} frage"]) for i, word in enumerate(look_alikes))
     )
     matcher = Matcher(load_knowledge(write_kb({"e.yaml": entries})))
-    assert matcher._token_matches("auto")[0] == ("auto", 1.0)
+    assert matcher.index.vocabulary.matches("auto")[0] == ("auto", 1.0)
     assert matcher.match("auto anmelden").entry == "vehicle"
 
 
