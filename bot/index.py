@@ -67,6 +67,11 @@ _NO_DOCS = np.zeros(0, np.int32)
 _NO_VALUES = np.zeros(0)
 
 
+def _frozen(array: np.ndarray) -> np.ndarray:
+    array.flags.writeable = False
+    return array
+
+
 def _top(items: np.ndarray, values: np.ndarray, width: int, count: int) -> np.ndarray:
     """The ``count`` distinct ``items`` with the highest ``values``, best first.
 
@@ -167,6 +172,11 @@ class Index:
         for word, posting_end, reach_end in zip(word_ids, posting_ends, reach_ends, strict=True):
             self._spans[word] = (posting_start, posting_end, reach_start, reach_end)
             posting_start, reach_start = posting_end, reach_end
+        # Constant arrays that exact plans take slices of (read-only: plans are shared).
+        longest = max((end - start for start, end, _, _ in self._spans.values()), default=0)
+        self._ones = _frozen(np.ones(longest))
+        self._all_common = _frozen(np.ones(longest, bool))
+        self._answer_sims = _frozen(np.full(n_targets, ANSWER_SIM))
         self._plans: dict[str, WordPlan] = {}
         self._plan_size = 0
         self._plan_lock = threading.Lock()
@@ -266,11 +276,11 @@ class Index:
         explains = self._posting_idf[start:end]  # the word's weight times similarity 1
         answers = self._answer_postings.get(word, _NO_DOCS)
         return WordPlan(
-            self.idf[word], self._postings[start:end], np.broadcast_to(1.0, end - start),
+            self.idf[word], self._postings[start:end], self._ones[: end - start],
             explains, explains,
-            np.broadcast_to(True, end - start) if end - start > MAX_POSTINGS else None,
+            self._all_common[: end - start] if end - start > MAX_POSTINGS else None,
             self._reach_targets[reach_start:reach_end], self._reach_recalls[reach_start:reach_end],
-            answers, np.broadcast_to(ANSWER_SIM, len(answers)),
+            answers, self._answer_sims[: len(answers)],
         )  # fmt: skip
 
     def _targets(
