@@ -11,6 +11,7 @@ from pathlib import Path
 PACKAGES: tuple[str, ...] = (
     "python-telegram-bot",
     "rapidfuzz",
+    "numpy",
     "PyYAML",
     "babel",
     "aiosqlite",

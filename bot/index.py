@@ -103,6 +103,9 @@ class Index:
         describe a situation instead of naming the office."""
         self.n_targets = n_targets
         unique_docs = list(dict.fromkeys(docs))
+        for target in [t for t, _text in unique_docs] + list(answer_words):
+            if not 0 <= target < n_targets:
+                raise ValueError(f"target {target} is not below the number of targets {n_targets}")
         # Document frequency counts targets, not documents: a word used in many questions of
         # one target is still specific to that target.
         target_words: dict[int, set[str]] = defaultdict(set)

@@ -95,3 +95,13 @@ def test_collect_yields_the_full_table() -> None:
         assert row.value is not None and row.value > 0, row.note
     text = markdown(report)
     assert "## Machine" in text and "| benchmark | value |" in text
+
+
+def test_a_cold_start_empties_the_character_tables_too() -> None:
+    from bot import language, normalize
+
+    normalize.normalize("Grüße aus Dessau-Roßlau")
+    language.detect("Grüße aus Dessau-Roßlau")
+    assert normalize._MARKS and language._SCRIPT_OF
+    latency.clear_module_caches()
+    assert not normalize._MARKS and not language._SCRIPT_OF

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.language import LANGUAGES, detect, fallbacks, normalize_code
+from bot.language import LANGUAGES, _script_counts, detect, fallbacks, normalize_code
 
 
 @pytest.mark.parametrize(
@@ -56,3 +58,23 @@ def test_always_returns_a_supported_language(text: str, hint: str | None) -> Non
 )
 def test_ukrainian_and_russian_without_telltale_letters(text: str, expected: str) -> None:
     assert detect(text) == expected
+
+
+def _script_counts_reference(text: str) -> dict[str, int]:
+    """The definition the translate table implements: letters by their Unicode name."""
+    counts: dict[str, int] = {}
+    for ch in text:
+        name = unicodedata.name(ch, "") if ch.isalpha() else ""
+        for script in ("arabic", "cyrillic", "latin"):
+            if name.startswith(script.upper()):
+                counts[script] = counts.get(script, 0) + 1
+    return counts
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=80))
+def test_script_table_counts_letters_by_their_unicode_name(text: str) -> None:
+    counts = _script_counts(text)
+    assert dict(counts) == _script_counts_reference(text)
+    # In order of first appearance: most_common() breaks ties by it.
+    assert list(counts) == list(_script_counts_reference(text))

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.normalize import MAX_INPUT_CHARS, normalize
+from bot.normalize import _MARKS, MAX_INPUT_CHARS, _strip_marks, normalize
 
 
 @pytest.mark.parametrize(
@@ -66,3 +68,22 @@ def test_numbers_keep_repeated_digits() -> None:
     # "112" is the emergency number; folding it to "12" would match ages and dates.
     assert normalize("Notruf 112") == "notruf 112"
     assert normalize("12 27 ani") == "12 27 ani"
+
+
+def _strip_marks_reference(text: str) -> str:
+    """The definition the translate table implements: drop every combining character."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    kept = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return kept.translate(str.maketrans({"đ": "d", "ł": "l", "ı": "i", "ø": "o"}))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=80))
+def test_mark_table_drops_exactly_the_combining_characters(text: str) -> None:
+    assert _strip_marks(text) == _strip_marks_reference(text)
+
+
+def test_mark_table_remembers_only_the_scripts_people_write_here() -> None:
+    _strip_marks("漢字かな한국어" + "".join(chr(c) for c in range(0x1F600, 0x1F650)))
+    assert all(code < 0x3000 for code in _MARKS)
+    assert _strip_marks("Straße ñ") == "Straße n"
