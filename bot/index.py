@@ -83,9 +83,11 @@ def _top(items: np.ndarray, values: np.ndarray, width: int, count: int) -> np.nd
         edge = np.partition(values, len(values) - width)[len(values) - width]
         keep = values >= edge
         items, values = items[keep], values[keep]
-    items, first = np.unique(items, return_index=True)
-    order = np.lexsort((items, -values[first]))
-    return items[order[:count]]
+    # Sorted by value, then item: the repeats of an item are neighbours.
+    items = items[np.lexsort((items, -values))]
+    first = np.ones(len(items), bool)
+    np.not_equal(items[1:], items[:-1], out=first[1:])
+    return items[first][:count]
 
 
 class Index:
@@ -329,8 +331,9 @@ class Index:
         def add_up() -> None:
             nonlocal added
             if added < len(docs):
-                np.add.at(explained, np.concatenate(docs[added:]), np.concatenate(explains[added:]))
-                np.add.at(covered, np.concatenate(docs[added:]), np.concatenate(covers[added:]))
+                new = np.concatenate(docs[added:])
+                np.add.at(explained, new, np.concatenate(explains[added:]))
+                np.add.at(covered, new, np.concatenate(covers[added:]))
                 added = len(docs)
 
         # Rare words first: a very common word then only adds to documents a rarer word reached.

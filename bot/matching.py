@@ -146,6 +146,7 @@ class Matcher:
         self._emergency_fuzzy_firsts = [
             k for k in self._emergency_by_first if len(k) >= 8 and not k.isdigit()
         ]
+        self._emergency_shortest = min(map(len, self._emergency_fuzzy_firsts), default=1_000)
         # Per-instance caches: a class-level lru_cache would keep every reloaded matcher alive.
         self._emergency_firsts = lru_cache(maxsize=50_000)(self._compute_emergency_firsts)
         self._single_word_events = lru_cache(maxsize=50_000)(self._compute_single_word_events)
@@ -175,13 +176,16 @@ class Matcher:
     def _compute_emergency_firsts(self, word: str) -> tuple[str, ...]:
         """First words of emergency phrases that ``word`` is (or, when long, nearly is)."""
         firsts = [word] if word in self._emergency_by_first else []
-        firsts += [
-            k
-            for k, _score, _ in process.extract(
-                word, self._emergency_fuzzy_firsts, scorer=fuzz.ratio, score_cutoff=90, limit=None
-            )
-            if k != word
-        ]
+        # A ratio of 90 needs lengths within 10 % of their sum: short words need no scan.
+        if 11 * len(word) >= 9 * self._emergency_shortest:
+            firsts += [
+                k
+                for k, _score, _ in process.extract(
+                    word, self._emergency_fuzzy_firsts, scorer=fuzz.ratio, score_cutoff=90,
+                    limit=None,
+                )
+                if k != word
+            ]  # fmt: skip
         return tuple(firsts)
 
     def _emergency(self, text: str) -> bool:
@@ -224,6 +228,8 @@ class Matcher:
     def _compute_single_word_events(self, word: str) -> tuple[str, ...]:
         """Events with a long one-word name that ``word`` is, with an ending ("stadtfestes")
         or one typo."""
+        if len(word) < 6:  # one edit from a name of seven or more letters at the least
+            return ()
         names = {word[:k] for k in range(max(7, len(word) - 3), len(word) + 1)}
         names &= self._event_single.keys()
         names.update(

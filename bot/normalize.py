@@ -35,6 +35,8 @@ _ARABIC_FOLD = str.maketrans(
     }
 )
 
+_ARABIC_VARIANT = re.compile("[" + re.escape("".join(map(chr, _ARABIC_FOLD))) + "]")
+
 # Cyrillic letters that look like Latin ones, for words typed with a mixed keyboard layout.
 _CYRILLIC_TO_LATIN = str.maketrans("аеорсухкмтвніј", "aeopcyxkmtbhij")
 _LATIN_TO_CYRILLIC = str.maketrans("aeopcyxkmtbhi", "аеорсухкмтвні")
@@ -105,15 +107,23 @@ def _strip_marks(text: str) -> str:
     return decomposed if decomposed.isascii() else decomposed.translate(_MARKS)
 
 
+def _fold_arabic(text: str) -> str:
+    # Looking for a variant first is a C-level scan; translating is a dict look-up per character.
+    return text.translate(_ARABIC_FOLD) if _ARABIC_VARIANT.search(text) else text
+
+
 @lru_cache(maxsize=65536)
 def normalize(text: str) -> str:
     """Fold ``text`` to a canonical, space-separated form for matching."""
     text = text[:MAX_INPUT_CHARS]
-    text = text.translate(_ARABIC_FOLD)
-    # Compatibility forms first (𝓐 -> A), then case (ß -> ss, İ -> i + dot), then marks again.
-    text = _strip_marks(_strip_marks(text).casefold())
-    # Presentation forms (ligatures such as ﱺ) decompose only now, into letters that fold too.
-    text = text.translate(_ARABIC_FOLD)
+    if text.isascii():
+        text = text.lower()  # all that the steps below would do to ASCII
+    else:
+        text = _fold_arabic(text)
+        # Compatibility forms first (𝓐 -> A), then case (ß -> ss, İ -> i + dot), then marks.
+        text = _strip_marks(_strip_marks(text).casefold())
+        # Presentation forms (ligatures such as ﱺ) decompose only now, into letters that fold.
+        text = _fold_arabic(text)
     text = _NON_WORD.sub(" ", text).replace("_", " ")
     tokens = [_fold_token(t) for t in text.split()]
     return " ".join(t for t in tokens if t)

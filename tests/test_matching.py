@@ -5,6 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rapidfuzz import fuzz
+from rapidfuzz.distance import Levenshtein
 
 from bot.knowledge import load_knowledge
 from bot.language import LANGUAGES
@@ -163,3 +167,14 @@ def test_emergency_keywords_do_not_fire_on_look_alike_words(real_brain) -> None:
     assert real_brain.matcher.match("consiliere pentru tineri 12 27 ani").reason != "emergency"
     assert real_brain.matcher.match("Notruf 112").reason == "emergency"
     assert real_brain.matcher.match("cấp cứu").reason == "emergency"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text("abcdeklmn", min_size=1, max_size=12), st.text("abcdeklmn", min_size=8, max_size=16))
+def test_length_guards_skip_only_hopeless_comparisons(word: str, name: str) -> None:
+    # Emergency keywords: a ratio of 90 is out of reach when the word is this much shorter.
+    if 11 * len(word) < 9 * len(name):
+        assert fuzz.ratio(word, name) < 90
+    # One-word event names (7+ letters): one edit cannot bridge words shorter than six.
+    if len(word) < 6:
+        assert Levenshtein.distance(word, name[:7]) > 1

@@ -87,3 +87,19 @@ def test_mark_table_remembers_only_the_scripts_people_write_here() -> None:
     _strip_marks("漢字かな한국어" + "".join(chr(c) for c in range(0x1F600, 0x1F650)))
     assert all(code < 0x3000 for code in _MARKS)
     assert _strip_marks("Straße ñ") == "Straße n"
+
+
+def _normalize_reference(text: str) -> str:
+    """normalize() without its shortcuts (ASCII, no Arabic variant present)."""
+    from bot.normalize import _ARABIC_FOLD, _NON_WORD, _fold_token
+
+    text = text[:MAX_INPUT_CHARS].translate(_ARABIC_FOLD)
+    text = _strip_marks(_strip_marks(text).casefold()).translate(_ARABIC_FOLD)
+    tokens = [_fold_token(t) for t in _NON_WORD.sub(" ", text).replace("_", " ").split()]
+    return " ".join(t for t in tokens if t)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(max_size=60), st.text(st.characters(max_codepoint=127), max_size=60)))
+def test_shortcuts_change_nothing(text: str) -> None:
+    assert normalize(text) == _normalize_reference(text)

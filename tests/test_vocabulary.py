@@ -4,12 +4,14 @@ full scan with rapidfuzz would find them."""
 from __future__ import annotations
 
 import random
+from unittest.mock import patch
 
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rapidfuzz import fuzz, process
 
+from bot import vocabulary as vocabulary_module
 from bot.vocabulary import Vocabulary, letter_masks, stem_similarity, typo_key
 
 WORDS = [
@@ -75,6 +77,11 @@ def test_letter_masks_agree_with_the_definition() -> None:
         assert int(letter_masks([word], len(word))[0]) == expected
 
 
+def test_small_pools_go_to_rapidfuzz_whole() -> None:
+    vocab = vocabulary(WORDS)
+    assert vocab._typo_candidates("kindr", 80) == ["kita", "kitas", "kinder"]
+
+
 def test_filter_keeps_every_word_a_full_scan_keeps_on_a_large_vocabulary() -> None:
     rng = random.Random(7)
     alphabet = "aeinrstubdgkl"
@@ -99,8 +106,10 @@ def test_filter_keeps_every_word_a_full_scan_keeps_on_a_large_vocabulary() -> No
 )
 def test_filter_is_exact_for_any_vocabulary(words: list[str], token: str) -> None:
     vocab = vocabulary(sorted(set(words)))
-    for cutoff in (75, 80):
-        assert set(full_scan(vocab, token, cutoff)) <= set(vocab._typo_candidates(token, cutoff))
+    with patch.object(vocabulary_module, "SMALL_POOL", 0):  # filter even the smallest pools
+        for cutoff in (75, 80):
+            kept = vocab._typo_candidates(token, cutoff)
+            assert set(full_scan(vocab, token, cutoff)) <= set(kept)
 
 
 def test_masks_are_64_bit_sets() -> None:
