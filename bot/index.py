@@ -38,9 +38,11 @@ MAX_POSTINGS = 800
 ANSWER_SIM = 0.6  # a word found only in an entry's answer counts this much of a question word
 ENTRY_WEIGHT = 0.45  # share of the score from the target's whole vocabulary vs its best document
 SHORTLIST = 60  # documents reranked by whole-string similarity
-# Word plans kept in memory, counted in documents they list (about 28 bytes each): enough for
-# every word of a busy day on the real knowledge base, and a fixed bound on a large one.
-PLAN_BUDGET = 1_000_000
+# Word plans kept in memory: at most this many words (a plan's Python objects take about 1 kB)
+# and this many documents and targets listed in them (about 28 bytes each). That keeps the words
+# of a busy week on the real knowledge base within about 15 MB, and bounds a large one too.
+PLAN_WORDS = 8192
+PLAN_BUDGET = 500_000
 
 
 class WordPlan(NamedTuple):
@@ -211,7 +213,9 @@ class Index:
             plan = self._make_plan(token)
             with self._plan_lock:
                 # First in, first out: the words of yesterday's questions go first.
-                while self._plans and self._plan_size + plan.size > PLAN_BUDGET:
+                while self._plans and (
+                    len(self._plans) >= PLAN_WORDS or self._plan_size + plan.size > PLAN_BUDGET
+                ):
                     oldest = next(iter(self._plans))
                     self._plan_size -= self._plans.pop(oldest).size
                 if token not in self._plans and plan.size <= PLAN_BUDGET:

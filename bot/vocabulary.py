@@ -82,7 +82,8 @@ class Vocabulary:
         for length, positions in by_length.items():
             self._masks[positions] = letter_masks((ordered[i] for i in positions), length)
         # Per-instance caches: a class-level lru_cache would keep every reloaded index alive.
-        self.matches = lru_cache(maxsize=50_000)(self._compute_matches)
+        # About 0.7 kB per word: at most some 12 MB, however many new spellings arrive.
+        self.matches = lru_cache(maxsize=16_384)(self._compute_matches)
         self._prefix_pool = lru_cache(maxsize=4096)(self._compute_prefix_pool)
 
     def __len__(self) -> int:

@@ -101,6 +101,11 @@ def test_plan_cache_stays_within_its_budget_and_changes_no_result(
         assert [index.score(q) for q in queries] == expected
         assert index._plan_size <= 12
         assert index._plan_size == sum(plan.size for plan in index._plans.values())
+    monkeypatch.setattr(index_module, "PLAN_BUDGET", 10**9)
+    monkeypatch.setattr(index_module, "PLAN_WORDS", 3)
+    index = build()
+    assert [index.score(q) for q in queries] == expected
+    assert len(index._plans) == 3
 
 
 def test_scratch_arrays_are_clean_after_every_query() -> None:
