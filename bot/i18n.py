@@ -48,7 +48,15 @@ def gettext_for(lang: str) -> Translate:
 
 
 def ngettext_for(lang: str) -> Callable[[str, str, int], str]:
+    """An ``ngettext`` for ``lang``: the form for ``n`` under the language's plural rule
+    (Russian, Ukrainian and Polish have three forms, Arabic six)."""
     return translations(lang).ngettext
+
+
+def days_text(lang: str, n: int) -> str:
+    """ "1 day", "30 days", "30 дней", "2 дня": a number of days in ``lang``."""
+    ngettext = ngettext_for(lang)
+    return ngettext("{n} day", "{n} days", n).format(n=n)
 
 
 def preload() -> None:

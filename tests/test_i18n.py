@@ -9,7 +9,7 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from bot.i18n import LOCALES_DIR, catalog_path, gettext_for
+from bot.i18n import LOCALES_DIR, catalog_path, days_text, gettext_for
 from bot.language import LANGUAGES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,3 +61,23 @@ def test_translations_are_used() -> None:
     assert gettext_for("de")("Did you mean…") != "Did you mean…"
     assert gettext_for("uk")("Did you mean…") != "Did you mean…"
     assert gettext_for("en")("Did you mean…") == "Did you mean…"
+
+
+@pytest.mark.parametrize(
+    ("lang", "n", "expected"),
+    [
+        ("en", 1, "1 day"), ("en", 30, "30 days"), ("de", 1, "1 Tag"), ("de", 180, "180 Tage"),
+        ("ru", 1, "1 день"), ("ru", 3, "3 дня"), ("ru", 11, "11 дней"), ("ru", 21, "21 день"),
+        ("uk", 2, "2 дні"), ("uk", 30, "30 днів"), ("pl", 1, "1 dzień"), ("pl", 22, "22 dni"),
+        ("ro", 1, "1 zi"), ("ro", 14, "14 zile"), ("ro", 30, "30 de zile"),
+        ("ar", 3, "3 أيام"), ("ar", 30, "30 يومًا"), ("ar", 100, "100 يوم"),
+        ("tr", 30, "30 gün"), ("vi", 30, "30 ngày"), ("fa", 30, "30 روز"),
+    ],
+)  # fmt: skip
+def test_day_counts_take_the_plural_form_of_their_number(lang: str, n: int, expected: str) -> None:
+    assert days_text(lang, n) == expected
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_day_count_names_its_number(lang: str) -> None:
+    assert all(str(n) in days_text(lang, n) for n in range(1000))

@@ -13,7 +13,7 @@ from telegram import (
 from bot.assistant import Assistant
 from bot.errors import KnowledgeError
 from bot.events import BERLIN
-from bot.i18n import gettext_for
+from bot.i18n import gettext_for, ngettext_for
 from bot.report import (
     Report,
     build_report,
@@ -40,13 +40,15 @@ REPORT_DAYS = 30  # the period of /stats, /unanswered and /report without a numb
 
 async def reload_knowledge(assistant: Assistant, lang: str) -> tuple[bool, str]:
     """Load the knowledge base again; the HTML report for an admin (shared with SIGHUP)."""
-    _ = gettext_for(lang)
+    _, ngettext = gettext_for(lang), ngettext_for(lang)
     try:
         kb = await assistant.reload()
     except KnowledgeError as exc:
-        text = _("❌ {count} problem(s); the bot keeps knowledge base {version}.").format(
-            count=len(exc.problems), version=assistant.kb.version
-        )
+        text = ngettext(
+            "❌ {count} problem; the bot keeps knowledge base {version}.",
+            "❌ {count} problems; the bot keeps knowledge base {version}.",
+            len(exc.problems),
+        ).format(count=len(exc.problems), version=assistant.kb.version)
         shown = "\n".join(str(p) for p in exc.problems[:10])
         return False, esc(text + "\n\n" + shown)
     text = _("✅ Knowledge base {version}: {entries} entries, {events} events.").format(

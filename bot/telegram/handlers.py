@@ -29,7 +29,7 @@ from telegram.ext import ApplicationHandlerStop
 from bot.assistant import Assistant
 from bot.conversation import reply_language, ui_language
 from bot.escalation import RESIDENT
-from bot.i18n import gettext_for
+from bot.i18n import days_text, gettext_for
 from bot.language import NATIVE_NAMES, normalize_code
 from bot.matching import EVENT_PREFIX, Decision
 from bot.render import HTML
@@ -162,7 +162,8 @@ def _events() -> ModuleType:
 async def privacy_command(update: Update, context: BotContext) -> None:
     """/privacy: what is stored, why, for how long, who sees it, how to delete it."""
     assert update.effective_chat is not None
-    _ = gettext_for(await ui_lang(update, context))
+    lang = await ui_lang(update, context)
+    _ = gettext_for(lang)
     settings = context.services.settings
     sections = [
         ("🔒", _("Privacy"), None),
@@ -178,12 +179,13 @@ async def privacy_command(update: Update, context: BotContext) -> None:
             "or phone number. You never see which team member answered."
         )),
         ("⏳", _("How long"), _(
-            "Forwarded questions are deleted {closed} days after the team has closed them, and "
-            "at the latest {open} days after you asked. Your questions without your name and "
-            "your ratings are deleted after {log} days."
+            "Forwarded questions are deleted {closed} after the team has closed them, and at "
+            "the latest {open} after you asked. Your questions without your name and your "
+            "ratings are deleted after {log}."
         ).format(
-            closed=settings.ticket_retention_days, open=settings.open_ticket_days,
-            log=settings.question_log_days,
+            closed=days_text(lang, settings.ticket_retention_days),
+            open=days_text(lang, settings.open_ticket_days),
+            log=days_text(lang, settings.question_log_days),
         )),
         ("📅", _("Events"), _(
             "Only if you use them: that you get the weekly events (until /unsubscribe) and the "

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from bot.assistant import Assistant
 from bot.escalation import STAFF_LANG
-from bot.i18n import gettext_for
+from bot.i18n import ngettext_for
 from bot.telegram.app import reload_on_signal
 from tests.fakebot import FakeTelegram
 from tests.telegram.conftest import FIXTURE_KB, StartBot
@@ -58,8 +58,10 @@ async def test_sighup_reload_tells_the_admins(
         (directory / "broken.yaml").write_text("contacts: [\n", encoding="utf-8")
         await reload_on_signal(bot.app)
         message = await fake.wait_message(ADMIN, "knowledge/broken.yaml:")
-        expected = gettext_for(STAFF_LANG)(
-            "❌ {count} problem(s); the bot keeps knowledge base {version}."
+        expected = ngettext_for(STAFF_LANG)(
+            "❌ {count} problem; the bot keeps knowledge base {version}.",
+            "❌ {count} problems; the bot keeps knowledge base {version}.",
+            1,
         ).format(count=1, version=old_version)
         assert expected in message.text
         assert assistant.kb.version == old_version

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bot.assistant import Assistant
 from bot.config import Settings
-from bot.i18n import gettext_for
+from bot.i18n import days_text, gettext_for
 from bot.language import LANGUAGES
 from tests.fakebot import FakeTelegram
 from tests.telegram.conftest import FIXTURE_KB, STAFF, StartBot
@@ -25,10 +25,14 @@ WARNING = (
     "I do not need them to answer you."
 )
 RETENTION = (
-    "Forwarded questions are deleted {closed} days after the team has closed them, and at the "
-    "latest {open} days after you asked. Your questions without your name and your ratings are "
-    "deleted after {log} days."
+    "Forwarded questions are deleted {closed} after the team has closed them, and at the latest "
+    "{open} after you asked. Your questions without your name and your ratings are deleted after "
+    "{log}."
 )
+# The day counts in the plural form their numbers take (14, 121 and 1 need different ones).
+DAYS = {"en": ("14 days", "121 days", "1 day"), "de": ("14 Tage", "121 Tage", "1 Tag"),
+        "ru": ("14 дней", "121 день", "1 день"), "uk": ("14 днів", "121 день", "1 день"),
+        "pl": ("14 dni", "121 dni", "1 dzień")}  # fmt: skip
 
 
 def esc(text: str) -> str:
@@ -38,14 +42,18 @@ def esc(text: str) -> str:
 async def test_privacy_in_all_ten_languages_warns_and_states_the_retention(
     fake: FakeTelegram, start_bot: StartBot
 ) -> None:
-    async with start_bot(question_log_days=90, ticket_retention_days=14, open_ticket_days=120):
+    async with start_bot(question_log_days=1, ticket_retention_days=14, open_ticket_days=121):
         for offset, lang in enumerate(LANGUAGES):
             fake.send_text(ALICE + offset, "/privacy", lang=lang)
         for offset, lang in enumerate(LANGUAGES):
             _ = gettext_for(lang)
             reply = await fake.wait_message(ALICE + offset, esc(_("What I store")))
             assert esc(_(WARNING)) in reply.text, lang
-            assert esc(_(RETENTION).format(closed=14, open=120, log=90)) in reply.text, lang
+            closed, open_, log = (days_text(lang, n) for n in (14, 121, 1))
+            retention = _(RETENTION).format(closed=closed, open=open_, log=log)
+            assert esc(retention) in reply.text, lang
+            if lang in DAYS:
+                assert (closed, open_, log) == DAYS[lang]
             assert "/forget" in reply.text
 
 
