@@ -274,14 +274,9 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     from datetime import datetime
 
     from bot.events import BERLIN
-    from bot.report import (
-        Report,
-        check_freshness,
-        make_report,
-        period,
-        render_text,
-    )
+    from bot.report import Report, check_freshness, make_report, period
     from bot.report_html import render_html
+    from bot.report_text import render_text
     from bot.store import Store, StoreError
 
     assistant = _assistant(settings.knowledge_dir)
@@ -306,7 +301,7 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     except StoreError as exc:
         print(f"cannot read the question log: {exc}", file=sys.stderr)
         return 1
-    print(render_text(report, assistant.kb, limit=args.top))
+    print(render_text(report, assistant.kb, limit=args.top, lang=args.lang))
     if args.html:
         page = render_html(
             report,
@@ -482,6 +477,9 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--html", metavar="FILE", help="also write a self-contained HTML page")
     report.add_argument("--db", help="question log database (default: BOT_DB_PATH)")
     report.add_argument("--top", type=_positive_int, default=20, help="groups listed (20)")
+    report.add_argument(
+        "--lang", default="en", choices=LANGUAGES, help="language of the text report (en)"
+    )
     translations = sub.add_parser("translations", help="export and import translations as CSV")
     tr_sub = translations.add_subparsers(dest="translations_command", required=True)
     export = tr_sub.add_parser("export", help="texts to translate into one language, as CSV")

@@ -14,16 +14,8 @@ from datetime import datetime
 from bot.events import BERLIN
 from bot.knowledge import KnowledgeBase
 from bot.language import LANGUAGES
-from bot.report import (
-    WEAK_SCORE,
-    Freshness,
-    Report,
-    Stale,
-    format_duration,
-    local_time,
-    title_of,
-    why,
-)
+from bot.report import WEAK_SCORE, Freshness, Report, Stale
+from bot.report_text import format_duration, local_time, title_of, why
 
 # ------------------------------------------------------------------------------------ HTML
 

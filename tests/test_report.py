@@ -8,6 +8,7 @@ import sqlite3
 import struct
 import subprocess
 from collections import defaultdict
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -24,16 +25,15 @@ from bot.report import (
     Report,
     Rows,
     build_report,
-    cluster_line,
     cluster_questions,
     load_rows,
     make_report,
     matcher_weight,
     nearest_entry,
-    render_text,
     unanswered,
 )
 from bot.report_html import render_html
+from bot.report_text import cluster_line, render_text
 from bot.store import Store
 from tests.conftest import CONTACT, WriteKB, entry_yaml
 from tests.test_cli import run
@@ -337,10 +337,21 @@ def test_text_report_reads_like_a_sentence(real_brain: Brain) -> None:
     )
     line = cluster_line(report.clusters[0], real_brain.kb)
     assert line.startswith("37 questions like “kosten für kita” in 4 languages (ar, de, ru, uk)")
-    assert "; nearest entry: childcare “Kita-Platz finden und anmelden” (" in line
+    title = real_brain.kb.entries["childcare"].texts["en"].title
+    assert f"; nearest entry: childcare “{title}” (" in line
     text = render_text(report, real_brain.kb)
     assert text.splitlines()[0].startswith("37 questions from 2026-11-19")
     assert "escalated 100% (37)" in text
+    # In the reader's language, with the plural forms of the numbers and the entry's title there.
+    german = render_text(report, real_brain.kb, lang="de")
+    assert german.splitlines()[0].startswith("37 Fragen von 2026-11-19")
+    assert "37 Fragen wie „kosten für kita“ in 4 Sprachen (ar, de, ru, uk)" in german
+    assert "childcare “Kita-Platz finden und anmelden”" in german
+    russian = cluster_line(report.clusters[0], real_brain.kb, lang="ru")
+    assert russian.startswith("37 вопросов вроде «kosten für kita» на 4 языках")
+    one = replace(report.clusters[0], count=1, languages=(("uk", 1),))
+    assert cluster_line(one, lang="uk").startswith("1 запитання на кшталт")
+    assert cluster_line(one, lang="en").startswith("1 question like “kosten für kita” in uk")
 
 
 # ------------------------------------------------------------------------------------ HTML
@@ -425,6 +436,9 @@ def test_report_command_prints_clusters_and_writes_html(
     assert re.search(r"3 questions like “[Aa]ngelschein \w+” in 3 languages", result.stdout)
     assert "<script>alert('x')</script> Angelschein" in result.stdout  # plain text: as asked
     assert html_path.read_text(encoding="utf-8").count("<svg") == 5
+    german = run(["report", "--days", "3", "--db", str(report_db), "--lang", "de"], kb)
+    assert german.returncode == 0, german.stderr
+    assert german.stdout.splitlines()[0].startswith("9 Fragen von ")
     missing = run(["report", "--db", str(tmp_path / "nope.sqlite3")], kb)
     assert missing.returncode == 1 and "no question log" in missing.stderr
     assert not (tmp_path / "nope.sqlite3").exists()

@@ -21,10 +21,9 @@ from bot.report import (
     load_rows,
     matcher_weight,
     period,
-    summary_text,
-    unanswered_text,
 )
 from bot.report_html import render_html
+from bot.report_text import summary_text, unanswered_text
 from bot.telegram.context import (
     BotContext,
     esc,
@@ -115,7 +114,8 @@ async def stats_command(update: Update, context: BotContext) -> None:
         today = datetime.combine(now.date(), time.min, BERLIN)
         monday = today - timedelta(days=now.weekday())
         reports = [(await _report(context, 0, start))[0] for start in (today, monday)]
-    text = "\n\n".join(summary_text(report) for report in reports)
+    lang = await ui_lang(update, context)
+    text = "\n\n".join(summary_text(report, lang) for report in reports)
     await send(context, update.effective_chat.id, "<pre>" + esc(text) + "</pre>")
 
 
@@ -123,7 +123,8 @@ async def unanswered_command(update: Update, context: BotContext) -> None:
     """/unanswered [days] (admins): unanswered and 👎 questions in clusters."""
     assert update.effective_chat is not None
     report, _now = await _report(context, _days(context))
-    text = unanswered_text(report, context.services.assistant.kb)
+    lang = await ui_lang(update, context)
+    text = unanswered_text(report, context.services.assistant.kb, lang=lang)
     await send(context, update.effective_chat.id, esc(text))
 
 

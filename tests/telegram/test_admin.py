@@ -79,4 +79,5 @@ async def test_stats_without_days_shows_today_and_this_week(
         blocks = stats.text.removeprefix("<pre>").removesuffix("</pre>").split("\n\n")
         # Today, then since Monday: the resident's question counts in both.
         assert len(blocks) == 2
-        assert all(block.startswith("1 questions from") for block in blocks)
+        # In the admin's language (de), one question in the singular.
+        assert all(block.startswith("1 Frage von ") for block in blocks)

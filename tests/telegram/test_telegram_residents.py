@@ -335,7 +335,7 @@ async def test_admin_commands(fake: FakeTelegram, start_bot: StartBot) -> None:
         for question in ("Wo melde ich meine Wohnung an?", ESCALATE_QUESTION, "arbeit"):
             fake.send_text(ALICE, question, lang="de")
         fake.send_text(ALICE, "/stats 7", lang="de")
-        stats = await fake.wait_message(ALICE, "3 questions")
+        stats = await fake.wait_message(ALICE, "3 Fragen")  # in the admin's language
         assert stats.text.startswith("<pre>")
         fake.send_text(ALICE, "/unanswered", lang="de")
         await fake.wait_message(ALICE, "Wann fährt der Bus")
