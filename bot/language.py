@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections import Counter
 from functools import lru_cache
+from operator import itemgetter
 
 LANGUAGES: tuple[str, ...] = ("de", "en", "uk", "ru", "ar", "fa", "tr", "ro", "pl", "vi")
 RTL_LANGUAGES = frozenset({"ar", "fa"})
@@ -329,9 +330,12 @@ _SCRIPT_OF = _ScriptTable()
 
 def _script_counts(text: str) -> Counter[str]:
     initials = text.translate(_SCRIPT_OF)
+    present = [script for script in _SCRIPTS if script[0] in initials]
+    if len(present) == 1:  # the usual case: one script
+        return Counter({present[0]: len(initials)})
     # In order of first appearance: most_common() breaks ties by it.
-    found = sorted((initials.find(s[0]), s) for s in _SCRIPTS if s[0] in initials)
-    return Counter({s: initials.count(s[0]) for _position, s in found})
+    present.sort(key=lambda script: initials.find(script[0]))
+    return Counter({script: initials.count(script[0]) for script in present})
 
 
 @lru_cache(maxsize=65536)
@@ -344,11 +348,12 @@ def _count(text: str, letters: re.Pattern[str]) -> int:
     return len(letters.findall(text))
 
 
-def _function_word_languages(word: str) -> list[str]:
+@lru_cache(maxsize=65536)
+def _function_word_languages(word: str) -> tuple[str, ...]:
     """The languages (in ``_FUNCTION_WORDS`` order) that have ``word``, with or without marks."""
     bare = _strip_marks(word)
     found = set(_FUNCTION_LANGUAGES.get(word, ())) | set(_FUNCTION_LANGUAGES.get(bare, ()))
-    return [lang for lang in _FUNCTION_WORDS if lang in found]
+    return tuple(lang for lang in _FUNCTION_WORDS if lang in found)
 
 
 def detect(text: str, hint: str | None = None) -> str:
@@ -398,7 +403,8 @@ def detect(text: str, hint: str | None = None) -> str:
             scores[lang] += 2
     if hint in scores or hint in _FUNCTION_WORDS or hint in ("de", "en"):
         scores[hint] += 1  # the client's language is a good prior among Latin-script languages
-    best = scores.most_common(2)
+    # most_common(2), without its heap: a stable sort keeps the first-counted of equals first.
+    best = sorted(scores.items(), key=itemgetter(1), reverse=True)[:2]
     if not best or best[0][1] == 0:
         # No evidence ("Kita", "emergency number"): newcomers read English more often than German.
         return hint if hint in ("de", "en", "tr", "ro", "pl", "vi") else "en"

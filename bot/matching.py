@@ -140,6 +140,9 @@ class Matcher:
             add(target, (q for qs in oos.questions.values() for q in qs))
 
         self.index = Index(len(self.targets), raw_docs, answer_tokens)
+        # decide() needs the first four answerable targets and the runner-up: with every
+        # out-of-scope group ranked above them, this many results still hold them all.
+        self._decision_depth = sum(t.startswith("!") for t in self.targets) + 4
         self._emergency_by_first: dict[str, list[tuple[str, ...]]] = defaultdict(list)
         for phrase in self._emergency_phrases:
             self._emergency_by_first[phrase[0]].append(phrase)
@@ -210,7 +213,7 @@ class Matcher:
         used_lang = normalize_code(lang) or detect(text, hint)
         limits = self.thresholds.get(used_lang, Thresholds())
         emergency = bool(self.emergency_ids) and self._emergency(text)
-        ranked = self.score(text)
+        ranked = self.score(text, self._decision_depth)
         decision = decide(ranked, emergency, self.emergency_ids, used_lang, limits)
         if decision.reason in ("confident", "ambiguous", "no-match"):
             # A question that names an event is about that event, even when the general

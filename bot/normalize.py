@@ -64,15 +64,16 @@ def _fold_token(token: str) -> str:
 
 
 def _fold_once(token: str) -> str:
-    latin = len(_LATIN.findall(token))
-    cyrillic = len(_CYRILLIC.findall(token))
+    ascii_only = token.isascii()  # then no Cyrillic letter, no layout slip to mend
+    latin = 0 if ascii_only else len(_LATIN.findall(token))
+    cyrillic = 0 if ascii_only else len(_CYRILLIC.findall(token))
     if latin and cyrillic:
         # One keyboard-layout slip inside a word: map it to the word's majority script.
         if latin >= cyrillic:
             token = token.translate(_CYRILLIC_TO_LATIN)
         else:
             token = token.translate(_LATIN_TO_CYRILLIC)
-    if token.isascii():
+    if token.isascii():  # again: a keyboard slip may just have made it ASCII
         token = _GERMAN_DIGRAPHS.sub(lambda m: m.group(1)[0], token)
     else:
         token = _ARABIC_PREFIX.sub("", token)

@@ -127,10 +127,12 @@ def test_threads_get_the_same_results_as_one_thread() -> None:
 
 
 def test_top_breaks_ties_by_item_whatever_the_input_order() -> None:
-    items = np.array([5, 3, 9, 1, 3, 7])
-    values = np.array([1.0, 2.0, 1.0, 2.0, 2.0, 1.0])
-    assert _top(items, values, 6, 3).tolist() == [1, 3, 5]
+    lookup = np.zeros(10)
+    lookup[[1, 3]], lookup[[5, 7, 9]] = 2.0, 1.0
+    items = np.array([5, 3, 9, 1, 3, 7, 3])
+    assert _top(items, lookup, 3).tolist() == [1, 3, 5]
     order = np.random.default_rng(1).permutation(len(items))
-    assert _top(items[order], values[order], 6, 3).tolist() == [1, 3, 5]
-    # A narrow width still keeps every tie at its edge.
-    assert _top(items, values, 2, 2).tolist() == [1, 3]
+    assert _top(items[order], lookup, 3).tolist() == [1, 3, 5]
+    assert _top(items, lookup, 10).tolist() == [1, 3, 5, 7, 9]
+    assert _top(np.array([4]), lookup, 3).tolist() == [4]
+    assert _top(np.zeros(0, np.int32), lookup, 3).tolist() == []

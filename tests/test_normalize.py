@@ -103,3 +103,34 @@ def _normalize_reference(text: str) -> str:
 @given(st.one_of(st.text(max_size=60), st.text(st.characters(max_codepoint=127), max_size=60)))
 def test_shortcuts_change_nothing(text: str) -> None:
     assert normalize(text) == _normalize_reference(text)
+
+
+def _fold_once_reference(token: str) -> str:
+    """_fold_once without its ASCII shortcut."""
+    from bot.normalize import (
+        _ARABIC_PREFIX,
+        _CYRILLIC,
+        _CYRILLIC_TO_LATIN,
+        _GERMAN_DIGRAPHS,
+        _LATIN,
+        _LATIN_TO_CYRILLIC,
+        _REPEATS,
+    )  # fmt: skip
+
+    latin, cyrillic = len(_LATIN.findall(token)), len(_CYRILLIC.findall(token))
+    if latin and cyrillic:
+        table = _CYRILLIC_TO_LATIN if latin >= cyrillic else _LATIN_TO_CYRILLIC
+        token = token.translate(table)
+    if token.isascii():
+        token = _GERMAN_DIGRAPHS.sub(lambda m: m.group(1)[0], token)
+    else:
+        token = _ARABIC_PREFIX.sub("", token)
+    return _REPEATS.sub(r"\1", token)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text("aeouxpcкаеорсух1ال", min_size=1, max_size=10))
+def test_token_folding_shortcut_changes_nothing(token: str) -> None:
+    from bot.normalize import _fold_once
+
+    assert _fold_once(token) == _fold_once_reference(token)
