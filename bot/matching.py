@@ -142,8 +142,9 @@ class Matcher:
 
         self.index = Index(len(self.targets), raw_docs, answer_tokens)
         # decide() needs the first four answerable targets and the runner-up: with every
-        # out-of-scope group ranked above them, this many results still hold them all.
-        self._decision_depth = sum(t.startswith("!") for t in self.targets) + 4
+        # out-of-scope group ranked above them, this many results still hold them all (on a
+        # knowledge base with hundreds of groups, 50 results in practice).
+        self._decision_depth = min(sum(t.startswith("!") for t in self.targets) + 4, 50)
         self._emergency_by_first: dict[str, list[tuple[str, ...]]] = defaultdict(list)
         for phrase in self._emergency_phrases:
             self._emergency_by_first[phrase[0]].append(phrase)
