@@ -78,6 +78,42 @@ def test_a_document_with_two_look_alikes_of_one_word_counts_the_best_once() -> N
     assert sims[0] == max(matches["anmeldung"], matches["anmelden"])  # ... with its best match
 
 
+def reference_plan(index: Index, token: str) -> tuple[list, list, list, list, list]:  # type: ignore[type-arg]
+    """A word plan by its definition, with dicts: per document the best look-alike (its
+    similarity and cover), per target the best similarity through a document or an answer."""
+    docs: dict[int, tuple[float, float]] = {}
+    targets: dict[int, float] = {}
+    for word, sim in index.vocabulary.matches(token):
+        start, end, _, _ = index._spans[word]
+        for doc in index._postings[start:end].tolist():
+            if sim > docs.get(doc, (0.0, 0.0))[0]:
+                docs[doc] = (sim, index.idf[word] * sim)
+            target = int(index.doc_target[doc])
+            targets[target] = max(targets.get(target, 0.0), sim)
+        for target in index._answer_postings.get(word, np.zeros(0, int)).tolist():
+            targets[target] = max(targets.get(target, 0.0), index_module.ANSWER_SIM * sim)
+    order = sorted(docs)
+    return (order, [docs[d][0] for d in order], [docs[d][1] for d in order], sorted(targets),
+            [targets[t] for t in sorted(targets)])  # fmt: skip
+
+
+def test_plans_follow_their_definition(real_brain) -> None:  # type: ignore[no-untyped-def]
+    index = real_brain.matcher.index
+    rng = random.Random(11)
+    words = rng.sample(index.vocabulary.words, 400)
+    words += [w[:i] + w[i + 1 :] for w in words[:200] if len(w) > 4 for i in [len(w) // 2]]
+    for word in [*words, "zzzzqx"]:
+        plan = index._make_plan(word)
+        docs, sims, covers, targets, target_sims = reference_plan(index, word)
+        assert plan.docs.tolist() == docs, word
+        assert plan.sims.tolist() == pytest.approx(sims) and plan.covers.tolist() == pytest.approx(
+            covers
+        )
+        assert plan.targets.tolist() == targets, word
+        assert (plan.recalls / plan.weight).tolist() == pytest.approx(target_sims), word
+        assert plan.explains.tolist() == pytest.approx([plan.weight * s for s in sims])
+
+
 def test_a_common_word_only_adds_to_documents_rarer_words_reached(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
