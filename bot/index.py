@@ -43,6 +43,7 @@ SHORTLIST = 60  # documents reranked by whole-string similarity
 # of a busy week on the real knowledge base within about 15 MB, and bounds a large one too.
 PLAN_WORDS = 8192
 PLAN_BUDGET = 500_000
+PREPARED_WORDS = 3000  # plans built with the index: the words most documents use
 
 
 class WordPlan(NamedTuple):
@@ -191,6 +192,22 @@ class Index:
         self._plan_size = 0
         self._plan_lock = threading.Lock()
         self._local = threading.local()
+        self._prepare_common_words()
+
+    def _prepare_common_words(self) -> None:
+        """Build the plans of the words most documents use now, not at their first question.
+
+        They are the likeliest words in a question ("wohnung", "kita", "термін" as well as
+        "wie" and "the"); preparing 3,000 of them takes about 0.2 s on the real knowledge base
+        and spares the first questions after a start or a reload most of their first-sight cost
+        (the look-alike search and the plan of each new word). At most half the plan budget is
+        used, so that a large knowledge base keeps room for the words actually asked.
+        """
+        by_documents = sorted(self._spans, key=lambda w: self._spans[w][0] - self._spans[w][1])
+        for word in by_documents[:PREPARED_WORDS]:
+            if self._plan_size > PLAN_BUDGET // 2 or len(self._plans) >= PLAN_WORDS // 2:
+                break
+            self.plan(word)
 
     # ------------------------------------------------------------------------- word weights
 

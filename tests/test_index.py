@@ -172,3 +172,13 @@ def test_top_breaks_ties_by_item_whatever_the_input_order() -> None:
     assert _top(items, lookup, 10).tolist() == [1, 3, 5, 7, 9]
     assert _top(np.array([4]), lookup, 3).tolist() == [4]
     assert _top(np.zeros(0, np.int32), lookup, 3).tolist() == []
+
+
+def test_the_commonest_words_are_prepared_with_the_index(monkeypatch: pytest.MonkeyPatch) -> None:
+    index = build()
+    assert "anmelden" in index._plans  # in two targets' documents: among the commonest
+    assert len(index._plans) <= index_module.PREPARED_WORDS
+    # A small cache budget is only half used by the preparation.
+    monkeypatch.setattr(index_module, "PLAN_BUDGET", 8)
+    small = build()
+    assert small._plan_size <= 8 // 2 + max(plan.size for plan in small._plans.values())
