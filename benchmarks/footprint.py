@@ -82,12 +82,16 @@ class Memory:
     peak_rss_mib: float
     questions: int
     telegram_app: bool
+    distinct: int = 0  # generated questions asked afterwards ...
+    distinct_peak_rss_mib: float = 0.0  # ... and the peak after them
 
 
-def peak_rss(sample_step: int = 1, timeout: float = 120.0) -> Memory:
-    """Peak RSS of a bot process that loaded everything and answered the evaluation set twice."""
+def peak_rss(sample_step: int = 1, distinct: int = 0, timeout: float = 300.0) -> Memory:
+    """Peak RSS of a bot process that loaded everything and answered the evaluation set twice,
+    and after ``distinct`` generated questions, all different."""
+    options = ["--step", str(sample_step), "--distinct", str(distinct)]
     done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.rss_probe", "--step", str(sample_step)],
+        [sys.executable, "-m", "benchmarks.rss_probe", *options],
         cwd=ROOT,
         env=_child_env(),
         check=True,
@@ -96,4 +100,10 @@ def peak_rss(sample_step: int = 1, timeout: float = 120.0) -> Memory:
         timeout=timeout,
     )
     report = json.loads(done.stdout.strip().splitlines()[-1])
-    return Memory(report["peak_rss_mib"], report["questions"], report["telegram_app"])
+    return Memory(
+        report["peak_rss_mib"],
+        report["questions"],
+        report["telegram_app"],
+        report["distinct"],
+        report["distinct_peak_rss_mib"],
+    )

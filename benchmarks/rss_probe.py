@@ -2,8 +2,10 @@
 
 It imports what the running bot imports (the command line and, if present, the Telegram wiring),
 loads the knowledge base, answers and renders every evaluation question twice, and prints one
-JSON line with its peak resident memory. A separate process, so that the benchmark's own data
-(the synthetic knowledge base) is not counted.
+JSON line with its peak resident memory. With ``--distinct N`` it then answers N generated
+questions that are all different (words of the knowledge base, some misspelt), as months of
+traffic would, and reports the peak again: the caches must stay bounded. A separate process, so
+that the benchmark's own data (the synthetic knowledge base) is not counted.
 """
 
 from __future__ import annotations
@@ -11,9 +13,12 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import random
 import resource
 import time
 from pathlib import Path
+
+from benchmarks.queries import typo
 
 
 def peak_rss_mib() -> float:
@@ -43,6 +48,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.rss_probe")
     parser.add_argument("--knowledge", type=Path, default=DEFAULT_KNOWLEDGE)
     parser.add_argument("--step", type=int, default=1, help="every n-th evaluation question")
+    parser.add_argument("--distinct", type=int, default=0, help="then N generated questions")
     args = parser.parse_args()
     assistant = Assistant.from_directory(args.knowledge)
     samples = load_samples()[:: args.step]
@@ -55,10 +61,18 @@ def main() -> int:
             if target:
                 assistant.render(target, decision.lang, HTML)
                 answered += 1
+    evaluation_peak = peak_rss_mib()
+    rng = random.Random(20261126)
+    words = assistant.matcher.vocabulary
+    for _ in range(args.distinct):
+        question = " ".join(rng.choice(words) for _ in range(rng.randint(3, 12)))
+        assistant.match(typo(question, rng) if rng.random() < 0.5 else question)
     print(
         json.dumps(
             {
-                "peak_rss_mib": peak_rss_mib(),
+                "peak_rss_mib": evaluation_peak,
+                "distinct_peak_rss_mib": peak_rss_mib(),
+                "distinct": args.distinct,
                 "questions": 2 * len(samples),
                 "rendered": answered,
                 "seconds": time.perf_counter() - start,

@@ -61,11 +61,12 @@ class Mode:
     warm_up: bool = True  # one uncounted start-up run first
     limited_updates: int = 0  # also run with the production rate limiter (0: skip)
     latency_repeats: int = 1  # fresh matchers measured on the real KB (median figures)
+    distinct_questions: int = 0  # memory after this many different questions (0: skip)
 
 
 FULL = Mode(
     "full", scale=100, typo_variants=2, load_runs=5, startup_runs=7, updates=3000, chats=1000,
-    limited_updates=150, latency_repeats=5,
+    limited_updates=150, latency_repeats=5, distinct_questions=50_000,
 )  # fmt: skip
 QUICK = Mode("quick", scale=5, typo_variants=0, load_runs=1, startup_runs=2, updates=200, chats=200)
 
@@ -243,8 +244,11 @@ def collect(mode: Mode, progress: Progress, knowledge: Path = DEFAULT_KNOWLEDGE)
             + (f" after one warm-up ({boot.first_s:.2f} s)" if mode.warm_up else ""),
         )
     )
-    progress("peak RSS of a bot process answering questions")
-    memory = footprint.peak_rss(sample_step=mode.sample_step)
+    progress(
+        "peak RSS of a bot process answering questions"
+        + (f" (then {mode.distinct_questions:,} different ones)" if mode.distinct_questions else "")
+    )
+    memory = footprint.peak_rss(sample_step=mode.sample_step, distinct=mode.distinct_questions)
     stack = "with bot.telegram.app" if memory.telegram_app else "with telegram.ext"
     rows.append(
         Row(
@@ -256,6 +260,17 @@ def collect(mode: Mode, progress: Progress, knowledge: Path = DEFAULT_KNOWLEDGE)
             f"VmHWM after {memory.questions} questions, {stack} imported",
         )
     )
+    if memory.distinct:
+        rows.append(
+            Row(
+                "peak RSS, after many different questions",
+                memory.distinct_peak_rss_mib,
+                "MiB",
+                f"≤ {RSS_MIB:g} MiB",
+                at_most(memory.distinct_peak_rss_mib, RSS_MIB),
+                f"{memory.distinct:,} generated questions, all different: the caches stay bounded",
+            )
+        )
 
     progress(f"throughput through the fake Bot API ({mode.updates} updates)")
     rows += _throughput_rows(throughput.measure(mode.updates, mode.chats))

@@ -338,7 +338,7 @@ def _script_counts(text: str) -> Counter[str]:
     return Counter({script: initials.count(script[0]) for script in present})
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=16384)
 def _strip_marks(word: str) -> str:
     decomposed = unicodedata.normalize("NFKD", word)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("đ", "d")
@@ -348,7 +348,7 @@ def _count(text: str, letters: re.Pattern[str]) -> int:
     return len(letters.findall(text))
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=16384)
 def _function_word_languages(word: str) -> tuple[str, ...]:
     """The languages (in ``_FUNCTION_WORDS`` order) that have ``word``, with or without marks."""
     bare = _strip_marks(word)

@@ -153,8 +153,8 @@ class Matcher:
         ]
         self._emergency_shortest = min(map(len, self._emergency_fuzzy_firsts), default=1_000)
         # Per-instance caches: a class-level lru_cache would keep every reloaded matcher alive.
-        self._emergency_firsts = lru_cache(maxsize=50_000)(self._compute_emergency_firsts)
-        self._single_word_events = lru_cache(maxsize=50_000)(self._compute_single_word_events)
+        self._emergency_firsts = lru_cache(maxsize=16_384)(self._compute_emergency_firsts)
+        self._single_word_events = lru_cache(maxsize=16_384)(self._compute_single_word_events)
 
     # Word weights, for the report's clustering of unanswered questions.
     @property

@@ -52,7 +52,7 @@ _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 MAX_INPUT_CHARS = 2000  # a question longer than this is cut; nobody types more on a phone
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=16384)  # caches here are bounded for a bot that runs for months
 def _fold_token(token: str) -> str:
     """Fold until nothing changes: one pass can make a new digraph, repeat or prefix ("baee" →
     "bae"), and a second normalisation must not find anything left to do."""
@@ -113,7 +113,7 @@ def _fold_arabic(text: str) -> str:
     return text.translate(_ARABIC_FOLD) if _ARABIC_VARIANT.search(text) else text
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=4096)  # one question is normalised several times, rarely two alike
 def normalize(text: str) -> str:
     """Fold ``text`` to a canonical, space-separated form for matching."""
     text = text[:MAX_INPUT_CHARS]

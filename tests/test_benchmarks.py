@@ -22,7 +22,7 @@ from bot.evaluation import load_samples
 
 SMOKE = Mode(
     "smoke", scale=2, typo_variants=1, load_runs=1, startup_runs=1, updates=20, chats=10,
-    sample_step=25, warm_up=False,
+    sample_step=25, warm_up=False, distinct_questions=50,
 )  # fmt: skip
 
 
@@ -80,6 +80,7 @@ def test_collect_yields_the_full_table() -> None:
         "index build, real",
         "start-up `run_bot.py ask hallo`",
         "peak RSS, bot answering",
+        "peak RSS, after many different questions",
         "throughput, fake Bot API",
     ):
         assert expected in names
