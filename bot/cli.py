@@ -308,6 +308,7 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
             assistant.kb,
             generated=now,
             freshness=check_freshness(assistant.kb, now),
+            lang=args.lang,
         )
         Path(args.html).write_text(page, encoding="utf-8")
         print(f"HTML report written to {args.html}", file=sys.stderr)
@@ -478,7 +479,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--db", help="question log database (default: BOT_DB_PATH)")
     report.add_argument("--top", type=_positive_int, default=20, help="groups listed (20)")
     report.add_argument(
-        "--lang", default="en", choices=LANGUAGES, help="language of the text report (en)"
+        "--lang", default="en", choices=LANGUAGES, help="language of the report (en)"
     )
     translations = sub.add_parser("translations", help="export and import translations as CSV")
     tr_sub = translations.add_subparsers(dest="translations_command", required=True)

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
 from bot.events import BERLIN
+from bot.i18n import N_, Translate, gettext_for, ngettext_for
 from bot.knowledge import KnowledgeBase
 from bot.language import LANGUAGES
 from bot.report import WEAK_SCORE, Freshness, Report, Stale
@@ -30,10 +31,15 @@ _LANG_COLOURS = dict(
 _OTHER_COLOUR = "#bab0ac"
 _DECISION_COLOURS = {"answer": "#59a14f", "clarify": "#edc948", "escalate": "#e15759"}
 _COVERAGE = {
-    "reviewed": ("#1a7f37", "R", "reviewed"),
-    "machine": ("#a6d96a", "M", "machine-made"),
-    "stale": ("#f4a340", "S", "stale (German changed since)"),
-    "missing": ("#d73027", "–", "missing"),
+    "reviewed": ("#1a7f37", "R", N_("reviewed")),
+    "machine": ("#a6d96a", "M", N_("machine-made")),
+    "stale": ("#f4a340", "S", N_("stale (German changed since)")),
+    "missing": ("#d73027", "–", N_("missing")),
+}
+_DECISION_NAMES = {
+    "answer": N_("answered directly"),
+    "clarify": N_("“did you mean…”"),
+    "escalate": N_("escalated"),
 }
 
 
@@ -56,7 +62,7 @@ def _nice_max(value: int) -> tuple[int, int]:
     return step * math.ceil(value / step), step
 
 
-def svg_day_volume(report: Report) -> str:
+def svg_day_volume(report: Report, label: str = "Questions per day and language") -> str:
     """Stacked bars: questions per local day, one colour per language."""
     days = report.per_day
     width, height, left, bottom, top = 900, 260, 40, 34, 10
@@ -65,7 +71,7 @@ def svg_day_volume(report: Report) -> str:
     axis_max, step = _nice_max(peak)
     parts = [
         f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
-        f'aria-label="Questions per day and language" xmlns="http://www.w3.org/2000/svg">'
+        f'aria-label="{_e(label)}" xmlns="http://www.w3.org/2000/svg">'
     ]
     for tick in range(0, axis_max + 1, step):
         y = top + plot_h - plot_h * tick / axis_max
@@ -100,7 +106,11 @@ def svg_day_volume(report: Report) -> str:
 
 
 def svg_hbars(
-    items: Sequence[tuple[str, int, str]], *, label: str, suffix: Callable[[int], str] = str
+    items: Sequence[tuple[str, int, str]],
+    *,
+    label: str,
+    suffix: Callable[[int], str] = str,
+    empty: str = "no data",
 ) -> str:
     """Horizontal bars: (label, value, colour) each; ``suffix`` formats the number shown."""
     row, left, width = 24, 170, 560
@@ -122,12 +132,12 @@ def svg_hbars(
             f'<text x="{left + w + 6:.1f}" y="{y + 15}" class="value">{_e(suffix(value))}</text>'
         )
     if not items:
-        parts.append('<text x="8" y="20" class="axis">no data</text>')
+        parts.append(f'<text x="8" y="20" class="axis">{_e(empty)}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
 
-def svg_coverage(kb: KnowledgeBase) -> str:
+def svg_coverage(kb: KnowledgeBase, _: Translate = str) -> str:
     """Heatmap entries × languages; a letter in each cell, so colour is not the only cue."""
     ids = list(kb.entries)
     cell_w, cell_h = 40, 18
@@ -135,9 +145,10 @@ def svg_coverage(kb: KnowledgeBase) -> str:
     top = 22
     width = left + cell_w * len(LANGUAGES) + 8
     height = top + cell_h * len(ids) + 6
+    label = _("Translation coverage, entries by language")
     parts = [
         f'<svg class="chart heat" viewBox="0 0 {width} {height}" width="{width}" role="img" '
-        f'aria-label="Translation coverage, entries by language" '
+        f'aria-label="{_e(label)}" '
         f'xmlns="http://www.w3.org/2000/svg">'
     ]
     for j, lang in enumerate(LANGUAGES):
@@ -157,7 +168,7 @@ def svg_coverage(kb: KnowledgeBase) -> str:
             ink = "#fff" if state in ("reviewed", "missing") else "#222"
             parts.append(
                 f'<rect x="{x + 1}" y="{y + 1}" width="{cell_w - 2}" height="{cell_h - 2}" '
-                f'fill="{colour}"><title>{_e(eid)} · {_e(lang)}: {_e(name)}</title></rect>'
+                f'fill="{colour}"><title>{_e(eid)} · {_e(lang)}: {_e(_(name))}</title></rect>'
                 f'<text x="{x + cell_w / 2}" y="{y + 13}" class="cell" fill="{ink}" '
                 f'text-anchor="middle">{_e(mark)}</text>'
             )
@@ -194,7 +205,7 @@ svg .cell { font-size: 11px; font-weight: 600; }
 .legend i { display: inline-block; width: 12px; height: 12px; border-radius: 2px;
             margin-right: 5px; vertical-align: -1px; }
 table { border-collapse: collapse; width: 100%; font-size: 14px; }
-th, td { text-align: left; vertical-align: top; padding: 6px 8px;
+th, td { text-align: start; vertical-align: top; padding: 6px 8px;
          border-bottom: 1px solid var(--line); }
 th { background: var(--bg); font-weight: 600; }
 td.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
@@ -220,65 +231,76 @@ def _tile(value: str, caption: str) -> str:
     return f'<div class="tile"><b>{_e(value)}</b><span>{_e(caption)}</span></div>'
 
 
-def _cluster_rows(report: Report, kb: KnowledgeBase | None) -> str:
+def _cluster_rows(report: Report, kb: KnowledgeBase | None, lang: str) -> str:
+    _, ngettext = gettext_for(lang), ngettext_for(lang)
+    none = _("none")
     if not report.clusters:
-        return '<p class="muted">No unanswered questions and no 👎 in this period.</p>'
+        nothing = _("No unanswered questions and no 👎 in this period.")
+        return f'<p class="muted">{_e(nothing)}</p>'
     rows = []
     for cluster in report.clusters:
-        langs = ", ".join(f"{lang} {n}" for lang, n in cluster.languages)
+        langs = ", ".join(f"{code} {n}" for code, n in cluster.languages)
         # Quotes outside the isolate: inside right-to-left text they would swap sides.
         examples = "".join(
             f'<span class="q">“<bdi dir="auto">{_e(e)}</bdi>”</span>' for e in cluster.examples[1:4]
         )
         if cluster.nearest:
-            title = title_of(kb, cluster.nearest)
+            title = title_of(kb, cluster.nearest, lang)
             near = f"<code>{_e(cluster.nearest)}</code>"
             if title:
-                near += f'<br><span class="ex">{_e(title)}</span>'
-            weak = " weak" if cluster.nearest_score < WEAK_SCORE else ""
-            near += f' <span class="ex">({cluster.nearest_score:.2f}{weak})</span>'
+                near += f'<br><span class="ex"><bdi dir="auto">{_e(title)}</bdi></span>'
+            weak = " " + _("weak") if cluster.nearest_score < WEAK_SCORE else ""
+            near += f' <span class="ex">({cluster.nearest_score:.2f}{_e(weak)})</span>'
         else:
-            near = '<span class="muted">none</span>'
+            near = f'<span class="muted">{_e(none)}</span>'
         rows.append(
             f'<tr><td class="n">{cluster.count}</td><td><bdi dir="auto">{_e(cluster.label)}</bdi>'
             + (f'<div class="ex">{examples}</div>' if examples else "")
-            + f"</td><td>{_e(langs)}</td><td>{_e(why(cluster))}</td><td>{near}</td></tr>"
+            + f"</td><td>{_e(langs)}</td><td>{_e(why(cluster, lang))}</td><td>{near}</td></tr>"
         )
-    more = (
-        f'<p class="muted">… and {report.more_clusters} smaller groups not listed.</p>'
-        if report.more_clusters
-        else ""
-    )
+    more = ngettext(
+        "… and {count} smaller group not listed.",
+        "… and {count} smaller groups not listed.",
+        report.more_clusters,
+    ).format(count=report.more_clusters)
+    headers = (_("Count"), _("Question (and other wordings)"), _("Languages"), _("Why"),
+               _("Nearest entry"))  # fmt: skip
     return (
-        "<table><thead><tr><th>Count</th><th>Question (and other wordings)</th>"
-        "<th>Languages</th><th>Why</th><th>Nearest entry</th></tr></thead><tbody>"
+        "<table><thead><tr>"
+        + "".join(f"<th>{_e(h)}</th>" for h in headers)
+        + "</tr></thead><tbody>"
         + "".join(rows)
         + "</tbody></table>"
-        + more
+        + (f'<p class="muted">{_e(more)}</p>' if report.more_clusters else "")
     )
 
 
-def _feedback_rows(report: Report) -> str:
+def _feedback_rows(report: Report, _: Translate) -> str:
     if not report.feedback:
-        return '<p class="muted">No feedback in this period.</p>'
+        nothing = _("No feedback in this period.")
+        return f'<p class="muted">{_e(nothing)}</p>'
+    entry = _("Entry")
     rows = "".join(
         f"<tr><td><code>{_e(f.entry)}</code></td><td class='n'>{f.up}</td>"
         f"<td class='n'>{f.down}</td></tr>"
         for f in report.feedback[:20]
     )
     return (
-        "<table><thead><tr><th>Entry</th><th>👍</th><th>👎</th></tr></thead>"
+        f"<table><thead><tr><th>{_e(entry)}</th><th>👍</th><th>👎</th></tr></thead>"
         f"<tbody>{rows}</tbody></table>"
     )
 
 
-def _freshness_html(fresh: Freshness | None) -> str:
+def _freshness_html(fresh: Freshness | None, _: Translate) -> str:
     if fresh is None:
         return ""
 
+    none, heading = _("none"), _("Knowledge freshness")
+
     def block(title: str, items: Sequence[Stale]) -> str:
         if not items:
-            return f"<p><b>{_e(title)}:</b> <span class='muted'>none</span></p>"
+            return f"<p><b>{_e(title)}:</b> <span class='muted'>{_e(none)}</span></p>"
+        # The details name YAML keys and dates for the curator who edits the files: as written.
         lis = "".join(
             f"<li><code>{_e(i.origin.file)}:{i.origin.line}</code> {_e(i.kind)} "
             f"<b>{_e(i.id)}</b>: {_e(i.detail)}</li>"
@@ -287,12 +309,18 @@ def _freshness_html(fresh: Freshness | None) -> str:
         return f"<p><b>{_e(title)}:</b></p><ul class='stale'>{lis}</ul>"
 
     return (
-        "<section><h2>Knowledge freshness</h2>"
-        + block(f"Not checked for more than {fresh.months} months", fresh.unchecked)
+        f"<section><h2>{_e(heading)}</h2>"
         + block(
-            f"Events without a confirmed date in the next {fresh.event_days} days", fresh.events
+            _("Not checked for more than {months} months").format(months=fresh.months),
+            fresh.unchecked,
         )
-        + block("Contacts nothing uses", fresh.unused_contacts)
+        + block(
+            _("Events without a confirmed date in the next {days} days").format(
+                days=fresh.event_days
+            ),
+            fresh.events,
+        )
+        + block(_("Contacts nothing uses"), fresh.unused_contacts)
         + "</section>"
     )
 
@@ -303,74 +331,93 @@ def render_html(
     *,
     generated: datetime | None = None,
     freshness: Freshness | None = None,
+    lang: str = "en",
 ) -> str:
-    """A self-contained page: inline CSS, inline SVG charts, no script, nothing fetched."""
+    """A self-contained page in ``lang``: inline CSS, inline SVG charts, no script, nothing
+    fetched."""
+    _ = gettext_for(lang)
     generated = generated or report.end
     t = report.tickets
-    langs_seen = [lang for lang, _ in report.per_lang]
-    lang_items = [(lang, n, _lang_colour(lang)) for lang, n in report.per_lang]
-    decision_items = [(d, n, _DECISION_COLOURS.get(d, _OTHER_COLOUR)) for d, n in report.decisions]
+    langs_seen = [code for code, _n in report.per_lang]
+    lang_items = [(code, n, _lang_colour(code)) for code, n in report.per_lang]
+    decision_names = {d: _(name) for d, name in _DECISION_NAMES.items()}
+    decision_items = [
+        (decision_names.get(d, d), n, _DECISION_COLOURS.get(d, _OTHER_COLOUR))
+        for d, n in report.decisions
+    ]
     top_items = [(entry, n, "#4e79a7") for entry, n in report.top_entries]
+    none = _("no data")
 
     def pct(n: int) -> str:
         return f"{n} ({n / report.total:.0%})" if report.total else str(n)
 
+    def h2(title: str) -> str:
+        return f"<h2>{_e(title)}</h2>"
+
+    heading = _("Ankommen Dessau-Roßlau — questions report")
+    period_line = _("{start} to {end} (Europe/Berlin) · generated {generated}").format(
+        start=local_time(report.start), end=local_time(report.end),
+        generated=local_time(generated),
+    )  # fmt: skip
     body = [
-        "<header><h1>Ankommen Dessau-Roßlau — questions report</h1>",
-        f"<p>{_e(local_time(report.start))} to {_e(local_time(report.end))} (Europe/Berlin) · "
-        f"generated {_e(local_time(generated))}</p></header><main>",
+        f"<header><h1>{_e(heading)}</h1>",
+        f"<p>{_e(period_line)}</p></header><main>",
         '<section class="tiles">',
-        _tile(str(report.total), "questions"),
-        _tile(f"{report.rate('answer'):.0%}", "answered directly"),
-        _tile(f"{report.rate('clarify'):.0%}", "“did you mean…”"),
-        _tile(f"{report.rate('escalate'):.0%}", "escalated"),
-        _tile(str(report.unanswered_total), "unanswered or 👎"),
-        _tile(str(t.open_now), "tickets open"),
+        _tile(str(report.total), _("questions")),
+        *(_tile(f"{report.rate(d):.0%}", decision_names[d]) for d in _DECISION_NAMES),
+        _tile(str(report.unanswered_total), _("unanswered or 👎")),
+        _tile(str(t.open_now), _("tickets open")),
         "</section>",
-        "<section><h2>Questions per day and language</h2>",
-        svg_day_volume(report),
-        _legend((lang, _lang_colour(lang)) for lang in langs_seen),
+        "<section>" + h2(_("Questions per day and language")),
+        svg_day_volume(report, _("Questions per day and language")),
+        _legend((code, _lang_colour(code)) for code in langs_seen),
         "</section>",
-        '<section class="two"><div><h2>Languages</h2>',
-        svg_hbars(lang_items, label="Questions per language"),
-        "</div><div><h2>Answer, clarify, escalate</h2>",
-        svg_hbars(decision_items, label="Decisions", suffix=pct),
+        '<section class="two"><div>' + h2(_("Languages")),
+        svg_hbars(lang_items, label=_("Questions per language"), empty=none),
+        "</div><div>" + h2(_("Answer, clarify, escalate")),
+        svg_hbars(decision_items, label=_("Decisions"), suffix=pct, empty=none),
         "</div></section>",
-        "<section><h2>Unanswered questions and 👎, grouped</h2>",
-        _cluster_rows(report, kb),
+        "<section>" + h2(_("Unanswered questions and 👎, grouped")),
+        _cluster_rows(report, kb, lang),
         "</section>",
-        '<section class="two"><div><h2>Most answered entries</h2>',
-        svg_hbars(top_items, label="Most answered entries"),
-        "</div><div><h2>Feedback per entry</h2>",
-        _feedback_rows(report),
+        '<section class="two"><div>' + h2(_("Most answered entries")),
+        svg_hbars(top_items, label=_("Most answered entries"), empty=none),
+        "</div><div>" + h2(_("Feedback per entry")),
+        _feedback_rows(report, _),
         "</div></section>",
-        "<section><h2>Tickets (questions forwarded to staff)</h2><div class='tiles'>",
-        _tile(str(t.created), "new in this period"),
-        _tile(str(t.answered), "of them answered"),
-        _tile(format_duration(t.median_first_response), "median time to first answer"),
-        _tile(str(t.closed), "closed in this period"),
-        _tile(format_duration(t.median_time_to_close), "median time to close"),
-        _tile(str(t.open_now), "open now"),
-        _tile(format_duration(t.oldest_open), "oldest open ticket"),
+        "<section>" + h2(_("Tickets (questions forwarded to staff)")) + "<div class='tiles'>",
+        _tile(str(t.created), _("new in this period")),
+        _tile(str(t.answered), _("of them answered")),
+        _tile(format_duration(t.median_first_response, lang), _("median time to first answer")),
+        _tile(str(t.closed), _("closed in this period")),
+        _tile(format_duration(t.median_time_to_close, lang), _("median time to close")),
+        _tile(str(t.open_now), _("open now")),
+        _tile(format_duration(t.oldest_open, lang), _("oldest open ticket")),
         "</div></section>",
     ]
     if kb is not None:
         body += [
-            "<section><h2>Translation coverage</h2>",
-            svg_coverage(kb),
-            _legend((name, colour) for colour, _, name in _COVERAGE.values()),
+            "<section>" + h2(_("Translation coverage")),
+            svg_coverage(kb, _),
+            _legend((_(name), colour) for colour, _mark, name in _COVERAGE.values()),
             "</section>",
         ]
-    body.append(_freshness_html(freshness))
-    body.append(
-        "</main><footer>Counts are questions, not people: the question log does not record who "
-        "asked. Made by <code>python run_bot.py report --html</code>.</footer>"
+    body.append(_freshness_html(freshness, _))
+    footer = _e(
+        _(
+            "Counts are questions, not people: the question log does not record who asked. "
+            "Made by {command}."
+        )
+    ).format(command="<code>python run_bot.py report --html</code>")
+    body.append(f"</main><footer>{footer}</footer>")
+    title = _("Questions report {start} – {end}").format(
+        start=report.start.astimezone(BERLIN).date(), end=report.end.astimezone(BERLIN).date()
     )
+    direction = ' dir="rtl"' if lang in ("ar", "fa") else ""
     return (
-        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+        f'<!doctype html>\n<html lang="{_e(lang)}"{direction}><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>Questions report {_e(report.start.astimezone(BERLIN).date())} – "
-        f"{_e(report.end.astimezone(BERLIN).date())}</title><style>{_CSS}</style></head><body>"
+        f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>"
         + "".join(body)
         + "</body></html>\n"
     )

@@ -45,9 +45,10 @@ def local_time(value: datetime) -> str:
     return value.astimezone(BERLIN).strftime("%Y-%m-%d %H:%M")
 
 
-def why(cluster: Cluster) -> str:
+def why(cluster: Cluster, lang: str = "en") -> str:
     """How the cluster's questions ended: "escalated 12, 👎 3" (for the HTML report)."""
-    names = {"escalate": "escalated", "clarify": "clarified", THUMBS_DOWN: "👎"}
+    _ = gettext_for(lang)
+    names = {"escalate": _("escalated"), "clarify": _("clarified"), THUMBS_DOWN: "👎"}
     return ", ".join(f"{names.get(k, k)} {n}" for k, n in cluster.reasons)
 
 

@@ -372,6 +372,19 @@ async def test_html_is_self_contained_has_charts_and_escapes(
     assert not re.search(r"<(?:link|img|script|iframe)\b|src=|url\(|@import", page)
 
 
+async def test_html_report_in_the_readers_language(report_db: Path, real_brain: Brain) -> None:
+    report = await real_report(report_db, real_brain)
+    german = render_html(report, real_brain.kb, lang="de")
+    assert german.startswith('<!doctype html>\n<html lang="de">')
+    assert "Übersetzungsstand" in german and "Translation coverage" not in german
+    assert "Unbeantwortete Fragen und 👎, gruppiert" in german
+    arabic = render_html(report, real_brain.kb, lang="ar")
+    assert '<html lang="ar" dir="rtl">' in arabic and "حالة الترجمة" in arabic
+    assert "&lt;script&gt;" in arabic and "<script" not in arabic  # still escaped
+    # The command in the footer stays markup; the translated sentence around it is escaped.
+    assert "<code>python run_bot.py report --html</code>" in german
+
+
 def _chromium() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 

@@ -133,7 +133,8 @@ async def report_command(update: Update, context: BotContext) -> None:
     assert update.effective_chat is not None
     kb = context.services.assistant.kb
     report, now = await _report(context, _days(context))
-    page = render_html(report, kb, generated=now, freshness=check_freshness(kb, now))
+    lang = await ui_lang(update, context)
+    page = render_html(report, kb, generated=now, freshness=check_freshness(kb, now), lang=lang)
     await context.bot.send_document(
         update.effective_chat.id,
         document=page.encode("utf-8"),
