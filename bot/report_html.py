@@ -193,7 +193,7 @@ h2 { font-size: 17px; margin: 0 0 10px; border-bottom: 1px solid var(--line); pa
 .tile b { display: block; font-size: 24px; }
 .tile span { color: var(--muted); font-size: 13px; }
 .two { display: grid; grid-template-columns: repeat(auto-fit, minmax(420px, 1fr)); gap: 24px; }
-svg.chart { width: 100%; height: auto; max-width: 900px; display: block; }
+svg.chart { width: 100%; height: auto; max-width: 900px; display: block; direction: ltr; }
 svg.chart.heat { width: auto; max-width: 100%; }
 svg .grid { stroke: #e5e9ee; stroke-width: 1; }
 svg .axis { font-size: 11px; fill: var(--muted); }

@@ -380,6 +380,7 @@ async def test_html_report_in_the_readers_language(report_db: Path, real_brain: 
     assert "Unbeantwortete Fragen und 👎, gruppiert" in german
     arabic = render_html(report, real_brain.kb, lang="ar")
     assert '<html lang="ar" dir="rtl">' in arabic and "حالة الترجمة" in arabic
+    assert "direction: ltr" in arabic  # charts are drawn left to right, labels included
     assert "&lt;script&gt;" in arabic and "<script" not in arabic  # still escaped
     # The command in the footer stays markup; the translated sentence around it is escaped.
     assert "<code>python run_bot.py report --html</code>" in german
