@@ -75,6 +75,13 @@ def _frozen(array: np.ndarray) -> np.ndarray:
     return array
 
 
+def _run_starts(keys: np.ndarray) -> np.ndarray:
+    """True where a run of equal values starts in sorted ``keys``: one row per distinct key."""
+    starts = np.ones(len(keys), bool)
+    np.not_equal(keys[1:], keys[:-1], out=starts[1:])
+    return starts
+
+
 def _top(items: np.ndarray, lookup: np.ndarray, count: int) -> np.ndarray:
     """The ``count`` distinct ``items`` (which may repeat) with the highest ``lookup[item]``,
     best first; ties go to the lower item, so the order of ``items`` never matters.
@@ -83,8 +90,7 @@ def _top(items: np.ndarray, lookup: np.ndarray, count: int) -> np.ndarray:
     np.unique take ten to twenty times longer on the thousand items of a long question.
     """
     items = np.sort(items)
-    if len(items) > 1:
-        items = items[np.concatenate(([True], items[1:] != items[:-1]))]
+    items = items[_run_starts(items)]
     values = lookup[items]
     if len(items) > count:
         # Everything at least as good as the count-th best value: all ties at the edge stay in.
@@ -170,8 +176,7 @@ class Index:
         )
         by_key = np.lexsort((-values, keys))  # per word and target, the better way first
         keys, values = keys[by_key], values[by_key]
-        first = np.ones(len(keys), bool)
-        first[1:] = keys[1:] != keys[:-1]
+        first = _run_starts(keys)
         keys, values = keys[first], values[first]
         self._reach_targets = (keys % n).astype(np.int32)
         self._reach_recalls = values * idf[keys // n]
@@ -244,13 +249,13 @@ class Index:
         return plan
 
     def _make_plan(self, token: str) -> WordPlan:
-        reached: list[tuple[float, float, int, int]] = []  # sim, cover, postings span
-        answers: list[np.ndarray] = []
-        answer_sims: list[float] = []
         matches = self.vocabulary.matches(token)
         if len(matches) == 1 and matches[0] == (token, 1.0):
             return self._exact_plan(token)
         weight = self.weight(token, matches)
+        reached: list[tuple[float, float, int, int]] = []  # sim, cover, postings span
+        answers: list[np.ndarray] = []
+        answer_sims: list[float] = []
         for word, sim in matches:
             start, end, _, _ = self._spans[word]
             if end > start:
@@ -267,8 +272,8 @@ class Index:
             if end - start > MAX_POSTINGS:
                 common = np.full(end - start, True)
         elif reached:
-            # A document holding several look-alikes counts the best one: with the best listed
-            # first, a stable sort keeps it first among the document's rows.
+            # A document holding several look-alikes counts the best one: with the best ranked
+            # first, it is the first row of the document after sorting by (document, rank).
             reached.sort(key=lambda r: -r[0])
             docs = np.concatenate([self._postings[start:end] for _s, _c, start, end in reached])
             which = np.arange(len(reached)).repeat([end - start for _s, _c, start, end in reached])
@@ -276,9 +281,7 @@ class Index:
             # several times more.
             keys = np.sort(docs.astype(np.int64) * len(reached) + which)
             docs, which = keys // len(reached), keys % len(reached)
-            first = np.empty(len(docs), bool)
-            first[0] = True
-            np.not_equal(docs[1:], docs[:-1], out=first[1:])
+            first = _run_starts(docs)
             docs, which = docs[first].astype(np.int32), which[first]
             doc_sims = np.array([r[0] for r in reached])[which]
             doc_covers = np.array([r[1] for r in reached])[which]
