@@ -38,7 +38,6 @@ from telegram.constants import ParseMode
 from telegram.error import Conflict, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
     AIORateLimiter,
-    Application,
     ApplicationBuilder,
     BaseUpdateProcessor,
     CallbackQueryHandler,
@@ -76,10 +75,10 @@ from bot.store import Store
 from bot.telegram import admin, context, staff
 from bot.telegram import events as ev
 from bot.telegram import handlers as h
+from bot.telegram.context import App
 
 log = logging.getLogger(__name__)
 
-App = Application[Any, Any, Any, Any, Any, Any]
 
 POLL_TIMEOUT = 30  # seconds of long polling per getUpdates call
 GET_UPDATES_READ_TIMEOUT = 5.0  # seconds beyond POLL_TIMEOUT before a getUpdates call times out

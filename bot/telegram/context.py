@@ -18,7 +18,7 @@ from telegram import (
 )
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
-from telegram.ext import CallbackContext, ExtBot
+from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.assistant import Assistant
 from bot.config import Settings
@@ -82,6 +82,9 @@ class ChatState:
 
     def clear_awaiting(self) -> None:
         self.awaiting, self.awaiting_ticket = None, None
+
+
+App = Application[Any, Any, Any, Any, Any, Any]  # the application, however configured
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

@@ -21,7 +21,7 @@ from babel.dates import format_date
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
-from telegram.ext import Application, JobQueue
+from telegram.ext import JobQueue
 
 from bot.events import (
     BERLIN,
@@ -45,11 +45,10 @@ from bot.matching import Decision
 from bot.render import HTML, TELEGRAM_LIMIT, render_event_answer, render_occurrence
 from bot.store import Reminder
 from bot.telegram import callbacks as cb
-from bot.telegram.context import BotContext, esc, refuse, send, ui_lang
+from bot.telegram.context import App, BotContext, esc, refuse, send, ui_lang
 
 log = logging.getLogger(__name__)
 
-App = Application[Any, Any, Any, Any, Any, Any]
 
 DIGEST_JOB = "events-digest"  # the weekly job; one-off runs add "-catch-up", "-retry"
 DIGEST_TIME = time(8, 0, tzinfo=BERLIN)  # aware: the JobQueue's own zone is UTC
