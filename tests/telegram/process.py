@@ -11,7 +11,7 @@ from types import TracebackType
 
 from bot.escalation import STAFF_LANG
 from bot.i18n import gettext_for
-from tests.fakebot import Pulse
+from tests.fakebot import TOKEN, FakeTelegram, Pulse
 from tests.telegram.conftest import FIXTURE_KB
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,6 +43,11 @@ def bot_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     )
     env.update(extra)
     return env
+
+
+def telegram_env(tmp_path: Path, fake: FakeTelegram, **extra: str) -> dict[str, str]:
+    """``bot_env`` for a bot that talks to the local fake Bot API."""
+    return bot_env(tmp_path, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_BASE_URL=fake.base_url, **extra)
 
 
 class BotProcess:

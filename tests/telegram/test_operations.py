@@ -13,7 +13,7 @@ from bot.config import Settings
 from bot.store import Store
 from tests.fakebot import TOKEN, FakeTelegram
 from tests.telegram.conftest import STAFF, StartBot, free_port
-from tests.telegram.process import BotProcess, bot_env, delivered
+from tests.telegram.process import BotProcess, delivered, telegram_env
 
 ALICE, BOB = 5001, 5002
 QUESTION = "Wo melde ich meine Wohnung an?"
@@ -26,8 +26,8 @@ async def test_webhook_mode_answers_with_the_secret_and_refuses_without(
     fake: FakeTelegram, tmp_path: Path
 ) -> None:
     port = free_port()
-    env = bot_env(
-        tmp_path, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_BASE_URL=fake.base_url,
+    env = telegram_env(
+        tmp_path, fake,
         WEBHOOK_URL="https://bot.example.org/telegram/hook", WEBHOOK_LISTEN="127.0.0.1",
         WEBHOOK_PORT=str(port), WEBHOOK_SECRET=SECRET,
     )  # fmt: skip
@@ -99,10 +99,7 @@ async def test_unusable_database_stops_start_up_with_a_clear_message(
     else:  # a read-only place even for root: nothing can be created under /proc
         path = Path("/proc/ankommen-test/bot.sqlite3")
     pending = fake.send_text(ALICE, QUESTION)
-    env = bot_env(
-        tmp_path, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_BASE_URL=fake.base_url,
-        BOT_DB_PATH=str(path),
-    )  # fmt: skip
+    env = telegram_env(tmp_path, fake, BOT_DB_PATH=str(path))
     async with BotProcess(env) as bot:
         code = await bot.exit_code()
     assert code == 1, bot.log[-3000:]
@@ -115,8 +112,8 @@ async def test_unusable_database_stops_start_up_with_a_clear_message(
 async def test_debug_log_has_no_message_texts_and_no_token(
     fake: FakeTelegram, tmp_path: Path
 ) -> None:
-    env = bot_env(
-        tmp_path, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_BASE_URL=fake.base_url,
+    env = telegram_env(
+        tmp_path, fake,
         STAFF_CHAT_ID=str(STAFF), LOG_LEVEL="DEBUG",
     )  # fmt: skip
     async with BotProcess(env) as bot:

@@ -10,7 +10,7 @@ from pathlib import Path
 from bot.escalation import STAFF_LANG
 from tests.fakebot import TOKEN, FakeTelegram
 from tests.telegram.conftest import INBOX, STAFF, SmtpServer, t
-from tests.telegram.process import bot_env
+from tests.telegram.process import bot_env, telegram_env
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -18,8 +18,8 @@ ROOT = Path(__file__).resolve().parents[2]
 async def test_polling_process_answers_and_stops_cleanly_without_leaking_the_token(
     fake: FakeTelegram, tmp_path: Path
 ) -> None:
-    env = bot_env(
-        tmp_path, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_BASE_URL=fake.base_url,
+    env = telegram_env(
+        tmp_path, fake,
         STAFF_CHAT_ID=str(STAFF), LOG_LEVEL="DEBUG",
     )  # fmt: skip
     # Sent while the bot is not running yet: kept by Telegram, answered once it starts.

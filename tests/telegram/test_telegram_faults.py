@@ -25,9 +25,9 @@ import bot.telegram.app as telegram_app
 from bot.assistant import Assistant
 from bot.config import Settings
 from bot.telegram.app import build_application, running
-from tests.fakebot import HANG, TOKEN, FakeTelegram, Pulse
+from tests.fakebot import HANG, FakeTelegram, Pulse
 from tests.telegram.conftest import STAFF, StartBot
-from tests.telegram.process import BotProcess, bot_env
+from tests.telegram.process import BotProcess, telegram_env
 
 ALICE, BOB, CAROL = 5001, 5002, 5003
 QUESTION = "Wo melde ich meine Wohnung an?"
@@ -166,7 +166,7 @@ async def test_409_conflict_stops_with_a_clear_message_and_exit_code_3(
 ) -> None:
     pending = fake.send_text(ALICE, QUESTION)
     fake.fail("getUpdates", times=1000, status=409, description=CONFLICT)
-    env = bot_env(tmp_path, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_BASE_URL=fake.base_url)
+    env = telegram_env(tmp_path, fake)
     async with BotProcess(env) as bot:
         code = await bot.exit_code()
     assert code == 3, bot.log[-3000:]
@@ -180,10 +180,7 @@ async def test_409_conflict_stops_with_a_clear_message_and_exit_code_3(
 async def test_sigterm_finishes_in_flight_work_and_records_it(
     fake: FakeTelegram, tmp_path: Path
 ) -> None:
-    env = bot_env(
-        tmp_path, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_BASE_URL=fake.base_url,
-        STAFF_CHAT_ID=str(STAFF),
-    )  # fmt: skip
+    env = telegram_env(tmp_path, fake, STAFF_CHAT_ID=str(STAFF))
     async with BotProcess(env) as bot:
         await bot.wait_log("receiving updates by long polling")
         # Alice escalates; the outbox's staff message is held in flight at the "server".
