@@ -53,6 +53,16 @@ class Settings:
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8080
     webhook_secret: str | None = field(default=None, repr=False)
+    # Machine translation for the staff and residents (off unless one back end is configured).
+    translate_url: str | None = None  # LibreTranslate
+    translate_api_key: str | None = field(default=None, repr=False)
+    deepl_auth_key: str | None = field(default=None, repr=False)
+    deepl_api_url: str | None = None  # default from the key: free (":fx") or pro endpoint
+    translate_timeout_seconds: float = 5.0
+
+    @property
+    def translation_enabled(self) -> bool:
+        return bool(self.translate_url or self.deepl_auth_key)
 
     @property
     def mail_enabled(self) -> bool:
@@ -154,6 +164,35 @@ def _webhook(env: Mapping[str, str]) -> dict[str, Any]:
             "webhook_port": port}  # fmt: skip
 
 
+def _translation(env: Mapping[str, str]) -> dict[str, Any]:
+    """TRANSLATE_URL (LibreTranslate) or DEEPL_AUTH_KEY (DeepL API): at most one back end."""
+    url = env.get("TRANSLATE_URL", "").strip() or None
+    key = env.get("TRANSLATE_API_KEY", "").strip() or None
+    deepl = env.get("DEEPL_AUTH_KEY", "").strip() or None
+    deepl_url = env.get("DEEPL_API_URL", "").strip() or None
+    for name, value in (("TRANSLATE_URL", url), ("DEEPL_API_URL", deepl_url)):
+        if value is not None and not re.match(r"^https?://[^/\s]+", value):
+            raise ConfigError(f"{name} must start with http:// or https://, got {value!r}")
+    if url and deepl:
+        raise ConfigError(
+            "TRANSLATE_URL and DEEPL_AUTH_KEY are both set: choose one translation service"
+        )
+    if key and not url:
+        raise ConfigError("TRANSLATE_API_KEY is set but TRANSLATE_URL is not")
+    if deepl_url and not deepl:
+        raise ConfigError(f"DEEPL_API_URL is set ({deepl_url!r}) but DEEPL_AUTH_KEY is not")
+    if deepl is not None and not re.fullmatch(r"[A-Za-z0-9:._-]{8,200}", deepl):
+        # Never echo the key itself.
+        raise ConfigError("DEEPL_AUTH_KEY does not look like a DeepL API key")
+    return {
+        "translate_url": url,
+        "translate_api_key": key,
+        "deepl_auth_key": deepl,
+        "deepl_api_url": deepl_url,
+        "translate_timeout_seconds": _float(env, "TRANSLATE_TIMEOUT_SECONDS", 5.0, 0.5),
+    }
+
+
 def load_settings(
     environ: Mapping[str, str] | None = None, dotenv: Path | None = PROJECT_ROOT / ".env"
 ) -> Settings:
@@ -220,4 +259,5 @@ def load_settings(
         ticket_retention_days=_days(env, "TICKET_RETENTION_DAYS", 30),
         open_ticket_days=_days(env, "OPEN_TICKET_DAYS", 180),
         **_webhook(env),
+        **_translation(env),
     )

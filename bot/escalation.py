@@ -35,6 +35,7 @@ from bot.events import BERLIN
 from bot.i18n import gettext_for
 from bot.render import Style, language_name
 from bot.store import OutboxItem, Store, Ticket, utcnow
+from bot.translate.texts import resident_reply_body, staff_message_lines, staff_reply_hint
 
 log = logging.getLogger(__name__)
 
@@ -293,7 +294,7 @@ class Escalation:
                 style.esc(_("Asked: {time}").format(time=payload.get("asked", ""))),
                 "",
                 "❓ " + style.bold(_("Question:")),
-                style.esc(str(payload.get("question", ""))),
+                *staff_message_lines(payload, "question", style),
                 "",
                 "🤖 " + style.bold(_("The bot's best guesses:")),
             ]  # fmt: skip
@@ -308,7 +309,7 @@ class Escalation:
         if kind == "followup":
             lines = [
                 "➕ " + style.bold(_("Ticket {ticket}: the person adds").format(ticket=ticket)),
-                style.esc(str(payload.get("text", ""))),
+                *staff_message_lines(payload, "text", style),
                 "",
                 self._how_to_answer(payload, style, for_mail),
             ]
@@ -355,6 +356,9 @@ class Escalation:
                 '↩️ To answer, reply to this message. The person gets your reply as "Answer '
                 'from the city team", without your name. Reply /close to close the ticket.'
             )
+            hint = staff_reply_hint(payload, style)
+            if hint is not None:
+                return style.italic(text) + "\n" + hint
         elif self._staff_chat is not None:
             text = _(
                 "To answer, reply to this ticket's message in the Telegram staff group. Replies "
@@ -383,7 +387,7 @@ class Escalation:
         sub = _("(your question {ticket})").format(ticket=ticket.id)
         return (
             "💬 " + style.bold(header) + " " + style.esc(sub) + "\n\n"
-            + style.esc(str(payload.get("text", "")))
+            + resident_reply_body(payload, ticket.lang, style)
         )  # fmt: skip
 
 

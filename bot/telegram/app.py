@@ -76,6 +76,8 @@ from bot.telegram import admin, context, staff
 from bot.telegram import events as ev
 from bot.telegram import handlers as h
 from bot.telegram.context import App
+from bot.translate.connector import build_translator
+from bot.translate.outbox import with_translation
 
 log = logging.getLogger(__name__)
 
@@ -302,10 +304,14 @@ async def _post_init(app: App) -> None:
         channels[MAIL] = MailChannel(settings, escalation)
     if settings.admin_ids:
         channels[ADMIN] = AdminChannel(app.bot, escalation)
+    translator = build_translator(settings)
+    if translator is not None:
+        app.bot_data["translator"] = translator
+        await translator.start()  # logs the service and its languages; never stops the bot
     # Retention runs as a JobQueue job (below), not as the worker's hourly housekeeping.
     worker = OutboxWorker(
         store,
-        channels,
+        with_translation(channels, translator, store),
         base_delay=settings.outbox_retry_seconds,
         listener=escalation.after_delivery,
     )
@@ -385,6 +391,9 @@ async def _post_shutdown(app: App) -> None:
     if services is not None:
         await services.worker.stop()  # no-op if post_stop ran
         await services.store.close()
+    translator = app.bot_data.pop("translator", None)
+    if translator is not None:
+        await translator.aclose()
 
 
 @asynccontextmanager

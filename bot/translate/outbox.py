@@ -1,0 +1,103 @@
+"""Machine translation inside the outbox worker, before a row's first send.
+
+Design: translation happens in the worker, not before the outbox row is written. The ticket and
+its rows are written at once (the resident gets the ticket number without waiting for a third
+party), and the outbox guarantees stay what they are because this is only a wrapper around a
+channel:
+
+1. On a row's first attempt the wrapper translates the text (within TRANSLATE_TIMEOUT_SECONDS,
+   retries included) and *stores the result in the row's payload* (``mt``) before anything is
+   sent. Every later attempt — after a Telegram outage, after a restart — sends exactly the same
+   text, so the parts already sent of a long message (``parts_sent``) still line up, and a row is
+   never translated twice.
+2. A failure or timeout is stored as well (``mt.failed``): the message goes out untranslated
+   with a short note, at once. A translation service that is down never holds up delivery for
+   longer than one time budget (then the connector fails fast for a while).
+3. Success, retry and permanent failure of the delivery itself are the inner channel's, exactly
+   as without translation.
+
+Only the message text goes to the translation service: never the ticket number, chat ids or
+names (they are not part of the text; the payload stays in the bot).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from typing import Any
+
+from bot.escalation import MAIL, RESIDENT, STAFF, STAFF_LANG, Channel
+from bot.store import OutboxItem, Store
+from bot.translate.connector import TranslationError, Translator
+from bot.translate.texts import VERBATIM_MARK
+
+log = logging.getLogger(__name__)
+
+# Where the text to translate is in each kind of payload.
+_TEXT_KEY = {"ticket": "question", "followup": "text", "reply": "text"}
+
+
+class TranslatingChannel:
+    """Wraps a channel: staff and mail rows get German, resident rows the resident's language."""
+
+    def __init__(self, inner: Channel, channel: str, translator: Translator, store: Store) -> None:
+        self.inner = inner
+        self.channel = channel
+        self.translator = translator
+        self.store = store
+
+    async def deliver(self, item: OutboxItem) -> None:
+        payload = item.payload
+        if "mt" not in payload and int(payload.get("parts_sent", 0)) == 0:
+            mt = await self._translate(item)
+            if mt is not None:
+                # Stored before the first send: retries and restarts send the same text.
+                payload = {**payload, "mt": mt}
+                await self.store.outbox_set_payload(item.id, payload)
+                item = replace(item, payload=payload)
+        await self.inner.deliver(item)
+
+    async def _translate(self, item: OutboxItem) -> dict[str, Any] | None:
+        payload = item.payload
+        kind = str(payload.get("kind", ""))
+        key = _TEXT_KEY.get(kind)
+        if key is None:
+            return None  # notices: the bot's own texts, already in the reader's language
+        text = str(payload.get(key, ""))
+        if self.channel in (STAFF, MAIL) and kind in ("ticket", "followup"):
+            source, target = str(payload.get("lang", STAFF_LANG)), STAFF_LANG
+        elif self.channel == RESIDENT and kind == "reply":
+            if text.startswith(VERBATIM_MARK):
+                return {"verbatim": True}  # the staff member wrote it in the person's language
+            source, target = STAFF_LANG, await self._resident_lang(item)
+        else:
+            return None
+        if source == target or not text.strip():
+            return None
+        engine = self.translator.name
+        try:
+            translated = await self.translator.translate(text, source, target)
+        except TranslationError as exc:
+            log.warning(
+                "outbox %d (%s, ticket %s): not translated %s→%s: %s",
+                item.id, self.channel, item.ticket_id, source, target, exc,
+            )  # fmt: skip
+            return {"engine": engine, "source": source, "target": target, "failed": str(exc)[:200]}
+        return {"engine": engine, "source": source, "target": target, "text": translated}
+
+    async def _resident_lang(self, item: OutboxItem) -> str:
+        ticket = await self.store.ticket(item.ticket_id) if item.ticket_id is not None else None
+        return ticket.lang if ticket is not None else STAFF_LANG
+
+
+def with_translation(
+    channels: dict[str, Channel], translator: Translator | None, store: Store
+) -> dict[str, Channel]:
+    """The channels, those that carry people's messages wrapped when translation is on."""
+    if translator is None:
+        return channels
+    return {
+        name: TranslatingChannel(channel, name, translator, store)
+        if name in (STAFF, MAIL, RESIDENT) else channel
+        for name, channel in channels.items()
+    }  # fmt: skip
