@@ -24,6 +24,7 @@ from bot.language import LANGUAGES, normalize_code
 from bot.render import PLAIN
 
 MAX_LINE_CHARS = 10_000  # longer JSON lines are refused with a message, not parsed
+FILL_TIMEOUT = 30.0  # seconds per entry for ``translations fill``
 
 
 def _settings() -> Settings:
@@ -413,6 +414,8 @@ def cmd_translations(args: argparse.Namespace, settings: Settings) -> int:
     from bot.translations import TranslationImportError, export_csv, import_csv
 
     directory = Path(args.dir) if args.dir else settings.knowledge_dir
+    if args.translations_command == "fill":
+        return _translations_fill(args, settings, directory)
     if args.translations_command == "export":
         lang = normalize_code(args.lang)
         if lang is None or lang == "de":
@@ -457,6 +460,69 @@ def cmd_translations(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _translations_fill(args: argparse.Namespace, settings: Settings, directory: Path) -> int:
+    """Machine drafts of missing translations through the configured translation service."""
+    import asyncio
+
+    from bot.translate.connector import build_translator
+    from bot.translate.fill import FillResult, entries_to_fill, fill
+    from bot.translations import TranslationImportError
+
+    lang = normalize_code(args.lang)
+    if lang is None or lang == "de":
+        print(f"--lang: use one of {' '.join(LANGUAGES[1:])}", file=sys.stderr)
+        return 2
+    # A curator can wait longer than a resident: 30 s per entry, Retry-After up to that.
+    translator = build_translator(settings, timeout=FILL_TIMEOUT, retries=5, cool_down=0)
+    if translator is None:
+        print(
+            "machine translation is off: set TRANSLATE_URL (LibreTranslate) or DEEPL_AUTH_KEY "
+            "(DeepL API); see README 'Translation'",
+            file=sys.stderr,
+        )
+        return 2
+    kb = _valid_knowledge(directory)
+    if kb is None:
+        return 1
+    only = [e.strip() for e in (args.entries or "").split(",") if e.strip()]
+    try:
+        entries_to_fill(kb, lang, only)
+    except ValueError as exc:
+        print(f"--entries: {exc}", file=sys.stderr)
+        return 2
+
+    async def run() -> FillResult:
+        try:
+            await translator.start()
+            return await fill(directory, kb, lang, translator, only, dry_run=args.check)
+        finally:
+            await translator.aclose()
+
+    try:
+        result = asyncio.run(run())
+    except TranslationImportError as exc:
+        print(exc.report(), file=sys.stderr)
+        print("nothing was written.", file=sys.stderr)
+        return 1
+    for eid, why in result.skipped:
+        print(f"{eid}: {why}", file=sys.stderr)
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if not result.drafted:
+        print(f"nothing drafted into {lang}" + (" (all there or reviewed)" if not
+                                                result.skipped else ""))  # fmt: skip
+        return 1 if result.skipped else 0
+    verb = "written to" if result.written else "would be written to (--check: nothing changed)"
+    print(
+        f"{len(result.drafted)} entries drafted into {lang} by {translator.name} "
+        f"(status: machine): {', '.join(result.drafted)}; {verb} "
+        f"{', '.join(str(p) for p in result.files)}"
+    )
+    if result.written:
+        print("Have them checked, then mark them reviewed (translations export / import).")
+    return 1 if result.skipped else 0
+
+
 # -------------------------------------------------------------------------------- parser
 
 
@@ -491,7 +557,9 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument(
         "--lang", default="en", choices=LANGUAGES, help="language of the report (en)"
     )
-    translations = sub.add_parser("translations", help="export and import translations as CSV")
+    translations = sub.add_parser(
+        "translations", help="export and import translations as CSV, or draft them by machine"
+    )
     tr_sub = translations.add_subparsers(dest="translations_command", required=True)
     export = tr_sub.add_parser("export", help="texts to translate into one language, as CSV")
     export.add_argument("--lang", required=True, help="target language (uk, ru, ar, ...)")
@@ -502,6 +570,15 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--lang", help="only accept rows of this language")
     imp.add_argument("--dir", help="knowledge folder (default: KNOWLEDGE_DIR)")
     imp.add_argument("--check", action="store_true", help="check only, write nothing")
+    fill_cmd = tr_sub.add_parser(
+        "fill",
+        help="machine drafts of missing translations (status: machine), via the "
+        "configured translation service",
+    )
+    fill_cmd.add_argument("--lang", required=True, help="target language (uk, ru, ar, ...)")
+    fill_cmd.add_argument("--entries", help="only these entry ids (comma-separated)")
+    fill_cmd.add_argument("--dir", help="knowledge folder (default: KNOWLEDGE_DIR)")
+    fill_cmd.add_argument("--check", action="store_true", help="translate and check, write nothing")
     events = sub.add_parser("events", help="events as iCalendar files: export and import")
     ev_sub = events.add_subparsers(dest="events_command", required=True)
     ics = ev_sub.add_parser("ics", help="the whole calendar as .ics (standard output by default)")

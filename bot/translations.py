@@ -348,7 +348,11 @@ def _set(block: CommentedMap, key: str, value: object, position: int) -> None:
 
 
 def _apply(
-    node: CommentedMap, lang: str, fields: dict[str, str | tuple[str, ...]], de: date
+    node: CommentedMap,
+    lang: str,
+    fields: dict[str, str | tuple[str, ...]],
+    de: date,
+    status: str = "reviewed",
 ) -> None:
     texts = node["text"]
     block = texts.get(lang)
@@ -361,7 +365,7 @@ def _apply(
         texts.insert(position, lang, block)
     if block.fa.flow_style():
         block.fa.set_block_style()  # a literal answer cannot live inside {…}
-    _set(block, "status", "reviewed", 0)
+    _set(block, "status", status, 0)
     _set(block, "updated", de, 1)
     for position, name in enumerate(FIELDS, start=2):
         if name not in fields:
@@ -384,9 +388,15 @@ def _source_path(directory: Path, entry: Entry) -> Path:
 
 
 def render_files(
-    directory: Path, kb: KnowledgeBase, translations: Sequence[Translation]
+    directory: Path,
+    kb: KnowledgeBase,
+    translations: Sequence[Translation],
+    status: str = "reviewed",
 ) -> tuple[dict[Path, str], list[str]]:
-    """The new text of every file that changes, and warnings about formatting."""
+    """The new text of every file that changes, and warnings about formatting.
+
+    ``status``: "reviewed" for a person's translations, "machine" for drafts
+    (``translations fill``)."""
     by_file: dict[Path, dict[tuple[str, str], dict[str, str | tuple[str, ...]]]] = defaultdict(
         lambda: defaultdict(dict)
     )
@@ -402,7 +412,7 @@ def render_files(
             node = _entry_node(data, eid)
             if node is None:  # the loader found it there; only a concurrent edit gets here
                 raise TranslationImportError([RowError(0, f"{path}: entry {eid} not found")])
-            _apply(node, lang, fields, kb.entries[eid].texts["de"].updated)
+            _apply(node, lang, fields, kb.entries[eid].texts["de"].updated, status)
         buffer = io.StringIO()
         yaml.dump(data, buffer)
         out[path] = buffer.getvalue()

@@ -48,6 +48,7 @@ from bot.telegram.context import (
     ticket_of,
     ui_lang,
 )
+from bot.translate.texts import translation_privacy
 
 log = logging.getLogger(__name__)
 
@@ -178,6 +179,7 @@ async def privacy_command(update: Update, context: BotContext) -> None:
             "question and its language in their Telegram group and e-mail inbox — not your name "
             "or phone number. You never see which team member answered."
         )),
+        *translation_privacy(lang, settings),
         ("⏳", _("How long"), _(
             "Forwarded questions are deleted {closed} after the team has closed them, and at "
             "the latest {open} after you asked. Your questions without your name and your "

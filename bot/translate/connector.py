@@ -295,10 +295,12 @@ class Translator:
         *,
         timeout: float = 5.0,
         retries: int = 3,
+        cool_down: float = COOL_DOWN,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.backend = backend
         self.timeout = timeout
+        self.cool_down = cool_down
         self.languages: Languages | None = None
         self._client = httpx.AsyncClient(
             transport=_RetryTransport(transport or httpx.AsyncHTTPTransport(), retries),
@@ -409,9 +411,14 @@ class Translator:
         return result
 
     def _cool_down(self, reason: str) -> None:
-        self._down_until = asyncio.get_running_loop().time() + COOL_DOWN
+        if self.cool_down <= 0:
+            log.warning("machine translation failed (%s)", reason)
+            return
+        self._down_until = asyncio.get_running_loop().time() + self.cool_down
         self._down_reason = reason
-        log.warning("machine translation failed (%s); not trying for %.0f s", reason, COOL_DOWN)
+        log.warning(
+            "machine translation failed (%s); not trying for %.0f s", reason, self.cool_down
+        )
 
     async def aclose(self) -> None:
         await self._client.aclose()
@@ -425,8 +432,22 @@ def _reason(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
+def service_label(settings: Settings) -> str | None:
+    """Which service receives texts, for /privacy and the README: name and host."""
+    if settings.translate_url:
+        return f"LibreTranslate ({urlsplit(settings.translate_url).netloc})"
+    if settings.deepl_auth_key:
+        url = settings.deepl_api_url or deepl_url(settings.deepl_auth_key)
+        return f"DeepL ({urlsplit(url).netloc})"
+    return None
+
+
 def build_translator(
-    settings: Settings, *, timeout: float | None = None, retries: int = 3
+    settings: Settings,
+    *,
+    timeout: float | None = None,
+    retries: int = 3,
+    cool_down: float = COOL_DOWN,
 ) -> Translator | None:
     """The configured translator, or None when translation is off (the default)."""
     backend: Backend
@@ -440,4 +461,5 @@ def build_translator(
         backend,
         timeout=timeout if timeout is not None else settings.translate_timeout_seconds,
         retries=retries,
+        cool_down=cool_down,
     )

@@ -11,8 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from bot.config import Settings
 from bot.i18n import gettext_for
 from bot.render import Style, language_name
+from bot.translate.connector import service_label
 
 STAFF_LANG = "de"  # bot.escalation.STAFF_LANG; not imported: escalation imports this module
 VERBATIM_MARK = "!"  # a staff reply that starts with it is sent as written
@@ -94,3 +96,17 @@ def resident_reply_body(payload: Mapping[str, Any], lang: str, style: Style) -> 
         note = _("The automatic translation is not available right now; the team wrote in German.")
         return style.esc(text) + "\n\n" + "🌐 " + style.italic(note)
     return style.esc(text)
+
+
+def translation_privacy(lang: str, settings: Settings) -> list[tuple[str, str, str]]:
+    """The /privacy section on machine translation, when it is on: which service gets what."""
+    service = service_label(settings)
+    if service is None:
+        return []
+    _ = gettext_for(lang)
+    body = _(
+        "Your questions to the city's team and the team's answers are translated automatically "
+        "by {service}. Only the text of the message is sent there — not your name, chat number "
+        "or ticket number. The team sees the translation and your original text."
+    ).format(service=service)
+    return [("🌐", _("Machine translation"), body)]
