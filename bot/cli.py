@@ -108,13 +108,18 @@ async def _console_with_mail(settings: Settings, assistant: Assistant) -> None:
     from bot.escalation import MAIL, Escalation, OutboxWorker
     from bot.matching import Decision
     from bot.store import Store
+    from bot.translate.connector import build_translator
+    from bot.translate.outbox import with_translation
 
     store = await Store.open(settings.db_path)
     # Without a token there is no staff group to post to: e-mail only.
     escalation = Escalation(store, staff_chat_id=None, mail_enabled=True, titles=assistant.title)
+    translator = build_translator(settings)  # the inbox gets German + the original
+    if translator is not None:
+        await translator.start()
     worker = OutboxWorker(
         store,
-        {MAIL: MailChannel(settings, escalation)},
+        with_translation({MAIL: MailChannel(settings, escalation)}, translator, store),
         base_delay=settings.outbox_retry_seconds,
     )
     escalation.on_enqueue(worker.wake)
@@ -132,6 +137,8 @@ async def _console_with_mail(settings: Settings, assistant: Assistant) -> None:
         await worker.stop()
         await worker.run_once()  # one last try for what was asked just before the end
         await store.close()
+        if translator is not None:
+            await translator.aclose()
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
