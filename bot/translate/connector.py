@@ -74,11 +74,15 @@ class Languages:
     source: frozenset[str]
     target: frozenset[str]
     complete: bool  # False: the list may omit languages that work anyway (DeepL)
+    pairs: frozenset[tuple[str, str]] | None = None  # LibreTranslate: per source, its targets
+
+    def listed(self, source: str, target: str) -> bool:
+        if self.pairs is not None:
+            return (source, target) in self.pairs
+        return source in self.source and target in self.target
 
     def supports(self, source: str, target: str) -> bool:
-        if self.complete:
-            return source in self.source and target in self.target
-        return True
+        return self.listed(source, target) or not self.complete
 
 
 class Backend(Protocol):
@@ -162,14 +166,18 @@ class LibreTranslate:
         if not isinstance(data, list):
             raise TranslationError(f"{self.name} /languages: expected a list")
         source: set[str] = set()
-        target: set[str] = set()
+        pairs: set[tuple[str, str]] = set()
         for item in data:
             if not isinstance(item, dict) or not isinstance(item.get("code"), str):
                 raise TranslationError(f"{self.name} /languages: unexpected item")
             source.add(item["code"])
-            target.update(t for t in item.get("targets") or [] if isinstance(t, str))
-        # Old servers list no targets: every listed language is then a target too.
-        return Languages(frozenset(source), frozenset(target or source), complete=True)
+            targets = item.get("targets")
+            if isinstance(targets, list):
+                pairs.update((item["code"], t) for t in targets if isinstance(t, str))
+        target = {t for _s, t in pairs}
+        if not pairs:  # old servers list no targets: every pair of listed languages works
+            return Languages(frozenset(source), frozenset(source), complete=True)
+        return Languages(frozenset(source), frozenset(target), True, frozenset(pairs))
 
 
 def deepl_url(auth_key: str) -> str:
@@ -320,7 +328,7 @@ class Translator:
     async def start(self) -> None:
         """Ask the back end for its languages and log one line; a failure does not stop the bot."""
         try:
-            async with asyncio.timeout(self.timeout * 2):
+            async with asyncio.timeout(self.timeout):
                 self.languages = await self.backend.languages(self._client)
         except (TranslationError, httpx.HTTPError, TimeoutError) as exc:
             log.warning(
@@ -337,7 +345,9 @@ class Translator:
         if self.languages is None:
             return where + ", languages unknown"
         ours = [code for code in LANGUAGES if code != "de"]
-        both = [c for c in ours if c in self.languages.source and c in self.languages.target]
+        both = [
+            c for c in ours if self.languages.listed(c, "de") and self.languages.listed("de", c)
+        ]
         rest = [c for c in ours if c not in both]
         line = f"{where}, languages {','.join(sorted(self.languages.target)) or '-'}; "
         line += f"the bot's languages with German: {','.join(both) or 'none'}"
