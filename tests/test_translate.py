@@ -173,6 +173,11 @@ async def test_retry_after_beyond_the_budget_fails_at_once(libre: FakeTranslator
         with pytest.raises(TranslationError, match="429"):
             await translator.translate("Hallo", "de", "uk")
         assert time.monotonic() - started < 0.5
+        # ... and is not asked again before the time it named.
+        with pytest.raises(TranslationError, match="unavailable"):
+            await translator.translate("Anderer Text", "de", "uk")
+        assert translator._down_until - asyncio.get_running_loop().time() > 55
+        assert len(libre.translations()) == 1
     finally:
         await translator.aclose()
 

@@ -62,9 +62,12 @@ class TranslationError(Exception):
     the next calls fail fast for a while instead of each waiting for it.
     """
 
-    def __init__(self, reason: str, *, unavailable: bool = False) -> None:
+    def __init__(
+        self, reason: str, *, unavailable: bool = False, retry_after: float | None = None
+    ) -> None:
         super().__init__(reason)
         self.unavailable = unavailable
+        self.retry_after = retry_after  # the service's own Retry-After, if it sent one
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +124,7 @@ def _error(response: httpx.Response, service: str) -> TranslationError:
     return TranslationError(
         f"{service} HTTP {status}" + (f": {detail}" if detail else ""),
         unavailable=status == 429 or status >= 500,
+        retry_after=_retry_after(response),
     )
 
 
@@ -412,7 +416,7 @@ class Translator:
             raise TranslationError(f"{self.name}: {reason}", unavailable=True) from None
         except TranslationError as exc:
             if exc.unavailable:
-                self._cool_down(str(exc))
+                self._cool_down(str(exc), exc.retry_after)
             raise
         finally:
             _DEADLINE.reset(token)
@@ -420,15 +424,15 @@ class Translator:
             raise TranslationError(f"{self.name} returned an empty translation")
         return result
 
-    def _cool_down(self, reason: str) -> None:
+    def _cool_down(self, reason: str, retry_after: float | None = None) -> None:
+        """Fail fast for a while: COOL_DOWN seconds, or longer if the service asked for it."""
         if self.cool_down <= 0:
             log.warning("machine translation failed (%s)", reason)
             return
-        self._down_until = asyncio.get_running_loop().time() + self.cool_down
+        pause = max(self.cool_down, retry_after or 0.0)
+        self._down_until = asyncio.get_running_loop().time() + pause
         self._down_reason = reason
-        log.warning(
-            "machine translation failed (%s); not trying for %.0f s", reason, self.cool_down
-        )
+        log.warning("machine translation failed (%s); not trying for %.0f s", reason, pause)
 
     async def aclose(self) -> None:
         await self._client.aclose()
