@@ -82,7 +82,9 @@ class TranslatingChannel:
                 "outbox %d (%s, ticket %s): not translated %s→%s: %s",
                 item.id, self.channel, item.ticket_id, source, target, exc,
             )  # fmt: skip
-            return {"engine": engine, "source": source, "target": target, "failed": str(exc)[:200]}
+            # The note names the service already: "LibreTranslate: HTTP 500", not twice.
+            reason = str(exc).removeprefix(engine).lstrip(": ")
+            return {"engine": engine, "source": source, "target": target, "failed": reason[:200]}
         return {"engine": engine, "source": source, "target": target, "text": translated}
 
     async def _resident_lang(self, item: OutboxItem) -> str:

@@ -26,7 +26,7 @@ def _mt(payload: Mapping[str, Any]) -> Mapping[str, Any]:
 
 
 def _label(code: str) -> str:
-    return f"{code} ({language_name(code, STAFF_LANG)})"
+    return language_name(code, STAFF_LANG)
 
 
 def staff_message_lines(payload: Mapping[str, Any], key: str, style: Style) -> list[str]:
