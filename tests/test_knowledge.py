@@ -201,3 +201,26 @@ def test_a_season_valid_from_a_date_replaces_the_older_hours(write_kb: WriteKB) 
 
     assert spans_on(hours, date(2026, 12, 28)) == ((time(8), time(12)),)
     assert spans_on(hours, date(2027, 1, 4)) == ((time(9), time(15)),)
+
+
+def test_corrected_facts_stay_corrected_in_every_language() -> None:
+    """Issue 14's corrections, where a number or a link can be checked mechanically."""
+    from tests.conftest import REAL_KB
+
+    kb = load_knowledge(REAL_KB)
+    childcare = kb.entries["childcare"].texts
+    assert "bis zur Versetzung in die 7. Klasse" in (childcare["de"].details or "")
+    alg = kb.entries["employment-agency"].texts
+    for lang in childcare:
+        # Kita: a right through grade 6, then up to 14 as far as places are free (KiFöG LSA §3).
+        assert "14" in (childcare[lang].details or ""), lang
+        assert "mindestens 6" not in (childcare[lang].details or "")
+        # Arbeitslosengeld I: 12 months within the last 30 months (§143 SGB III since 2020).
+        assert "30" in (alg[lang].details or ""), lang
+    assert "Die Anmeldung ist kostenlos." in (kb.entries["registration"].texts["de"].details or "")
+    tax = kb.entries["tax-office"]
+    assert tax.contacts == ("finanzaemter-lsa",)
+    assert (kb.contacts["finanzaemter-lsa"].website or "").startswith(
+        "https://finanzamt.sachsen-anhalt.de/"
+    )
+    assert "anerkennung-in-deutschland" not in (kb.contacts["iq-netzwerk"].website or "")
