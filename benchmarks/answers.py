@@ -90,7 +90,8 @@ def section(kb: KnowledgeBase) -> list[str]:
         f"Characters of the first message of each answer ({len(kb.entries)} entries × "
         f"{len(LANGUAGES)} languages), plain text with its contact lines, at "
         f"{MEASURED_AT:%Y-%m-%d %H:%M} Berlin time; the aim is at most {FIRST_PART_LIMIT}. "
-        "'Before' is the whole answer, which was one message until issue 14.",
+        "'Before' is the whole answer of the 36 entries of that time (one message each until "
+        "issue 14); the entries added since are counted only after.",
         "",
         render_markdown(COLUMNS, table(kb)),
         "",
