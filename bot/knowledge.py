@@ -62,10 +62,46 @@ class HoursRule:
 
 
 @dataclass(frozen=True, slots=True)
-class OpeningHours:
+class Season:
+    """Weekday rules that apply in some months (``months`` empty: all year) from ``start`` on."""
+
+    months: frozenset[int]  # 1 = January
     rules: tuple[HoursRule, ...]
+    start: date | None = None  # valid from this day (None: always)
+    first_month: int = 1  # as written ("nov-feb": 11 and 2), for showing the range
+    last_month: int = 12
+
+
+@dataclass(frozen=True, slots=True)
+class OpeningHours:
+    rules: tuple[HoursRule, ...]  # the week's rules when there are no seasons
     closed: frozenset[date] = frozenset()
     checked: date | None = None
+    seasons: tuple[Season, ...] = ()  # e.g. March–October and November–February
+
+    def season_on(self, day: date) -> Season | None:
+        """The season that applies on ``day``: of those covering its month, the one valid from
+        the latest start that has begun."""
+        best: Season | None = None
+        for season in self.seasons:
+            if season.months and day.month not in season.months:
+                continue
+            if season.start is not None and season.start > day:
+                continue
+            if best is None or (season.start or date.min) > (best.start or date.min):
+                best = season
+        return best
+
+    def rules_on(self, day: date) -> tuple[HoursRule, ...]:
+        """The weekday rules in force on ``day`` (none when no season covers it)."""
+        if not self.seasons:
+            return self.rules
+        season = self.season_on(day)
+        return season.rules if season is not None else ()
+
+    @property
+    def known(self) -> bool:
+        return bool(self.rules) or any(s.rules for s in self.seasons)
 
 
 @dataclass(frozen=True, slots=True)
@@ -381,6 +417,74 @@ def _parse_hours(reader: _Reader, node: Any, path: str) -> tuple[HoursRule, ...]
     return tuple(rules)
 
 
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+
+def _parse_months(text: str) -> tuple[frozenset[int], int, int] | None:
+    """ "mar-oct" -> March to October; "nov-feb" wraps over the new year; "jul" is one month."""
+    head, _, tail = text.strip().lower().partition("-")
+    tail = tail or head
+    if head not in _MONTHS or tail not in _MONTHS:
+        return None
+    first, last = _MONTHS.index(head) + 1, _MONTHS.index(tail) + 1
+    months, month = [first], first
+    while month != last:
+        month = month % 12 + 1
+        months.append(month)
+    return frozenset(months), first, last
+
+
+def _parse_seasons(reader: _Reader, node: YList, path: str) -> tuple[Season, ...]:
+    """``hours`` as a list of seasons, each with ``months`` and/or ``from`` and weekday keys."""
+    seasons: list[Season] = []
+    for i, item in enumerate(node):
+        spath = f"{path}[{i}]"
+        mapping = reader.mapping(item, spath)
+        if mapping is None:
+            continue
+        months: frozenset[int] = frozenset()
+        first, last = 1, 12
+        raw = mapping.get("months")
+        broken = False
+        if raw is not None:
+            parsed = _parse_months(str(raw)) if isinstance(raw, str) else None
+            if parsed is None:
+                reader.problem(
+                    mapping, f"{spath}.months", f"use a month range like mar-oct: {raw!r}", "months"
+                )
+                broken = True
+            else:
+                months, first, last = parsed
+        start = reader.date(mapping, "from", spath, required=False)
+        broken = broken or (mapping.get("from") is not None and start is None)
+        days = YDict({k: v for k, v in mapping.items() if k not in ("months", "from")})
+        days.line = mapping.line
+        days.key_lines = getattr(mapping, "key_lines", {})
+        rules = _parse_hours(reader, days, spath) if days else ()
+        if not broken:  # reported; checking its months as "all year" would only add noise
+            seasons.append(Season(months, rules, start, first, last))
+    by_start: dict[date | None, list[Season]] = {}
+    for season in seasons:
+        by_start.setdefault(season.start, []).append(season)
+    for start, group in by_start.items():
+        counts = [0] * 13
+        for season in group:
+            for month in season.months or range(1, 13):
+                counts[month] += 1
+        overlap = [_MONTHS[m - 1] for m in range(1, 13) if counts[m] > 1]
+        if overlap:
+            when = f" from {start}" if start else ""
+            reader.problem(node, path, f"seasons{when} overlap in {', '.join(overlap)}")
+        missing = [_MONTHS[m - 1] for m in range(1, 13) if counts[m] == 0]
+        if start is None and missing:
+            reader.problem(
+                node, path,
+                f"the seasons leave out {', '.join(missing)}: give those months too "
+                "(write closed for a closed day)",
+            )  # fmt: skip
+    return tuple(seasons)
+
+
 def _parse_day_key(key: str) -> tuple[list[int] | None, int | None]:
     key = key.strip().lower()
     nth = None
@@ -442,10 +546,13 @@ def _parse_contact(reader: _Reader, node: YDict, path: str) -> Contact | None:
                 closed.add(date.fromisoformat(raw))
             except ValueError:
                 reader.problem(node["closed"], f"{path}.closed[{i}]", f"not a date: {raw!r}")
+        raw_hours = node["hours"]
+        seasonal = isinstance(raw_hours, YList)
         hours = OpeningHours(
-            _parse_hours(reader, node["hours"], f"{path}.hours"),
+            () if seasonal else _parse_hours(reader, raw_hours, f"{path}.hours"),
             frozenset(closed),
             reader.date(node, "hours_checked", path, required=False),
+            _parse_seasons(reader, raw_hours, f"{path}.hours") if seasonal else (),
         )
     note: dict[str, str] = {}
     if node.get("note") is not None:
@@ -723,6 +830,17 @@ def knowledge_warnings(kb: KnowledgeBase) -> list[Problem]:
     """What a curator should improve although the knowledge base works: not errors, so a reload
     still succeeds. Same ``file:line key.path: message`` form as the problems."""
     warnings: list[Problem] = []
+    for contact in kb.contacts.values():
+        if not (contact.phone or contact.email or contact.website):
+            warnings.append(
+                Problem(
+                    contact.origin.file,
+                    contact.origin.line,
+                    f"contacts.{contact.id}",
+                    "no phone, e-mail or website: people cannot reach it from the answer; add "
+                    "one from a source",
+                )
+            )
     for entry in kb.entries.values():
         if entry.texts["de"].details is None:
             continue
