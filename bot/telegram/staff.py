@@ -7,6 +7,7 @@ bot posted there for a ticket (the stored ticket ↔ message mapping, never ``fo
 from __future__ import annotations
 
 import logging
+import re
 
 from telegram import (
     Update,
@@ -19,6 +20,10 @@ from bot.i18n import gettext_for
 from bot.telegram.context import BotContext, esc, ticket_of
 
 log = logging.getLogger(__name__)
+
+# ASCII digits only: str.isdigit() accepts "١٢" and int() would read it as 12; SQLite integers
+# end at 2**63 - 1, and no ticket number comes near 18 digits.
+_TICKET_NUMBER = re.compile(r"#?([0-9]{1,18})")
 
 
 # ----------------------------------------------------------------------- staff group
@@ -73,13 +78,16 @@ async def close_command(update: Update, context: BotContext) -> None:
         return
     _ = gettext_for(STAFF_LANG)
     ticket_id: int | None = None
+    number = _TICKET_NUMBER.fullmatch(context.args[0]) if context.args else None
     if message.reply_to_message is not None:
         ticket_id = await services.store.ticket_for_staff_message(
             chat.id, message.reply_to_message.message_id
         )
-    elif context.args and context.args[0].lstrip("#").isdigit():
-        ticket_id = int(context.args[0].lstrip("#"))
-    if ticket_id is None:
+    elif number is not None:
+        ticket_id = int(number.group(1))
+    if ticket_id is None and context.args and message.reply_to_message is None:
+        text = _("Please write the ticket number in the digits 0–9, e.g. /close 12.")
+    elif ticket_id is None:
         text = _("Reply /close to a ticket message, or write /close and the ticket number.")
     elif await services.escalation.close(ticket_id):
         text = _("🔒 Ticket {ticket} is closed.").format(ticket=ticket_id)
