@@ -248,7 +248,9 @@ def _add_handlers(app: App, settings: Settings) -> None:
     groups = filters.ChatType.GROUPS
     message = filters.UpdateType.MESSAGE
     admins = filters.User(user_id=settings.admin_ids)  # empty: nobody
-    app.add_handler(TypeHandler(Update, h.flood_guard), group=-1)
+    # One handler runs per group: the guards get a group each, flood control first.
+    app.add_handler(TypeHandler(Update, h.flood_guard), group=-2)
+    app.add_handler(TypeHandler(Update, h.button_guard), group=-1)
     app.add_handlers(
         [
             CommandHandler("start", h.start, private),

@@ -77,6 +77,22 @@ async def flood_guard(update: Update, context: BotContext) -> None:
     raise ApplicationHandlerStop
 
 
+async def button_guard(update: Update, context: BotContext) -> None:
+    """Every button belongs to a resident's private chat, and only that resident may press it.
+
+    In a private chat the chat id is the user's id; a press from anybody else (a forged
+    callback, a message forwarded with its keyboard) is refused before any handler acts.
+    """
+    query = update.callback_query
+    if query is None:
+        return
+    chat = update.effective_chat
+    if chat is not None and chat.type == ChatType.PRIVATE and query.from_user.id == chat.id:
+        return
+    await refuse(query, await ui_lang(update, context))
+    raise ApplicationHandlerStop
+
+
 # -------------------------------------------------------------------------- commands
 
 

@@ -12,7 +12,7 @@ from bot.config import Settings
 from bot.i18n import days_text, gettext_for
 from bot.language import LANGUAGES
 from tests.fakebot import FakeTelegram
-from tests.telegram.conftest import FIXTURE_KB, STAFF, StartBot
+from tests.telegram.conftest import FIXTURE_KB, STAFF, StartBot, t, t_html
 from tests.telegram.process import delivered
 from tests.telegram.test_telegram_faults import watch_log
 from tests.test_retention import counts, fill
@@ -151,3 +151,29 @@ async def test_a_consent_button_from_before_a_restart_is_refused(
     assert "no longer waiting" in refusal.params["text"]
     assert [c for c in fake.calls[mark:] if c.method == "sendMessage"] == []
     assert fake.sent(STAFF) == []
+
+
+async def test_a_button_pressed_by_someone_else_than_the_chats_resident_is_refused(
+    fake: FakeTelegram, start_bot: StartBot
+) -> None:
+    async with start_bot() as bot:
+        mark = fake.mark()
+        fake.send_text(ALICE, "/language", lang="en")
+        menu = await fake.wait_message(ALICE, t_html("en", "Choose your language:"), after=mark)
+        data = menu.button("Українська")["callback_data"]
+        message = fake.messages[(ALICE, menu.result["message_id"])]
+        intruder = {"id": 6666, "is_bot": False, "first_name": "Mallory", "language_code": "en"}
+        fake.push(
+            {"callback_query": {"id": "forged-1", "from": intruder, "chat_instance": "x",
+                                "message": message, "data": data}}
+        )  # fmt: skip
+        await bot.settle()
+        assert await bot.store.language(ALICE) is None
+        refused = t("en", "This button is out of date. Please send /start or ask your question again.")
+        assert any(
+            c.method == "answerCallbackQuery" and c.params.get("text") == refused
+            for c in fake.calls
+        )
+        fake.press(ALICE, data, menu.result["message_id"], "en")  # Alice herself may
+        await bot.settle()
+        assert await bot.store.language(ALICE) == "uk"
