@@ -15,6 +15,8 @@ Nothing is ever lost:
 Delivery is at-least-once at the transport level: if the process dies after Telegram or the
 mail server accepted a message but before the row is marked sent, that one message is sent again
 on the next start. Mails carry a stable Message-ID so that mail systems can drop the duplicate.
+While the process lives, a send is never repeated because its bookkeeping failed (database
+locked, disk full): the worker remembers the outcome and retries only the write.
 
 This module knows nothing about Telegram or SMTP: channels live in ``bot.channels``.
 """
@@ -387,6 +389,15 @@ class Escalation:
         )  # fmt: skip
 
 
+async def bookkeeping(write: Awaitable[None], what: str) -> None:
+    """A write inside a delivery that has already reached its recipient: a failure (database
+    locked, disk full) is logged, never raised, so that the message is not sent again."""
+    try:
+        await write
+    except Exception as exc:
+        log.error("could not record %s (%s); the message was delivered", what, exc)
+
+
 def _migration_key(chat_id: int) -> str:
     return f"staff_chat_migrated_from:{chat_id}"
 
@@ -431,6 +442,9 @@ class OutboxWorker:
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
         self._last_housekeeping = float("-inf")
+        # Outcomes whose database write failed (locked, disk full), by row id: the send is not
+        # repeated, only the write, until it succeeds.
+        self._unrecorded: dict[int, DeliveryResult] = {}
 
     def backoff(self, attempts: int) -> float:
         """Seconds before attempt ``attempts + 1``: base, 2×base, 4×base, … up to the cap."""
@@ -471,6 +485,8 @@ class OutboxWorker:
                     self._last_housekeeping = loop.time()
                     await self.housekeeping()
                 delay = await self._seconds_to_next()
+                if self._unrecorded:
+                    delay = min(delay, self.base_delay)
             except Exception:  # a bug or a database problem must not end delivery for good
                 log.exception("outbox worker failed; trying again shortly")
                 delay = self.base_delay
@@ -488,7 +504,11 @@ class OutboxWorker:
 
     async def run_once(self) -> int:
         """Attempt every due row once; return how many were attempted."""
-        items = await self.store.due_outbox_in_order()
+        for result in list(self._unrecorded.values()):
+            if await self._write_outcome(result):
+                await self._record(result)
+        # A row whose outcome is still unrecorded stays pending in the database: never again.
+        items = [i for i in await self.store.due_outbox_in_order() if i.id not in self._unrecorded]
         by_channel: dict[str, list[OutboxItem]] = {}
         for item in items:
             by_channel.setdefault(item.channel, []).append(item)
@@ -504,7 +524,8 @@ class OutboxWorker:
                 if self._stopping:
                     return
                 result = await self._deliver(item)
-                await self._record(result)
+                if await self._write_outcome(result):
+                    await self._record(result)
         finally:
             self._busy.discard(channel)
             async with self._changed:
@@ -520,6 +541,7 @@ class OutboxWorker:
             await self._changed.wait_for(lambda: channel not in self._busy)
 
     async def _deliver(self, item: OutboxItem) -> DeliveryResult:
+        """One attempt; the outcome, not yet written to the database."""
         channel = self.channels.get(item.channel)
         try:
             if channel is None:
@@ -527,16 +549,12 @@ class OutboxWorker:
             await channel.deliver(item)
         except RetryLater as exc:
             delay = exc.after if exc.after is not None else self.backoff(item.attempts)
-            await self.store.outbox_reschedule(
-                item.id, str(exc), utcnow() + timedelta(seconds=delay)
-            )
             log.warning(
                 "outbox %d (%s, ticket %s) attempt %d failed: %s; next try in %.1f s",
                 item.id, item.channel, item.ticket_id, item.attempts + 1, exc, delay,
             )  # fmt: skip
             return DeliveryResult(item, "retry", str(exc), delay=delay)
         except PermanentFailure as exc:
-            await self.store.outbox_failed(item.id, f"{exc.code}: {exc}")
             log.warning(
                 "outbox %d (%s, ticket %s) given up: %s", item.id, item.channel, item.ticket_id, exc
             )
@@ -544,13 +562,35 @@ class OutboxWorker:
         except Exception as exc:  # a bug in a channel: keep the row, retry with backoff
             delay = self.backoff(item.attempts)
             log.exception("outbox %d (%s): unexpected error", item.id, item.channel)
-            await self.store.outbox_reschedule(
-                item.id, f"{type(exc).__name__}: {exc}", utcnow() + timedelta(seconds=delay)
-            )
-            return DeliveryResult(item, "retry", repr(exc), delay=delay)
-        await self.store.outbox_done(item.id)
+            return DeliveryResult(item, "retry", f"{type(exc).__name__}: {exc}", delay=delay)
         log.info("outbox %d (%s, ticket %s) delivered", item.id, item.channel, item.ticket_id)
         return DeliveryResult(item, "sent")
+
+    async def _write_outcome(self, result: DeliveryResult) -> bool:
+        """Record an outcome in the outbox row; False (and remembered) if the write failed."""
+        item = result.item
+        try:
+            if result.outcome == "sent":
+                await self.store.outbox_done(item.id)
+            elif result.outcome == "failed":
+                await self.store.outbox_failed(item.id, f"{result.code}: {result.error}")
+            else:
+                at = utcnow() + timedelta(seconds=result.delay or 0.0)
+                await self.store.outbox_reschedule(item.id, result.error or "", at)
+        except Exception as exc:
+            if item.id not in self._unrecorded:
+                log.error(
+                    "outbox %d (%s, ticket %s) %s, but the database did not take it (%s); "
+                    "it is not sent again, only the write is retried",
+                    item.id, item.channel, item.ticket_id, result.outcome, exc,
+                )  # fmt: skip
+            else:
+                log.warning("outbox %d: writing the outcome failed again (%s)", item.id, exc)
+            self._unrecorded[item.id] = result
+            return False
+        if self._unrecorded.pop(item.id, None) is not None:
+            log.info("outbox %d: outcome %s recorded", item.id, result.outcome)
+        return True
 
     async def _record(self, result: DeliveryResult) -> None:
         if self.listener is not None:

@@ -4,12 +4,16 @@ Data minimisation: the question log has no chat id (the curators' report needs t
 the person); a person's row holds only their chat id, chosen language and consents. Ticket rows
 need the chat id to deliver the answer and are deleted a set time after they are closed.
 
-One connection, WAL journal, a busy timeout; every multi-row change is one transaction.
+One connection, WAL journal, a busy timeout. Every write is one ``BEGIN IMMEDIATE`` transaction
+(it takes the write lock first, so waiting for another writer goes through the busy timeout
+instead of failing at once), and no read leaves a statement open: a read transaction kept open
+on the shared connection would turn a later write into an instant "database is locked".
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import sqlite3
 from collections.abc import Sequence
@@ -150,6 +154,9 @@ def _ts_precise(value: datetime) -> str:
     return value.astimezone(UTC).isoformat(timespec="microseconds")
 
 
+BUSY_TIMEOUT = 10.0  # seconds a write waits for another connection's write lock
+
+
 def _probe(path: str) -> None:
     sqlite3.connect(path, timeout=10).close()
 
@@ -202,7 +209,7 @@ class Store:
         self._lock = asyncio.Lock()
 
     @classmethod
-    async def open(cls, path: Path | str) -> Store:
+    async def open(cls, path: Path | str, *, busy_timeout: float = BUSY_TIMEOUT) -> Store:
         """Open (creating if needed) and migrate; raise StoreError with a clear reason."""
         if str(path) != ":memory:":
             target = Path(path)
@@ -214,14 +221,15 @@ class Store:
             # Probe with plain sqlite3 first: when aiosqlite's connect fails, its worker thread
             # may outlive the event loop and print a traceback after the clear message.
             await asyncio.to_thread(_probe, str(path))
-            db = await aiosqlite.connect(str(path), timeout=10)
+            # Autocommit: transactions are begun explicitly (BEGIN IMMEDIATE), never implicitly.
+            db = await aiosqlite.connect(str(path), timeout=busy_timeout, isolation_level=None)
         except (sqlite3.Error, OSError) as exc:
             raise StoreError(f"cannot open database {path}: {exc}") from exc
         db.row_factory = aiosqlite.Row
         store = cls(db)
         try:
             await db.execute("PRAGMA journal_mode=WAL")
-            await db.execute("PRAGMA busy_timeout=10000")
+            await db.execute(f"PRAGMA busy_timeout={round(busy_timeout * 1000)}")
             await db.execute("PRAGMA foreign_keys=ON")
             await db.execute("PRAGMA synchronous=NORMAL")
             result = await (await db.execute("PRAGMA quick_check")).fetchone()
@@ -243,7 +251,7 @@ class Store:
         await self._db.execute(
             "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"
         )
-        row = await (await self._db.execute("SELECT MAX(version) FROM schema_version")).fetchone()
+        row = await self._one("SELECT MAX(version) FROM schema_version")
         current = row[0] or 0
         if current > len(MIGRATIONS):
             raise StoreError(
@@ -259,15 +267,13 @@ class Store:
 
     @property
     async def schema_version(self) -> int:
-        row = await (await self._db.execute("SELECT MAX(version) FROM schema_version")).fetchone()
+        row = await self._one("SELECT MAX(version) FROM schema_version")
         return int(row[0] or 0)
 
     # ------------------------------------------------------------------------------ people
 
     async def language(self, chat_id: int) -> str | None:
-        row = await (
-            await self._db.execute("SELECT lang FROM people WHERE chat_id = ?", (chat_id,))
-        ).fetchone()
+        row = await self._one("SELECT lang FROM people WHERE chat_id = ?", (chat_id,))
         return row["lang"] if row else None
 
     async def set_language(self, chat_id: int, lang: str) -> None:
@@ -347,10 +353,14 @@ class Store:
 
     async def _write(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Cursor:
         """One statement in its own transaction, serialised with every other write."""
-        async with self._lock:
-            cursor = await self._db.execute(sql, params)
-            await self._db.commit()
-            return cursor
+        async with self._transaction():
+            return await self._db.execute(sql, params)
+
+    async def _one(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
+        """The first row of a query; the statement is closed at once (no read left open)."""
+        async with self._db.execute(sql, params) as cursor:
+            row: aiosqlite.Row | None = await cursor.fetchone()
+            return row
 
     async def create_ticket(
         self,
@@ -414,19 +424,14 @@ class Store:
                 await self._enqueue(ticket_id, channel, payload, now)
 
     async def ticket(self, ticket_id: int) -> Ticket | None:
-        row = await (
-            await self._db.execute("SELECT * FROM tickets WHERE id = ?", (ticket_id,))
-        ).fetchone()
+        row = await self._one("SELECT * FROM tickets WHERE id = ?", (ticket_id,))
         return _ticket(row) if row else None
 
     async def open_ticket_for(self, chat_id: int) -> Ticket | None:
-        row = await (
-            await self._db.execute(
-                "SELECT * FROM tickets WHERE chat_id = ? AND status = 'open' "
-                "ORDER BY id DESC LIMIT 1",
-                (chat_id,),
-            )
-        ).fetchone()
+        row = await self._one(
+            "SELECT * FROM tickets WHERE chat_id = ? AND status = 'open' ORDER BY id DESC LIMIT 1",
+            (chat_id,),
+        )
         return _ticket(row) if row else None
 
     async def close_ticket(self, ticket_id: int) -> bool:
@@ -448,12 +453,10 @@ class Store:
         )
 
     async def ticket_for_staff_message(self, chat_id: int, message_id: int) -> int | None:
-        row = await (
-            await self._db.execute(
-                "SELECT ticket_id FROM staff_messages WHERE chat_id = ? AND message_id = ?",
-                (chat_id, message_id),
-            )
-        ).fetchone()
+        row = await self._one(
+            "SELECT ticket_id FROM staff_messages WHERE chat_id = ? AND message_id = ?",
+            (chat_id, message_id),
+        )
         return int(row[0]) if row else None
 
     async def migrate_staff_chat(self, old_chat_id: int, new_chat_id: int) -> None:
@@ -473,11 +476,7 @@ class Store:
         ]
 
     async def next_outbox_due(self) -> datetime | None:
-        row = await (
-            await self._db.execute(
-                "SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending'"
-            )
-        ).fetchone()
+        row = await self._one("SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending'")
         return datetime.fromisoformat(row[0]) if row and row[0] else None
 
     async def outbox_done(self, item_id: int) -> None:
@@ -548,9 +547,7 @@ class Store:
         )
 
     async def outbox_item(self, item_id: int) -> dict[str, Any] | None:
-        row = await (
-            await self._db.execute("SELECT * FROM outbox WHERE id = ?", (item_id,))
-        ).fetchone()
+        row = await self._one("SELECT * FROM outbox WHERE id = ?", (item_id,))
         return dict(row) if row else None
 
     async def ticket_messages(self, ticket_id: int) -> list[dict[str, Any]]:
@@ -562,13 +559,11 @@ class Store:
 
     async def staff_message_for_ticket(self, ticket_id: int) -> tuple[int, int] | None:
         """The first staff-group message of a ticket (what follow-ups reply to)."""
-        row = await (
-            await self._db.execute(
-                "SELECT chat_id, message_id FROM staff_messages WHERE ticket_id = ? "
-                "ORDER BY rowid LIMIT 1",
-                (ticket_id,),
-            )
-        ).fetchone()
+        row = await self._one(
+            "SELECT chat_id, message_id FROM staff_messages WHERE ticket_id = ? "
+            "ORDER BY rowid LIMIT 1",
+            (ticket_id,),
+        )
         return (int(row[0]), int(row[1])) if row else None
 
     async def map_resident_message(self, chat_id: int, message_id: int, ticket_id: int) -> None:
@@ -579,18 +574,14 @@ class Store:
         )
 
     async def ticket_for_resident_message(self, chat_id: int, message_id: int) -> int | None:
-        row = await (
-            await self._db.execute(
-                "SELECT ticket_id FROM resident_messages WHERE chat_id = ? AND message_id = ?",
-                (chat_id, message_id),
-            )
-        ).fetchone()
+        row = await self._one(
+            "SELECT ticket_id FROM resident_messages WHERE chat_id = ? AND message_id = ?",
+            (chat_id, message_id),
+        )
         return int(row[0]) if row else None
 
     async def state(self, key: str) -> str | None:
-        row = await (
-            await self._db.execute("SELECT value FROM bot_state WHERE key = ?", (key,))
-        ).fetchone()
+        row = await self._one("SELECT value FROM bot_state WHERE key = ?", (key,))
         return str(row[0]) if row else None
 
     async def set_state(self, key: str, value: str) -> None:
@@ -744,7 +735,7 @@ class Store:
         """Rows in one of the tables (for /status, retention reports and tests)."""
         if table not in _TABLES:
             raise ValueError(f"unknown table {table!r}")
-        row = await (await self._db.execute(f"SELECT COUNT(*) FROM {table}")).fetchone()
+        row = await self._one(f"SELECT COUNT(*) FROM {table}")
         return int(row[0]) if row else 0
 
 
@@ -772,11 +763,20 @@ class _Transaction:
     async def __aexit__(self, exc_type: object, exc: object, tb: object) -> None:
         try:
             if exc_type is None:
-                await self._db.commit()
+                try:
+                    await self._db.execute("COMMIT")
+                except BaseException:
+                    await self._rollback()  # e.g. disk full at commit: leave no transaction open
+                    raise
             else:
-                await self._db.rollback()
+                await self._rollback()
         finally:
             self._lock.release()
+
+    async def _rollback(self) -> None:
+        if self._db.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                await self._db.execute("ROLLBACK")
 
 
 def _ticket(row: aiosqlite.Row) -> Ticket:
