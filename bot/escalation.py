@@ -243,37 +243,46 @@ class Escalation:
         """React to a delivery: confirm replies in the staff group, note unreachable people."""
         item = result.item
         if item.channel == MAIL and result.outcome == "failed":
-            await self._mail_rejected(result)
+            await self._tell_admins(result, "mail-rejected")
+            return
+        if item.channel == STAFF and result.outcome == "failed":
+            await self._tell_admins(result, "staff-rejected")
             return
         if item.channel != RESIDENT or result.outcome == "retry":
             return
         ticket_id = item.ticket_id
         reply_to = item.payload.get("staff_message")
+        error = ""
         if result.outcome == "sent":
             notice = "delivered"
         elif result.code == "gone" or ticket_id is None:
             notice = "gone"
+        elif result.code == "rejected":  # Telegram refused the text itself; the person is there
+            notice, error = "rejected", (result.error or "")[:300]
         else:
             notice = "unreachable"
             if ticket_id is not None:
                 await self.store.mark_unreachable(ticket_id)
         if self._staff_chat is None:
             return
-        payload = {"kind": "notice", "notice": notice, "reply_to": reply_to, "ref": ticket_id}
+        payload = {"kind": "notice", "notice": notice, "reply_to": reply_to, "ref": ticket_id,
+                   "error": error}  # fmt: skip
         await self.store.enqueue(ticket_id if notice != "gone" else None, STAFF, payload)
         self._wake()
 
-    async def _mail_rejected(self, result: DeliveryResult) -> None:
-        """A mail the server refused for good is not retried: tell the admins instead."""
+    async def _tell_admins(self, result: DeliveryResult, notice: str) -> None:
+        """A mail or staff-group message refused for good is not retried: tell the admins."""
         ticket_id = result.item.ticket_id
         if not self.admin_ids:
             log.error(
-                "the e-mail for ticket %s was rejected for good and ADMIN_IDS is empty, so nobody "
-                "is told in Telegram: %s", ticket_id, result.error,
+                "the %s for ticket %s was rejected for good and ADMIN_IDS is empty, so nobody "
+                "is told in Telegram: %s",
+                "e-mail" if result.item.channel == MAIL else "staff-group message", ticket_id,
+                result.error,
             )  # fmt: skip
             return
         for admin in self.admin_ids:
-            payload = {"kind": "notice", "notice": "mail-rejected", "admin": admin,
+            payload = {"kind": "notice", "notice": notice, "admin": admin,
                        "ref": ticket_id, "error": (result.error or "")[:300]}  # fmt: skip
             await self.store.enqueue(ticket_id, ADMIN, payload)
         self._wake()
@@ -333,6 +342,19 @@ class Escalation:
                 "❌ Ticket {ticket}: the mail server rejected the e-mail to the inbox for good, "
                 "so it will not be sent again. The question is still in the staff group if one "
                 "is set. The server said: {error}"
+            )
+            return style.esc(text.format(ticket=ticket, error=payload.get("error", "")))
+        elif notice == "staff-rejected":
+            text = _(
+                "❌ Ticket {ticket}: Telegram refused the message to the staff group for good, so "
+                "it will not be sent again. The question is in the inbox if e-mail is set up; "
+                "otherwise please contact the person another way. Telegram said: {error}"
+            )
+            return style.esc(text.format(ticket=ticket, error=payload.get("error", "")))
+        elif notice == "rejected":
+            text = _(
+                "❌ Ticket {ticket}: Telegram refused your answer, so it was not delivered. Please "
+                "send it again, shorter or in several messages. Telegram said: {error}"
             )
             return style.esc(text.format(ticket=ticket, error=payload.get("error", "")))
         elif notice == "migrated":

@@ -169,7 +169,9 @@ async def test_a_button_pressed_by_someone_else_than_the_chats_resident_is_refus
         )  # fmt: skip
         await bot.settle()
         assert await bot.store.language(ALICE) is None
-        refused = t("en", "This button is out of date. Please send /start or ask your question again.")
+        refused = t(
+            "en", "This button is out of date. Please send /start or ask your question again."
+        )
         assert any(
             c.method == "answerCallbackQuery" and c.params.get("text") == refused
             for c in fake.calls
