@@ -14,7 +14,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import hmac
 import json
+import os
+import secrets
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -135,7 +139,17 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX event_reminders_pending ON event_reminders(sent_at, remind_at);
     """,
+    # 4: /forget reaches the question log and the ratings too (issue 15). ``asker`` is a keyed
+    # pseudonym of the chat id (HMAC with a random key kept in bot_state), never the chat id:
+    # the report does not need to know who asked, /forget needs to find their rows.
+    """
+    ALTER TABLE questions ADD COLUMN asker TEXT;
+    ALTER TABLE feedback ADD COLUMN asker TEXT;
+    CREATE INDEX questions_asker ON questions(asker);
+    CREATE INDEX feedback_asker ON feedback(asker);
+    """,
 )
+ASKER_KEY = "asker_key"
 
 
 def utcnow() -> datetime:
@@ -207,6 +221,9 @@ class Store:
         # One connection is shared by handlers and the outbox worker: without this lock one
         # coroutine's commit() could commit another's half-finished transaction.
         self._lock = asyncio.Lock()
+        self._asker_key = b""
+        self.path: Path | None = None  # the database file (None for ":memory:")
+        self.inode: int | None = None  # its inode when opened: a deleted file is noticed
 
     @classmethod
     async def open(cls, path: Path | str, *, busy_timeout: float = BUSY_TIMEOUT) -> Store:
@@ -214,9 +231,9 @@ class Store:
         if str(path) != ":memory:":
             target = Path(path)
             try:
-                target.parent.mkdir(parents=True, exist_ok=True)
+                _create_private(target)
             except OSError as exc:
-                raise StoreError(f"cannot create the folder for {target}: {exc.strerror}") from exc
+                raise StoreError(f"cannot create {target}: {exc.strerror}") from exc
         try:
             # Probe with plain sqlite3 first: when aiosqlite's connect fails, its worker thread
             # may outlive the event loop and print a traceback after the clear message.
@@ -232,17 +249,39 @@ class Store:
             await db.execute(f"PRAGMA busy_timeout={round(busy_timeout * 1000)}")
             await db.execute("PRAGMA foreign_keys=ON")
             await db.execute("PRAGMA synchronous=NORMAL")
+            # Deleted rows are overwritten with zeros, whatever this SQLite's build default.
+            await db.execute("PRAGMA secure_delete=ON")
             result = await (await db.execute("PRAGMA quick_check")).fetchone()
             if result is None or result[0] != "ok":
                 raise StoreError(f"database {path} is damaged: {result[0] if result else '?'}")
             await store._migrate()
+            await store._load_asker_key()
         except sqlite3.DatabaseError as exc:
             await db.close()
             raise StoreError(f"database {path} cannot be used: {exc}") from exc
         except StoreError:
             await db.close()
             raise
+        if str(path) != ":memory:":
+            store.path = Path(path)
+            store.inode = (await asyncio.to_thread(Path(path).stat)).st_ino
         return store
+
+    async def _load_asker_key(self) -> None:
+        key = await self.state(ASKER_KEY)
+        if key is None:
+            await self._write(
+                "INSERT OR IGNORE INTO bot_state (key, value) VALUES (?, ?)",
+                (ASKER_KEY, secrets.token_hex(32)),
+            )
+            key = await self.state(ASKER_KEY)
+        self._asker_key = bytes.fromhex(key or "")
+
+    def asker(self, chat_id: int | None) -> str | None:
+        """The pseudonym of a chat in the question log (None for the console and tests)."""
+        if chat_id is None:
+            return None
+        return hmac.new(self._asker_key, str(chat_id).encode(), hashlib.sha256).hexdigest()[:32]
 
     async def close(self) -> None:
         await self._db.close()
@@ -288,17 +327,30 @@ class Store:
     async def forget(self, chat_id: int) -> int:
         """Delete everything stored about ``chat_id``; return how many rows were removed."""
         removed = 0
+        asker = self.asker(chat_id)
         async with self._transaction():
-            for sql in (
-                "DELETE FROM outbox WHERE ticket_id IN (SELECT id FROM tickets WHERE chat_id = ?)",
-                "DELETE FROM tickets WHERE chat_id = ?",
-                "DELETE FROM people WHERE chat_id = ?",
-                "DELETE FROM event_subscriptions WHERE chat_id = ?",
-                "DELETE FROM event_reminders WHERE chat_id = ?",
-            ):
-                cursor = await self._db.execute(sql, (chat_id,))
+            for sql, key in (
+                ("DELETE FROM outbox WHERE ticket_id IN (SELECT id FROM tickets WHERE chat_id = ?)",
+                 chat_id),
+                ("DELETE FROM tickets WHERE chat_id = ?", chat_id),  # cascades to messages, maps
+                ("DELETE FROM people WHERE chat_id = ?", chat_id),
+                ("DELETE FROM event_subscriptions WHERE chat_id = ?", chat_id),
+                ("DELETE FROM event_reminders WHERE chat_id = ?", chat_id),
+                ("DELETE FROM feedback WHERE asker = ? OR question_id IN "
+                 "(SELECT id FROM questions WHERE asker = ?)", asker),
+                ("DELETE FROM questions WHERE asker = ?", asker),
+            ):  # fmt: skip
+                params = (key, key) if sql.count("?") == 2 else (key,)
+                cursor = await self._db.execute(sql, params)
                 removed += max(cursor.rowcount, 0)
+        await self.checkpoint()
         return removed
+
+    async def checkpoint(self) -> None:
+        """Move the WAL into the database file and truncate it: deleted rows (overwritten
+        there, secure_delete) must not survive in old WAL frames."""
+        async with self._lock:
+            await self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     # --------------------------------------------------------------------------- questions
 
@@ -314,13 +366,15 @@ class Store:
         score: float,
         reason: str,
         at: datetime | None = None,
+        chat_id: int | None = None,
     ) -> int:
+        """Log a question; ``chat_id`` is stored only as its pseudonym (for /forget)."""
         cursor = await self._write(
             "INSERT INTO questions (asked_at, channel, lang, text, decision, entry, candidates, "
-            "score, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "score, reason, asker) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 _ts(at or utcnow()), channel, lang, text[:1000], decision, entry,
-                json.dumps(list(candidates)), score, reason,
+                json.dumps(list(candidates)), score, reason, self.asker(chat_id),
             ),
         )  # fmt: skip
         return int(cursor.lastrowid or 0)
@@ -332,11 +386,17 @@ class Store:
         return [dict(row) for row in await cursor.fetchall()]
 
     async def add_feedback(
-        self, entry: str, lang: str, helpful: bool, question_id: int | None = None
+        self,
+        entry: str,
+        lang: str,
+        helpful: bool,
+        question_id: int | None = None,
+        chat_id: int | None = None,
     ) -> None:
         await self._write(
-            "INSERT INTO feedback (at, entry, lang, helpful, question_id) VALUES (?, ?, ?, ?, ?)",
-            (_ts(utcnow()), entry, lang, int(helpful), question_id),
+            "INSERT INTO feedback (at, entry, lang, helpful, question_id, asker) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (_ts(utcnow()), entry, lang, int(helpful), question_id, self.asker(chat_id)),
         )
 
     async def feedback_counts(self) -> dict[str, tuple[int, int]]:
@@ -777,6 +837,19 @@ class _Transaction:
         if self._db.in_transaction:
             with contextlib.suppress(sqlite3.Error):
                 await self._db.execute("ROLLBACK")
+
+
+def _create_private(target: Path) -> None:
+    """A new database folder 0700 and file 0600 (only the bot's user reads what people asked);
+    existing ones keep their modes. SQLite gives the -wal and -shm files the file's mode."""
+    folder = target.parent
+    if not folder.exists():
+        folder.mkdir(mode=0o700, parents=True)
+        folder.chmod(0o700)  # mkdir's mode is filtered by the umask
+    if not target.exists():
+        with contextlib.suppress(FileExistsError):
+            os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            target.chmod(0o600)
 
 
 def _ticket(row: aiosqlite.Row) -> Ticket:

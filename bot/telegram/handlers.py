@@ -274,7 +274,7 @@ async def on_text(update: Update, context: BotContext) -> None:
         state.last_question = pending
         await services.store.log_question(
             channel="telegram", lang=pending.lang, text=text, decision="escalate", entry=None,
-            candidates=[], score=0.0, reason="asked-for-person",
+            candidates=[], score=0.0, reason="asked-for-person", chat_id=chat.id,
         )  # fmt: skip
         await _offer_forwarding(chat.id, pending, context, unknown=False)
         return
@@ -282,7 +282,7 @@ async def on_text(update: Update, context: BotContext) -> None:
     question_id = await services.store.log_question(
         channel="telegram", lang=decision.lang, text=text, decision=decision.decision,
         entry=decision.entry, candidates=decision.candidates, score=decision.score,
-        reason=decision.reason,
+        reason=decision.reason, chat_id=chat.id,
     )  # fmt: skip
     pending = Pending(state.new_offer(), text, decision.lang, decision.candidates, decision.scores)
     state.last_question = pending
@@ -499,7 +499,7 @@ async def _rate(
         await refuse(query, lang, _("This answer has changed since. Thank you anyway!"))
         return
     question_id = state.last_question_id if state.last_entry == data.entry else None
-    await services.store.add_feedback(data.entry, data.lang, data.helpful, question_id)
+    await services.store.add_feedback(data.entry, data.lang, data.helpful, question_id, chat_id)
     await query.answer(_("Thank you!"))
     with suppress(BadRequest):
         await query.edit_message_reply_markup(keyboards.without_rating(entry, data.lang, assistant))
