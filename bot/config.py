@@ -41,6 +41,10 @@ class Settings:
     admin_ids: frozenset[int] = frozenset()
     flood_limit: int = 8  # messages per person ...
     flood_window_seconds: float = 30.0  # ... within this many seconds
+    # One account must not flood the staff group and the inbox: additions to one open ticket,
+    # and new tickets per person within 24 hours.
+    max_follow_ups: int = 10
+    tickets_per_day: int = 3
     log_level: str = "INFO"
     smtp_timeout_seconds: float = 30.0
     # Retention (see /privacy): the question log (no chat ids) and the ratings ...
@@ -132,6 +136,13 @@ def _days(env: Mapping[str, str], name: str, default: int) -> int:
     return value
 
 
+def _count(env: Mapping[str, str], name: str, default: int) -> int:
+    value = _int(env, name, default)
+    if value is None or value < 1:
+        raise ConfigError(f"{name} must be a whole number of 1 or more, got {env.get(name)!r}")
+    return value
+
+
 def _webhook(env: Mapping[str, str]) -> dict[str, Any]:
     """WEBHOOK_*: all or nothing; the secret is required so that nobody can post fake updates."""
     url = env.get("WEBHOOK_URL", "").strip() or None
@@ -214,6 +225,8 @@ def load_settings(
         admin_ids=frozenset(admins),
         flood_limit=_int(env, "FLOOD_LIMIT", 8) or 8,
         flood_window_seconds=_float(env, "FLOOD_WINDOW_SECONDS", 30.0, 1.0),
+        max_follow_ups=_count(env, "MAX_FOLLOW_UPS", 10),
+        tickets_per_day=_count(env, "TICKETS_PER_DAY", 3),
         log_level=level,
         smtp_timeout_seconds=_float(env, "SMTP_TIMEOUT_SECONDS", 30.0, 1.0),
         question_log_days=_days(env, "QUESTION_LOG_DAYS", 180),

@@ -90,7 +90,28 @@ class Guess:
     score: float
 
 
-FollowUpResult = Literal["added", "closed", "not-yours"]
+FollowUpResult = Literal["added", "closed", "not-yours", "limit"]
+MAX_FOLLOW_UPS = 10  # additions to one ticket (defaults of Settings.max_follow_ups ...)
+TICKETS_PER_DAY = 3  # ... and Settings.tickets_per_day)
+
+
+class LimitReached(Exception):
+    """A person reached a cap: ``kind`` "daily" (tickets in 24 hours) or "follow-ups"."""
+
+    def __init__(self, kind: Literal["daily", "follow-ups"], ticket: int | None = None) -> None:
+        super().__init__(kind)
+        self.kind = kind
+        self.ticket = ticket
+
+
+@dataclass(frozen=True, slots=True)
+class Forwarded:
+    """Where a forwarded question went: a new ticket, or (``added``) the person's open one."""
+
+    ticket: int
+    added: bool
+
+
 StaffReplyResult = Literal["queued", "unknown", "no-resident"]
 
 
@@ -105,8 +126,12 @@ class Escalation:
         mail_enabled: bool,
         titles: Callable[[str, str], str] = lambda target, lang: target,
         admin_ids: Collection[int] = (),
+        max_follow_ups: int = MAX_FOLLOW_UPS,
+        tickets_per_day: int = TICKETS_PER_DAY,
     ) -> None:
         self.store = store
+        self.max_follow_ups = max_follow_ups
+        self.tickets_per_day = tickets_per_day
         self.admin_ids = tuple(sorted(admin_ids))
         self._configured_staff_chat = staff_chat_id
         self._staff_chat = staff_chat_id
@@ -184,13 +209,51 @@ class Escalation:
         self._wake()
         return ticket
 
+    async def forward(
+        self,
+        *,
+        chat_id: int,
+        question: str,
+        lang: str,
+        candidates: Sequence[str] = (),
+        scores: Sequence[float] = (),
+    ) -> Forwarded | None:
+        """A resident's question for the team: added to their open ticket if they have one
+        (one open ticket per person), else a new ticket; None if no channel is configured.
+
+        Raises LimitReached when the person has added ``max_follow_ups`` messages to the open
+        ticket or opened ``tickets_per_day`` tickets in the last 24 hours: one account must not
+        flood the staff group and the inbox.
+        """
+        if not self.channels():
+            return None
+        ticket = await self.store.open_ticket_for(chat_id)
+        if ticket is not None:
+            result = await self.follow_up(ticket.id, chat_id, question)
+            if result == "limit":
+                raise LimitReached("follow-ups", ticket.id)
+            if result == "added":
+                return Forwarded(ticket.id, added=True)
+        since = utcnow() - timedelta(days=1)
+        if await self.store.tickets_since(chat_id, since) >= self.tickets_per_day:
+            log.info("a person reached the daily ticket limit (%d)", self.tickets_per_day)
+            raise LimitReached("daily")
+        created = await self.escalate(
+            chat_id=chat_id, question=question, lang=lang, candidates=candidates, scores=scores
+        )
+        return Forwarded(created, added=False) if created is not None else None
+
     async def follow_up(self, ticket_id: int, chat_id: int, text: str) -> FollowUpResult:
-        """Add the resident's message to their open ticket (only the owner may)."""
+        """Add the resident's message to their open ticket (only the owner may, and only
+        ``max_follow_ups`` times)."""
         ticket = await self.store.ticket(ticket_id)
         if ticket is None or ticket.chat_id != chat_id:
             return "not-yours"
         if ticket.status != "open":
             return "closed"
+        if await self.store.count_follow_ups(ticket_id) >= self.max_follow_ups:
+            log.info("ticket %d reached the follow-up limit (%d)", ticket_id, self.max_follow_ups)
+            return "limit"
         text = text.strip()[:MAX_QUESTION_CHARS]
         payload = {"kind": "followup", "text": text, "lang": ticket.lang}
         await self.store.add_ticket_message(

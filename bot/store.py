@@ -231,9 +231,13 @@ class Store:
         if str(path) != ":memory:":
             target = Path(path)
             try:
-                _create_private(target)
+                _create_folder(target.parent)
             except OSError as exc:
-                raise StoreError(f"cannot create {target}: {exc.strerror}") from exc
+                raise StoreError(f"cannot create the folder for {target}: {exc.strerror}") from exc
+            try:
+                _create_file(target)
+            except OSError as exc:
+                raise StoreError(f"cannot create database {target}: {exc.strerror}") from exc
         try:
             # Probe with plain sqlite3 first: when aiosqlite's connect fails, its worker thread
             # may outlive the event loop and print a traceback after the clear message.
@@ -493,6 +497,21 @@ class Store:
             (chat_id,),
         )
         return _ticket(row) if row else None
+
+    async def count_follow_ups(self, ticket_id: int) -> int:
+        row = await self._one(
+            "SELECT COUNT(*) FROM ticket_messages WHERE ticket_id = ? AND kind = 'followup'",
+            (ticket_id,),
+        )
+        return int(row[0]) if row else 0
+
+    async def tickets_since(self, chat_id: int, since: datetime) -> int:
+        """How many tickets ``chat_id`` has opened since ``since`` (for the daily cap)."""
+        row = await self._one(
+            "SELECT COUNT(*) FROM tickets WHERE chat_id = ? AND created_at >= ?",
+            (chat_id, _ts(since)),
+        )
+        return int(row[0]) if row else 0
 
     async def close_ticket(self, ticket_id: int) -> bool:
         cursor = await self._write(
@@ -839,13 +858,16 @@ class _Transaction:
                 await self._db.execute("ROLLBACK")
 
 
-def _create_private(target: Path) -> None:
-    """A new database folder 0700 and file 0600 (only the bot's user reads what people asked);
-    existing ones keep their modes. SQLite gives the -wal and -shm files the file's mode."""
-    folder = target.parent
+def _create_folder(folder: Path) -> None:
+    """A new database folder is 0700 (only the bot's user reads what people asked); an existing
+    one keeps its mode."""
     if not folder.exists():
         folder.mkdir(mode=0o700, parents=True)
         folder.chmod(0o700)  # mkdir's mode is filtered by the umask
+
+
+def _create_file(target: Path) -> None:
+    """A new database file is 0600; SQLite gives its -wal and -shm files the same mode."""
     if not target.exists():
         with contextlib.suppress(FileExistsError):
             os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))

@@ -295,6 +295,8 @@ async def _post_init(app: App) -> None:
         mail_enabled=settings.mail_enabled,
         titles=assistant.title,
         admin_ids=settings.admin_ids,
+        max_follow_ups=settings.max_follow_ups,
+        tickets_per_day=settings.tickets_per_day,
     )
     await escalation.load()
     channels: dict[str, Channel] = {RESIDENT: ResidentChannel(app.bot, escalation)}

@@ -5,10 +5,26 @@ from __future__ import annotations
 
 from tests.fakebot import FakeTelegram
 from tests.telegram.conftest import STAFF, StartBot, t_html
-from tests.telegram.test_telegram_escalation import STAFF_CLOSED, STAFF_TICKET, ask_and_consent
+from tests.telegram.test_telegram_escalation import (
+    OFFER,
+    STAFF_CLOSED,
+    STAFF_FOLLOW_UP,
+    STAFF_TICKET,
+    ask_and_consent,
+)
 
 ALICE = 5001
 QUESTION = "Де купити квиток на автобус до Берліна?"
+FOLLOW_UP = STAFF_FOLLOW_UP
+ADDED = "✅ Added to your question {ticket}. The team will see it."
+TOO_MANY = (
+    "Your question {ticket} already has many additions. Please wait for the team's answer; it "
+    "will come here."
+)
+DAILY = (
+    "You have sent several questions to the city's team today. Please wait for their answers, "
+    "or ask again tomorrow."
+)
 BAD_NUMBER = "Please write the ticket number in the digits 0–9, e.g. /close 12."
 
 
@@ -30,3 +46,41 @@ async def test_close_accepts_only_ascii_ticket_numbers_in_range(
         assert (await bot.store.ticket(ticket)).status == "open"  # type: ignore[union-attr]
         fake.send_group(STAFF, f"/close #{ticket}")
         await fake.wait_message(STAFF, staff(STAFF_CLOSED, ticket=ticket))
+
+
+async def consent(fake: FakeTelegram, chat_id: int, question: str, lang: str) -> str:
+    """Ask, agree to forwarding; the bot's reply to the consent."""
+    mark = fake.mark()
+    fake.send_text(chat_id, question, lang=lang)
+    offer = await fake.wait_message(chat_id, t_html(lang, OFFER), after=mark)
+    mark = fake.mark()
+    fake.press(chat_id, offer.button("✅")["callback_data"], offer.result["message_id"], lang=lang)
+    reply = await fake.wait_message(chat_id, after=mark)
+    return reply.text
+
+
+async def test_one_open_ticket_per_person_with_caps(
+    fake: FakeTelegram, start_bot: StartBot
+) -> None:
+    async with start_bot(max_follow_ups=2, tickets_per_day=2) as bot:
+        first = await ask_and_consent(fake, ALICE, QUESTION, "uk")
+        for _ in range(2):  # a second and third question join the open ticket
+            reply = await consent(fake, ALICE, QUESTION, "uk")
+            assert t_html("uk", ADDED, ticket=first) in reply
+        await fake.wait_until(
+            lambda: (
+                len([c for c in fake.sent(STAFF) if staff(FOLLOW_UP, ticket=first) in c.text]) == 2
+            )
+        )
+        reply = await consent(fake, ALICE, QUESTION, "uk")  # the cap on additions
+        assert t_html("uk", TOO_MANY, ticket=first) in reply
+        assert await bot.store.count_rows("tickets") == 1
+        await bot.escalation.close(first)
+        second = await ask_and_consent(fake, ALICE, QUESTION, "uk")
+        assert second == first + 1
+        await bot.escalation.close(second)
+        reply = await consent(fake, ALICE, QUESTION, "uk")  # the daily cap on tickets
+        assert t_html("uk", DAILY) in reply
+        await bot.settle()
+        assert await bot.store.count_rows("tickets") == 2
+        assert len([c for c in fake.sent(STAFF) if "🎫" in c.text]) == 2
