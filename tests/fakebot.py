@@ -543,7 +543,12 @@ class FakeTelegram:
         self._check_markup(params)
         reply = params.get("reply_parameters") or {}
         reply_to = reply.get("message_id") or params.get("reply_to_message_id")
-        content: dict[str, Any] = {"text": params["text"]}
+        # Like Telegram, the message keeps the text without markup (the formatting would be in
+        # entities, which the bot never reads back).
+        text = str(params["text"])
+        if str(params.get("parse_mode", "")).upper() == "HTML":
+            text = html.unescape(re.sub(r"<[^>]*>", "", text))
+        content: dict[str, Any] = {"text": text}
         if reply_to:
             if (chat_id, int(reply_to)) in self.messages:
                 content["reply_to_message"] = self.messages[(chat_id, int(reply_to))]

@@ -10,6 +10,7 @@ import logging
 import re
 
 from telegram import (
+    Message,
     Update,
 )
 from telegram.constants import ParseMode
@@ -42,6 +43,8 @@ async def staff_reply(update: Update, context: BotContext) -> None:
     replied = message.reply_to_message
     from_bot = replied.from_user is not None and replied.from_user.id == context.bot.id
     ticket_id = await ticket_of(context, STAFF, from_bot, chat.id, replied.message_id)
+    if ticket_id is None and from_bot:
+        ticket_id = await _ticket_in_text(context, chat.id, replied)
     _ = gettext_for(STAFF_LANG)
     if ticket_id is None:
         if from_bot:
@@ -68,6 +71,33 @@ async def staff_reply(update: Update, context: BotContext) -> None:
         )
 
 
+def _ticket_headers() -> re.Pattern[str]:
+    """The first line of the bot's ticket and follow-up messages, with the ticket number."""
+    _ = gettext_for(STAFF_LANG)
+    heads = [
+        re.escape(_(template).split("{ticket}", 1)[0]) + r"([0-9]{1,18})"
+        for template in ("Ticket {ticket}", "Ticket {ticket}: the person adds")
+    ]
+    return re.compile(r"^(?:🎫|➕) (?:" + "|".join(heads) + ")")
+
+
+async def _ticket_in_text(context: BotContext, chat_id: int, replied: Message) -> int | None:
+    """The ticket a message of the bot names in its first line, for a copy whose mapping was
+    never recorded (a crash between Telegram accepting it and the bot writing it down, or a
+    database that refused the write). Only the bot's own messages in the staff group count, so
+    nobody can route a reply by writing a ticket number. The mapping is recorded now."""
+    found = _ticket_headers().match(replied.text or "")
+    if found is None:
+        return None
+    ticket_id = int(next(group for group in found.groups() if group))
+    store = context.services.store
+    if await store.ticket(ticket_id) is None:
+        return None
+    await store.map_staff_message(chat_id, replied.message_id, ticket_id)
+    log.info("staff message %s mapped to ticket %d by its text", replied.message_id, ticket_id)
+    return ticket_id
+
+
 async def close_command(update: Update, context: BotContext) -> None:
     """/close in the staff group, as a reply to a ticket message or as /close <number>."""
     message, chat = update.effective_message, update.effective_chat
@@ -80,9 +110,10 @@ async def close_command(update: Update, context: BotContext) -> None:
     ticket_id: int | None = None
     number = _TICKET_NUMBER.fullmatch(context.args[0]) if context.args else None
     if message.reply_to_message is not None:
-        ticket_id = await services.store.ticket_for_staff_message(
-            chat.id, message.reply_to_message.message_id
-        )
+        replied = message.reply_to_message
+        ticket_id = await services.store.ticket_for_staff_message(chat.id, replied.message_id)
+        if ticket_id is None and replied.from_user and replied.from_user.id == context.bot.id:
+            ticket_id = await _ticket_in_text(context, chat.id, replied)
     elif number is not None:
         ticket_id = int(number.group(1))
     if ticket_id is None and context.args and message.reply_to_message is None:

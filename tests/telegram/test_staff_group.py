@@ -3,6 +3,9 @@ ticket message, foreign groups that flood the bot."""
 
 from __future__ import annotations
 
+import sqlite3
+
+from bot.config import Settings
 from tests.fakebot import FakeTelegram
 from tests.telegram.conftest import STAFF, StartBot, t_html
 from tests.telegram.test_telegram_escalation import (
@@ -84,3 +87,27 @@ async def test_one_open_ticket_per_person_with_caps(
         await bot.settle()
         assert await bot.store.count_rows("tickets") == 2
         assert len([c for c in fake.sent(STAFF) if "🎫" in c.text]) == 2
+
+
+async def test_a_reply_to_a_copy_the_bot_never_recorded_reaches_the_resident(
+    fake: FakeTelegram, start_bot: StartBot, settings: Settings
+) -> None:
+    async with start_bot():
+        ticket = await ask_and_consent(fake, ALICE, QUESTION, "uk")
+        first = await fake.wait_message(STAFF, staff(STAFF_TICKET, ticket=ticket))
+    # A crash between Telegram accepting the message and the bot recording it: no mapping, the
+    # outbox row still pending.
+    with sqlite3.connect(settings.db_path) as db:
+        db.execute("DELETE FROM staff_messages")
+        db.execute("UPDATE outbox SET status = 'pending', done_at = NULL WHERE channel = 'staff'")
+    db.close()
+    mark = fake.mark()
+    async with start_bot() as bot:
+        second = await fake.wait_message(STAFF, staff(STAFF_TICKET, ticket=ticket), after=mark)
+        assert second.result["message_id"] != first.result["message_id"]
+        fake.send_group(STAFF, "Antwort auf die erste Kopie", reply_to=first.result["message_id"])
+        await fake.wait_message(ALICE, "Antwort auf die erste Kopie")
+        fake.send_group(STAFF, "/close", reply_to=first.result["message_id"])
+        await fake.wait_message(STAFF, staff(STAFF_CLOSED, ticket=ticket))
+        await bot.settle()
+        assert not [c for c in fake.sent(STAFF) if "I cannot find a ticket" in c.text]
