@@ -87,6 +87,7 @@ GET_UPDATES_READ_TIMEOUT = 5.0  # seconds beyond POLL_TIMEOUT before a getUpdate
 # 32 ≈ 269/s.
 CONNECTION_POOL = 8
 MAX_CONCURRENT_UPDATES = 64
+UNBOUNDED_UPDATES = 1 << 30  # PTB's semaphore; PerChatUpdateProcessor bounds the updates itself
 START_RETRY_MAX = 30.0  # seconds between getMe attempts while Telegram cannot be reached
 REQUEST_RETRIES = 3  # extra attempts for a Bot API call that did not reach Telegram (or 5xx)
 REQUEST_RETRY_DELAY = 0.5  # seconds before the first of them; doubles
@@ -112,23 +113,30 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
 
     Order matters within a chat (a follow-up after its button, a consent after its offer);
     across chats it does not, and one slow reply must not hold up everybody else.
+
+    An update first waits for its chat's lock and only then takes one of the
+    ``max_concurrent_updates`` slots: a chat that floods the bot (100 × /chatid in a group
+    whose replies are rate-limited) holds one slot, never all of them. PTB's own semaphore,
+    which it takes before ``do_process_update``, is therefore made unbounded.
     """
 
     def __init__(self, max_concurrent_updates: int) -> None:
-        super().__init__(max_concurrent_updates)
+        super().__init__(UNBOUNDED_UPDATES)
+        self._slots = asyncio.Semaphore(max_concurrent_updates)
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         chat = update.effective_chat if isinstance(update, Update) else None
         if chat is None:
-            await coroutine
+            async with self._slots:
+                await coroutine
             return
         key = chat.id
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._waiting[key] = self._waiting.get(key, 0) + 1
         try:
-            async with lock:
+            async with lock, self._slots:
                 await coroutine
         finally:
             self._waiting[key] -= 1
@@ -248,7 +256,9 @@ def _add_handlers(app: App, settings: Settings) -> None:
     groups = filters.ChatType.GROUPS
     message = filters.UpdateType.MESSAGE
     admins = filters.User(user_id=settings.admin_ids)  # empty: nobody
-    # One handler runs per group: the guards get a group each, flood control first.
+    # One handler runs per group: the guards get a group each; groups other than the staff
+    # group first, then flood control.
+    app.add_handler(TypeHandler(Update, staff.group_guard), group=-3)
     app.add_handler(TypeHandler(Update, h.flood_guard), group=-2)
     app.add_handler(TypeHandler(Update, h.button_guard), group=-1)
     app.add_handlers(
@@ -321,6 +331,8 @@ async def _post_init(app: App) -> None:
         escalation=escalation,
         worker=worker,
         flood=FloodGate(settings.flood_limit, settings.flood_window_seconds),
+        # A team answering many tickets writes more than one person: four times the limit.
+        group_flood=FloodGate(settings.flood_limit * 4, settings.flood_window_seconds),
     )
     if not settings.forwarding_enabled:
         log.warning(

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 
 from telegram import (
     Message,
     Update,
 )
-from telegram.constants import ParseMode
+from telegram.constants import ChatMemberStatus, ChatType, ParseMode
+from telegram.error import TelegramError
+from telegram.ext import ApplicationHandlerStop
 
 from bot.conversation import ui_language
 from bot.escalation import STAFF, STAFF_LANG
@@ -25,6 +28,45 @@ log = logging.getLogger(__name__)
 # ASCII digits only: str.isdigit() accepts "١٢" and int() would read it as 12; SQLite integers
 # end at 2**63 - 1, and no ticket number comes near 18 digits.
 _TICKET_NUMBER = re.compile(r"#?([0-9]{1,18})")
+GROUP_ANSWER_INTERVAL = 60.0  # seconds between two answers (/chatid, /help) in another group
+_GROUP_COMMAND = re.compile(r"^/(chatid|start|help)(@\w+)?(\s|$)", re.IGNORECASE)
+
+
+# ------------------------------------------------------------------------- group guard
+
+
+async def group_guard(update: Update, context: BotContext) -> None:
+    """Groups: the staff group works (with flood control per chat and per member); any other
+    group gets at most one answer to /chatid, /start or /help a minute, and nothing else.
+
+    Anyone can add the bot to a group; without this, 100 × /chatid there (whose replies
+    Telegram limits to 20 a minute) kept residents waiting for nearly a minute.
+    """
+    chat, message = update.effective_chat, update.effective_message
+    if chat is None or chat.type == ChatType.PRIVATE or update.my_chat_member is not None:
+        return
+    if message is not None and (message.migrate_to_chat_id or message.migrate_from_chat_id):
+        return  # the staff group becoming a supergroup: followed by on_migration
+    services = context.services
+    if services.escalation.is_staff_chat(chat.id):
+        user = update.effective_user
+        # The member first: a member's dropped burst must not use up the group's budget.
+        if (user is not None and services.flood.check(user.id) != "ok") or (
+            services.group_flood.check(chat.id) != "ok"
+        ):
+            raise ApplicationHandlerStop  # silently: a note would add to the flood
+        return
+    text = message.text if message is not None else None
+    if text and _GROUP_COMMAND.match(text):
+        answered: dict[int, float] = context.bot_data.setdefault("group_answers", {})
+        now = time.monotonic()
+        if now - answered.get(chat.id, float("-inf")) >= GROUP_ANSWER_INTERVAL:
+            answered[chat.id] = now
+            if len(answered) > 10_000:  # forget old groups now and then
+                for key in [k for k, v in answered.items() if now - v > GROUP_ANSWER_INTERVAL]:
+                    del answered[key]
+            return
+    raise ApplicationHandlerStop
 
 
 # ----------------------------------------------------------------------- staff group
@@ -173,12 +215,40 @@ async def on_migration(update: Update, context: BotContext) -> None:
 
 
 async def on_my_chat_member(update: Update, context: BotContext) -> None:
-    """Log when the bot is added to or removed from a group: helps to find STAFF_CHAT_ID."""
+    """Log when the bot is added to or removed from a group: helps to find STAFF_CHAT_ID.
+
+    Once the staff group is configured, the bot leaves any other group it is added to, with a
+    short note (before that it stays, so that /chatid can name the staff group's id).
+    """
     change = update.my_chat_member
     if change is None:
         return
+    escalation = context.services.escalation
     log.info(
         "bot is now %s in %s chat %s (STAFF_CHAT_ID is %s)",
         change.new_chat_member.status, change.chat.type, change.chat.id,
-        context.services.escalation.staff_chat_id,
+        escalation.staff_chat_id,
     )  # fmt: skip
+    joined = change.new_chat_member.status in (
+        ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR
+    )  # fmt: skip
+    chat = change.chat
+    if (
+        not joined
+        or chat.type == ChatType.PRIVATE
+        or escalation.staff_chat_id is None
+        or escalation.is_staff_chat(chat.id)
+    ):
+        return
+    user = change.from_user
+    _ = gettext_for(ui_language(None, user.language_code if user else None))
+    text = _(
+        "Sorry, I only work in private chats and in the city team's group. Please write to me "
+        "in a private chat: @{username}"
+    ).format(username=context.bot.username)
+    try:
+        await context.bot.send_message(chat.id, esc(text), parse_mode=ParseMode.HTML)
+    except TelegramError as exc:  # e.g. not allowed to write there: leave all the same
+        log.info("could not say goodbye in chat %s: %s", chat.id, exc)
+    await context.bot.leave_chat(chat.id)
+    log.info("left chat %s: it is not the staff group", chat.id)

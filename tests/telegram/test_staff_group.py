@@ -3,6 +3,7 @@ ticket message, foreign groups that flood the bot."""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 
 from bot.config import Settings
@@ -111,3 +112,57 @@ async def test_a_reply_to_a_copy_the_bot_never_recorded_reaches_the_resident(
         await fake.wait_message(STAFF, staff(STAFF_CLOSED, ticket=ticket))
         await bot.settle()
         assert not [c for c in fake.sent(STAFF) if "I cannot find a ticket" in c.text]
+
+
+FOREIGN = -1009999999999  # somebody else's group
+HELP = "/topics – browse all topics"
+
+
+async def help_latency(fake: FakeTelegram, chat_id: int) -> float:
+    """Seconds from a resident's /help to the bot's answer."""
+    loop = asyncio.get_running_loop()
+    mark, started = fake.mark(), loop.time()
+    fake.send_text(chat_id, "/help", lang="en")
+    await fake.wait_message(chat_id, t_html("en", HELP).split("\n")[0][:20], after=mark, within=120)
+    return loop.time() - started
+
+
+async def test_a_foreign_group_flooding_the_bot_does_not_stall_residents(
+    fake: FakeTelegram, start_bot: StartBot
+) -> None:
+    async with start_bot() as bot:  # with Telegram's rate limits (20 a minute per group)
+        baseline = await help_latency(fake, ALICE)
+        for _ in range(100):
+            fake.send_group(FOREIGN, "/chatid")
+        flooded = await help_latency(fake, ALICE + 1)
+        print(f"/help: {baseline:.3f} s alone, {flooded:.3f} s during the flood")
+        # Before issue 15: 51 s against 0.05 s. Generous bounds: this is not a benchmark.
+        assert flooded < baseline * 20 + 2.0
+        await bot.settle()
+        assert len(fake.sent(FOREIGN)) == 1  # one /chatid answer a minute per group
+
+
+async def test_the_bot_leaves_other_groups_politely(
+    fake: FakeTelegram, start_bot: StartBot
+) -> None:
+    async with start_bot() as bot:
+        fake.add_bot_to_group(FOREIGN)
+        fake.add_bot_to_group(STAFF)
+        await bot.settle()
+        goodbye = await fake.wait_message(FOREIGN, "private chat")
+        assert "@" in goodbye.text
+        assert fake.left == {FOREIGN}
+
+
+async def test_flood_control_per_member_in_the_staff_group(
+    fake: FakeTelegram, start_bot: StartBot
+) -> None:
+    usage = staff("Reply /close to a ticket message, or write /close and the ticket number.")
+    async with start_bot(flood_limit=5) as bot:
+        for _ in range(20):
+            fake.send_group(STAFF, "/close", user_id=777)
+        await bot.settle()
+        assert len([c for c in fake.sent(STAFF) if usage in c.text]) == 5
+        mark = fake.mark()
+        fake.send_group(STAFF, "/close", user_id=778)  # a colleague is not held up
+        await fake.wait_message(STAFF, usage, after=mark)
