@@ -271,6 +271,22 @@ class Store:
             store.inode = (await asyncio.to_thread(Path(path).stat)).st_ino
         return store
 
+    def file_problem(self) -> str | None:
+        """None while the database file is the one opened; else what happened to it.
+
+        A file deleted (or replaced) while the bot runs goes unnoticed by SQLite: writes go to
+        the unlinked file and are gone after a restart.
+        """
+        if self.path is None or self.inode is None:
+            return None
+        try:
+            inode = self.path.stat().st_ino
+        except FileNotFoundError:
+            return "deleted"
+        except OSError as exc:
+            return f"cannot be read ({exc.strerror})"
+        return None if inode == self.inode else "replaced by another file"
+
     async def _load_asker_key(self) -> None:
         key = await self.state(ASKER_KEY)
         if key is None:

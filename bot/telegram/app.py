@@ -23,6 +23,7 @@ happens to updates in flight on a crash.
 from __future__ import annotations
 
 import asyncio
+import html
 import logging
 import re
 import signal
@@ -92,6 +93,7 @@ START_RETRY_MAX = 30.0  # seconds between getMe attempts while Telegram cannot b
 REQUEST_RETRIES = 3  # extra attempts for a Bot API call that did not reach Telegram (or 5xx)
 REQUEST_RETRY_DELAY = 0.5  # seconds before the first of them; doubles
 RETENTION_INTERVAL = timedelta(days=1)
+HEALTH_INTERVAL = timedelta(minutes=5)  # how often the database file is checked
 EXIT_CODE = "exit_code"  # bot_data key: why the bot stopped, if not by a signal
 EXIT_CONFLICT = 3
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
@@ -349,6 +351,9 @@ async def _post_init(app: App) -> None:
         app.job_queue.run_repeating(
             _retention_job, interval=RETENTION_INTERVAL, first=RETENTION_INTERVAL, name="retention"
         )
+        app.job_queue.run_repeating(
+            _health_job, interval=HEALTH_INTERVAL, first=HEALTH_INTERVAL, name="health"
+        )
     await ev.schedule_jobs(app)  # weekly events digest; reminders pending from before
 
 
@@ -369,7 +374,40 @@ async def _log_health(app: App) -> None:
 
 
 async def _retention_job(context: context.BotContext) -> None:
+    await _check_database_file(context)
     await _enforce_retention(context.services)
+
+
+async def _health_job(context: context.BotContext) -> None:
+    await _check_database_file(context)
+
+
+async def _check_database_file(context: context.BotContext) -> None:
+    """Notice a database file deleted or replaced under the running bot: log it and tell the
+    admins (directly, not through the outbox: its rows would go to the lost file)."""
+    services = context.services
+    problem = services.store.file_problem()
+    if problem is None or context.bot_data.get("database_problem") == problem:
+        return
+    context.bot_data["database_problem"] = problem  # once per problem, not every 5 minutes
+    path = services.store.path
+    log.error(
+        "the database file %s was %s while the bot runs: new data is lost at the next restart. "
+        "Restore it from a backup or stop the bot, then start it again", path, problem,
+    )  # fmt: skip
+    _ = gettext_for(STAFF_LANG)
+    text = _(
+        "⚠️ The bot's database file {path} was deleted or replaced while the bot runs. What it "
+        "stores now is lost at the next restart. Please restore the file from a backup (or stop "
+        "the bot), then start the bot again."
+    ).format(path=path)
+    for admin_id in services.settings.admin_ids:
+        try:
+            await context.bot.send_message(
+                admin_id, html.escape(text, quote=False), parse_mode=ParseMode.HTML
+            )
+        except TelegramError as exc:
+            log.warning("could not tell admin %s about the database file: %r", admin_id, exc)
 
 
 async def _enforce_retention(services: context.Services) -> None:
