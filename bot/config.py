@@ -67,8 +67,44 @@ class Settings:
         return self.mail_enabled or self.staff_chat_id is not None
 
 
+# Every variable the bot reads (the table in README "Configuration", and .env.example).
+VARIABLES = (
+    "TELEGRAM_BOT_TOKEN", "TELEGRAM_BASE_URL", "STAFF_CHAT_ID", "ZWK_INBOX", "SMTP_HOST",
+    "SMTP_PORT", "SMTP_USER", "SMTP_PASSWORD", "SMTP_STARTTLS", "SMTP_FROM", "BOT_DB_PATH",
+    "KNOWLEDGE_DIR", "OUTBOX_RETRY_SECONDS", "ADMIN_IDS", "FLOOD_LIMIT", "FLOOD_WINDOW_SECONDS",
+    "MAX_FOLLOW_UPS", "TICKETS_PER_DAY", "LOG_LEVEL", "SMTP_TIMEOUT_SECONDS",
+    "QUESTION_LOG_DAYS", "TICKET_RETENTION_DAYS", "OPEN_TICKET_DAYS", "WEBHOOK_URL",
+    "WEBHOOK_LISTEN", "WEBHOOK_PORT", "WEBHOOK_SECRET",
+)  # fmt: skip
+_SECRET = frozenset({"TELEGRAM_BOT_TOKEN", "SMTP_PASSWORD", "WEBHOOK_SECRET"})
+_TRAILING_COMMENT = re.compile(r"\s#")
+
+
+def _refuse_trailing_comments(env: Mapping[str, str]) -> None:
+    """A value that ends in `` # comment`` is refused, wherever it comes from.
+
+    python-dotenv would strip such a comment, but docker's ``--env-file`` and systemd's
+    ``EnvironmentFile`` pass it on as part of the value; refusing it everywhere means one
+    ``.env`` file behaves the same with all three. SMTP_PASSWORD may contain " #" (it is taken
+    as it is).
+    """
+    for name in VARIABLES:
+        value = env.get(name, "")
+        if name == "SMTP_PASSWORD" or not _TRAILING_COMMENT.search(value):
+            continue
+        shown = "" if name in _SECRET else f" ({value!r})"
+        raise ConfigError(
+            f"{name} has a comment after its value{shown}: put comments on their own line "
+            "(docker --env-file and systemd would keep it as part of the value)"
+        )
+
+
 def _read_dotenv(path: Path) -> dict[str, str]:
-    """Minimal ``.env`` reader: KEY=VALUE lines, # comments, optional quotes."""
+    """Minimal ``.env`` reader: KEY=VALUE lines, # comments on their own lines, optional quotes.
+
+    The subset that docker ``--env-file`` and systemd ``EnvironmentFile`` read the same way;
+    a comment after a value is refused with a clear message (``_refuse_trailing_comments``).
+    """
     values: dict[str, str] = {}
     if not path.is_file():
         return values
@@ -173,6 +209,7 @@ def load_settings(
     if dotenv is not None:
         env.update(_read_dotenv(dotenv))
     env.update(os.environ if environ is None else environ)
+    _refuse_trailing_comments(env)
 
     token = env.get("TELEGRAM_BOT_TOKEN", "").strip() or None
     if token is not None and not re.fullmatch(r"\d+:[A-Za-z0-9_-]{20,}", token):
