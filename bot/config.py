@@ -16,10 +16,17 @@ from typing import Any
 from bot.errors import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Run from a source tree (a checkout, `pip install -e .`, the Docker image's /app) the folders at
+# its top are used; a normal `pip install .` brings the knowledge base as package data
+# (bot/_knowledge) and keeps the database and .env in the working directory.
+SOURCE_TREE = (PROJECT_ROOT / "knowledge").is_dir()
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_INBOX = "zwk@dessau-rosslau.de"
-DEFAULT_DB = PROJECT_ROOT / "data" / "bot.sqlite3"
-DEFAULT_KNOWLEDGE = PROJECT_ROOT / "knowledge"
+DEFAULT_DB = (PROJECT_ROOT if SOURCE_TREE else Path()) / "data" / "bot.sqlite3"
+DEFAULT_KNOWLEDGE = (
+    PROJECT_ROOT / "knowledge" if SOURCE_TREE else Path(__file__).resolve().parent / "_knowledge"
+)
+DEFAULT_DOTENV = (PROJECT_ROOT if SOURCE_TREE else Path()) / ".env"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 
 
@@ -202,7 +209,7 @@ def _webhook(env: Mapping[str, str]) -> dict[str, Any]:
 
 
 def load_settings(
-    environ: Mapping[str, str] | None = None, dotenv: Path | None = PROJECT_ROOT / ".env"
+    environ: Mapping[str, str] | None = None, dotenv: Path | None = DEFAULT_DOTENV
 ) -> Settings:
     """Build the settings; real environment variables win over ``.env`` values."""
     env: dict[str, str] = {}
