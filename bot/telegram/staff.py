@@ -49,7 +49,9 @@ async def group_guard(update: Update, context: BotContext) -> None:
         return  # the staff group becoming a supergroup: followed by on_migration
     services = context.services
     if services.escalation.is_staff_chat(chat.id):
-        user = update.effective_user
+        # Anonymous admins all appear as one user (GroupAnonymousBot): the group's budget only.
+        anonymous = message is not None and message.sender_chat is not None
+        user = None if anonymous else update.effective_user
         # The member first: a member's dropped burst must not use up the group's budget.
         if (user is not None and services.flood.check(user.id) != "ok") or (
             services.group_flood.check(chat.id) != "ok"
