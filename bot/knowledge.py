@@ -132,6 +132,25 @@ class EntryText:
 
 
 @dataclass(frozen=True, slots=True)
+class LetterSign:
+    """How a letter from one sender is recognised: its printed name and words typical of it."""
+
+    sender: str
+    signs: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class LetterKind:
+    """A kind of letter (reminder, decision, ...): words that show it, and its name per language."""
+
+    id: str
+    signs: tuple[str, ...]
+    names: Mapping[str, str]
+    advice: Mapping[str, str]
+    origin: Origin
+
+
+@dataclass(frozen=True, slots=True)
 class Entry:
     id: str
     category: str
@@ -144,6 +163,7 @@ class Entry:
     emergency: bool
     texts: Mapping[str, EntryText]
     origin: Origin
+    letters: tuple[LetterSign, ...] = ()
 
     def text(self, lang: str) -> tuple[str, EntryText]:
         """The text for ``lang`` or its fallback, with the language actually used."""
@@ -222,6 +242,7 @@ class KnowledgeBase:
     out_of_scope: Mapping[str, OutOfScope]
     version: str  # content hash: changes whenever any file changes
     files: tuple[str, ...] = field(default=())
+    letter_kinds: Mapping[str, LetterKind] = field(default_factory=lambda: MappingProxyType({}))
 
     def entries_in(self, category: str) -> list[Entry]:
         return [e for e in self.entries.values() if e.category == category]
@@ -584,7 +605,7 @@ def _parse_entry(reader: _Reader, node: YDict, path: str) -> Entry | None:
         path,
         {
             "id", "category", "contacts", "related", "links", "sources", "checked",
-            "keywords", "emergency", "text",
+            "keywords", "emergency", "text", "letters",
         },
         {"id", "category", "checked", "text"},
     )  # fmt: skip
@@ -631,7 +652,71 @@ def _parse_entry(reader: _Reader, node: YDict, path: str) -> Entry | None:
         emergency=reader.boolean(node, "emergency", path, False),
         texts=MappingProxyType(texts),
         origin=Origin(reader.file, node.line),
+        letters=_parse_letters(reader, node, path),
     )
+
+
+def _parse_letters(reader: _Reader, node: YDict, path: str) -> tuple[LetterSign, ...]:
+    """The ``letters:`` of an entry: each a printed sender name and at least one sign word."""
+    raw = node.get("letters")
+    if raw is None:
+        return ()
+    if not isinstance(raw, YList):
+        reader.problem(raw, f"{path}.letters", "expected a list of senders")
+        return ()
+    signs: list[LetterSign] = []
+    for i, item in enumerate(raw):
+        ipath = f"{path}.letters[{i}]"
+        mapping = reader.mapping(item, ipath)
+        if mapping is None:
+            continue
+        reader.check_keys(mapping, ipath, {"sender", "signs"}, {"sender", "signs"})
+        sender = reader.text(mapping, "sender", ipath, max_len=TITLE_MAX * 2)
+        words = reader.texts(mapping, "signs", ipath, required=True)
+        for j, word in enumerate(words):
+            if len(word) < 4:
+                reader.problem(
+                    mapping["signs"], f"{ipath}.signs[{j}]",
+                    f"too short to recognise reliably (4 letters or more): {word!r}",
+                )  # fmt: skip
+        if sender and words:
+            signs.append(LetterSign(sender, words))
+    return tuple(signs)
+
+
+def _parse_letter_kind(reader: _Reader, node: YDict, path: str) -> LetterKind | None:
+    kid = reader.ident(node, path)
+    path = f"letter_kinds.{kid}" if kid else path
+    reader.check_keys(node, path, {"id", "signs", "name", "advice"}, {"id", "signs", "name"})
+    signs = reader.texts(node, "signs", path, required=True)
+    names = _per_language(reader, node, "name", path, TITLE_MAX * 2)
+    advice = _per_language(reader, node, "advice", path, 400)
+    if kid is None or not signs or "de" not in names:
+        return None
+    return LetterKind(
+        kid, signs, MappingProxyType(names), MappingProxyType(advice),
+        Origin(reader.file, node.line),
+    )  # fmt: skip
+
+
+def _per_language(
+    reader: _Reader, node: YDict, key: str, path: str, max_len: int
+) -> dict[str, str]:
+    """A short text per language code under ``key``; German required when the key is there."""
+    out: dict[str, str] = {}
+    if node.get(key) is None:
+        return out
+    mapping = reader.mapping(node[key], f"{path}.{key}")
+    for lang in mapping or {}:
+        if lang not in LANGUAGES:
+            reader.problem(mapping, f"{path}.{key}.{lang}", "unknown language code", lang)
+            continue
+        value = reader.text(mapping, lang, f"{path}.{key}", max_len=max_len)  # type: ignore[arg-type]
+        if value:
+            out[lang] = value
+    if mapping is not None and "de" not in out:
+        reader.problem(mapping, f"{path}.{key}.de", "no German text")
+    return out
 
 
 def _parse_when(reader: _Reader, node: YDict, key: str, path: str) -> datetime | date | None:
@@ -726,6 +811,7 @@ _SECTIONS = {
     "entries": _parse_entry,
     "events": _parse_event,
     "out_of_scope": _parse_out_of_scope,
+    "letter_kinds": _parse_letter_kind,
 }
 
 
@@ -767,7 +853,13 @@ def inspect_knowledge(directory: Path) -> tuple[KnowledgeBase, list[Problem]]:
     directory = Path(directory)
     problems: list[Problem] = []
     if not directory.is_dir():
-        problems.append(Problem(str(directory), 1, "", "knowledge folder not found"))
+        problems.append(
+            Problem(
+                str(directory), 1, "",
+                "knowledge folder not found (set KNOWLEDGE_DIR to the folder of the knowledge "
+                "base)",
+            )
+        )  # fmt: skip
         empty: Mapping[str, Any] = MappingProxyType({})
         return KnowledgeBase(empty, empty, empty, empty, "none"), problems
     digest = hashlib.sha256()
@@ -817,6 +909,7 @@ def inspect_knowledge(directory: Path) -> tuple[KnowledgeBase, list[Problem]]:
         out_of_scope=MappingProxyType(collected["out_of_scope"]),
         version=digest.hexdigest()[:12],
         files=tuple(_display(p, directory) for p in files),
+        letter_kinds=MappingProxyType(collected["letter_kinds"]),
     )
     _check_references(kb, references, problems)
     if not problems:
