@@ -6,12 +6,9 @@ knowledge base and check what the dialogue makes of them.
 
 from __future__ import annotations
 
-from datetime import datetime
-from pathlib import Path
-
 import pytest
 
-from bot.assistant import Assistant, Brain, build
+from bot.assistant import Brain
 from bot.dialogue import (
     Answer,
     Clarify,
@@ -32,66 +29,16 @@ from bot.dialogue import (
     reply_json,
 )
 from bot.i18n import gettext_for
-from bot.matching import Decision
-from bot.render import HTML, PLAIN, Style
+from bot.render import HTML, PLAIN
 from bot.replies import option_label, reply_text
+from tests.scripted import Scripted, answer, clarify, escalate
 
-FIXTURE_KB = Path(__file__).resolve().parent / "fixtures" / "kb"
 MACHINE_NOTE = "Translated automatically, not yet checked by a person."
 
 
-def answer(entry: str, *alternatives: str, lang: str = "de", reason: str = "") -> Decision:
-    reason = reason or ("probable" if alternatives else "confident")
-    return Decision("answer", entry, (entry, *alternatives), 0.7, lang, reason)
-
-
-def clarify(*options: str, lang: str = "de") -> Decision:
-    return Decision("clarify", None, options, 0.4, lang, "ambiguous")
-
-
-def escalate(*related: str, reason: str = "no-match", lang: str = "de") -> Decision:
-    return Decision("escalate", None, related, 0.1, lang, reason)
-
-
-class Scripted(Assistant):
-    """The fixture knowledge base; the matcher's decision for a text is the test's to set.
-    ``details``: entries whose answers have a second part behind "More" (contract C3)."""
-
-    def __init__(self, brain: Brain, details: frozenset[str] = frozenset()) -> None:
-        super().__init__(brain, FIXTURE_KB)
-        self.decisions: dict[str, Decision] = {}
-        self.calls: list[tuple[str, str | None, str | None]] = []
-        self.details = details
-
-    def match(self, text: str, lang: str | None = None, hint: str | None = None) -> Decision:
-        self.calls.append((text, lang, hint))
-        scripted = self.decisions.get(text)
-        return scripted if scripted is not None else super().match(text, lang, hint)
-
-    def has_details(self, target: str, lang: str) -> bool:
-        return target in self.details
-
-    def render(  # type: ignore[override]
-        self,
-        target: str,
-        lang: str,
-        style: Style = PLAIN,
-        now: datetime | None = None,
-        part: str = "first",
-    ) -> str:
-        if part == "details":
-            return style.esc(f"Documents for {target} <{lang}>")
-        return super().render(target, lang, style, now)
-
-
-@pytest.fixture(scope="module")
-def brain() -> Brain:
-    return build(FIXTURE_KB)
-
-
 @pytest.fixture
-def bot(brain: Brain) -> Scripted:
-    return Scripted(brain, details=frozenset({"registration"}))
+def bot(fixture_kb_brain: Brain) -> Scripted:
+    return Scripted(fixture_kb_brain, details=frozenset({"registration"}))
 
 
 def test_an_answer_with_alternatives_offers_them_and_a_person(bot: Scripted) -> None:

@@ -30,7 +30,6 @@ from bot.events import (
     REMINDER_TIME,
     EventAnswer,
     Window,
-    answer_event,
     answer_window,
     between,
     digest_window,
@@ -124,15 +123,6 @@ async def send_window(context: BotContext, chat_id: int, window: Window, lang: s
     """The events of ``window`` (first page) as a new message."""
     answer = answer_window(context.services.assistant.kb, window, _now())
     await _send_answer(context, chat_id, answer, lang)
-
-
-async def show_event(context: BotContext, chat_id: int, event_id: str, lang: str) -> bool:
-    """A named event with its next date and buttons; False if the event does not exist."""
-    answer = answer_event(context.services.assistant.kb, event_id, _now())
-    if answer is None:
-        return False
-    await _send_answer(context, chat_id, answer, lang)
-    return True
 
 
 async def send_answer(context: BotContext, chat_id: int, answer: EventAnswer, lang: str) -> None:

@@ -197,18 +197,6 @@ def clarify(reply: dlg.Clarify, assistant: Assistant) -> InlineKeyboardMarkup | 
     return options(reply.options, assistant, reply.lang, arrows=False)
 
 
-def consent(offer: int, lang: str) -> InlineKeyboardMarkup:
-    _ = gettext_for(lang)
-    return InlineKeyboardMarkup(
-        [
-            [
-                _button(_("✅ Yes, forward it"), Consent(True, offer)),
-                _button(_("✖️ No"), Consent(False, offer)),
-            ]
-        ]
-    )
-
-
 def forget(lang: str) -> InlineKeyboardMarkup:
     _ = gettext_for(lang)
     return InlineKeyboardMarkup(
