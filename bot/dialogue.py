@@ -7,8 +7,9 @@ the channel's, so the functions here are plain and synchronous.
 
 What the dialogue decides, from the matcher's ``Decision`` (contract C1):
 
-- "answer" → ``Answer``: the entry, with the alternatives ``candidates[1:]`` as options plus
-  "ask a person"; an urgent-help answer (reason "emergency") comes without alternatives.
+- "answer" → ``Answer``: the entry; when it is only probable, the alternatives
+  ``candidates[1:]`` as options plus "ask a person"; a certain answer (reason "confident") and
+  urgent help (reason "emergency") come without alternatives.
 - "clarify" → ``Clarify``: a menu of two or more options (a single option is answered).
 - "escalate" → ``OfferForwarding`` ("I don't know this yet — shall I forward it?") with at most
   the related topics the matcher gave, or ``Unavailable`` when nothing can be forwarded.
@@ -34,6 +35,7 @@ from bot.matching import EVENT_PREFIX, Decision
 
 MAX_ALTERNATIVES = 3
 MAX_RELATED = 2
+CERTAIN_REASONS = frozenset({"confident", "event-name"})
 _NUMBER = re.compile(r"(\d{1,2})[.)]?")
 # Consent typed instead of pressed (the console has no buttons); only while an offer is open.
 YES = frozenset(
@@ -339,7 +341,10 @@ class Dialogue:
             return self._remember(state, Events(events, lang, decision=decision))
         if decision.decision == "answer" and decision.entry:
             urgent = decision.reason == "emergency"
-            alternatives = () if urgent else self._alternatives(decision)
+            # C1: alternatives come with a "probable" answer; a certain one ("confident", a
+            # named event) and urgent help stand alone, whatever else was ranked.
+            certain = urgent or decision.reason in CERTAIN_REASONS
+            alternatives = () if certain else self._alternatives(decision)
             return self.answer(
                 decision.entry, lang, state, alternatives=alternatives, urgent=urgent,
                 decision=decision,
@@ -471,14 +476,10 @@ class Dialogue:
         return used != "de" and text.status == "machine"
 
     def has_details(self, target: str, lang: str) -> bool:
-        """Whether the answer has a second part behind "More" (contract C3).
-
-        Until the short-answer schema lands, an assistant without ``has_details`` has none.
-        """
+        """Whether the answer has a second part behind "More" (contract C3)."""
         if target.startswith(EVENT_PREFIX) or not self.exists(target):
             return False
-        has = getattr(self.assistant, "has_details", None)
-        return bool(has(target, lang)) if callable(has) else False
+        return self.assistant.has_details(target, lang)
 
     def _existing(self, targets: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(dict.fromkeys(t for t in targets if self.exists(t)))

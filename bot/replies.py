@@ -61,10 +61,8 @@ def machine_note(lang: str, style: Style) -> str:
 def render_details(
     assistant: Assistant, target: str, lang: str, style: Style, now: datetime
 ) -> str:
-    """The second part of an answer (contract C3); the whole answer where there is no split."""
-    if callable(getattr(assistant, "has_details", None)):
-        return assistant.render(target, lang, style, now, part="details")  # type: ignore[call-arg]
-    return assistant.render(target, lang, style, now)
+    """The second part of an answer, behind "More" (contract C3)."""
+    return assistant.render(target, lang, style, now, part="details")
 
 
 def notice_text(reply: Notice, style: Style) -> str:

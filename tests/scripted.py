@@ -12,7 +12,7 @@ from pathlib import Path
 
 from bot.assistant import Assistant, Brain
 from bot.matching import Decision
-from bot.render import PLAIN, Style
+from bot.render import PLAIN, Part, Style
 
 FIXTURE_KB = Path(__file__).resolve().parent / "fixtures" / "kb"
 
@@ -48,14 +48,14 @@ class Scripted(Assistant):
     def has_details(self, target: str, lang: str) -> bool:
         return target in self.details
 
-    def render(  # type: ignore[override]
+    def render(
         self,
         target: str,
         lang: str,
         style: Style = PLAIN,
         now: datetime | None = None,
-        part: str = "first",
+        part: Part = "first",
     ) -> str:
         if part == "details":
             return style.esc(f"Documents for {target} <{lang}>")
-        return super().render(target, lang, style, now)
+        return super().render(target, lang, style, now, part)

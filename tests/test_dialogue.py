@@ -82,6 +82,13 @@ def test_a_certain_answer_has_no_alternatives_and_more_only_with_details(bot: Sc
     assert state.menu == ()
 
 
+def test_a_confident_answer_stands_alone_whatever_else_was_ranked(bot: Scripted) -> None:
+    bot.decisions["kita platz"] = answer("childcare", "jobcenter", reason="confident")
+    reply = Dialogue(bot).message("kita platz", Conversation())
+    assert isinstance(reply, Answer) and reply.alternatives == () and reply.options == ()
+    assert reply_json(reply)["candidates"] == ["childcare"]
+
+
 def test_urgent_help_is_an_answer_without_alternatives(bot: Scripted) -> None:
     bot.decisions["hilfe"] = answer("childcare", "registration", reason="emergency")
     reply = Dialogue(bot).message("hilfe", Conversation())
