@@ -334,7 +334,9 @@ class Dialogue:
         decision = self.assistant.match(text, lang=reply_lang, hint=hint)
         lang = decision.lang
         pending = Pending(state.new_offer(), text, lang, decision.candidates, decision.scores)
-        state.last_question, state.pending, state.menu = pending, None, ()
+        # An earlier offer stays pending (its buttons still work) until a new one replaces it;
+        # typed numbers and yes/no refer to this reply's options only.
+        state.last_question, state.menu = pending, ()
         state.lang = lang
         events = event_question(self.assistant.kb, text, decision, self._now())
         if events is not None:  # "what's on this weekend", "when is the Stadtfest"

@@ -175,6 +175,12 @@ def test_unknown_question_offers_forwarding_with_at_most_two_related_topics(
     assert isinstance(forward, Forward) and forward.pending.question == "hühner"
     again = dialogue.choose(yes, state)
     assert isinstance(again, Notice) and again.kind == "stale"
+    # An offer's buttons still work after another question; typed words refer to the last reply.
+    second = dialogue.message("hühner", state)
+    assert isinstance(second, OfferForwarding)
+    bot.decisions["kita"] = answer("childcare")
+    dialogue.message("kita", state)
+    assert dialogue.choose(Consent(True, second.pending.offer), state) == Forward(second.pending)
     # "ja" without an open offer is a question like any other.
     bot.calls.clear()
     dialogue.message("ja", state)

@@ -162,7 +162,7 @@ def answer(reply: dlg.Answer | dlg.Details, assistant: Assistant) -> InlineKeybo
     lang = reply.lang
     rows = option_rows(reply.options, assistant, lang)
     entry = assistant.entry(reply.target)
-    if entry is None:
+    if entry is None or isinstance(reply, dlg.Details):  # the answer above has the rest
         return InlineKeyboardMarkup(rows) if rows else None
     if not any(isinstance(o, dlg.Show) for o in reply.options):
         rows += [
