@@ -26,6 +26,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 from bot.assistant import Assistant
 from bot.conversation import reply_language
@@ -39,7 +40,7 @@ CERTAIN_REASONS = frozenset({"confident", "event-name"})
 _NUMBER = re.compile(r"(\d{1,2})[.)]?")
 # Consent typed instead of pressed (the console has no buttons); only while an offer is open.
 YES = frozenset(
-    "y yes j ja 1 + ok да так نعم بله evet da tak có co oui si sí".split()
+    "y yes j ja + ok да так نعم بله evet da tak có co oui si sí".split()
 )  # fmt: skip
 NO = frozenset("n no nein - ні нет не لا نه hayır hayir nu nie không khong non".split())
 
@@ -218,7 +219,7 @@ class Declined:
     options: tuple[Option, ...] = ()
 
 
-NoticeKind = str  # one of NOTICES
+NoticeKind = Literal["empty", "no-menu", "out-of-range", "stale", "type-question"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,8 +231,6 @@ class Notice:
     count: int = 0  # "out-of-range": how many options there are
     options: tuple[Option, ...] = ()
 
-
-NOTICES = ("empty", "no-menu", "out-of-range", "stale", "type-question")
 
 Reply = (
     Answer | Details | Events | Clarify | OfferForwarding | Unavailable | Forward | Declined
