@@ -6,6 +6,7 @@ that was wrong, so that whoever deploys the bot can fix it from one line.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
@@ -20,6 +21,7 @@ DEFAULT_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_INBOX = "zwk@dessau-rosslau.de"
 DEFAULT_DB = PROJECT_ROOT / "data" / "bot.sqlite3"
 DEFAULT_KNOWLEDGE = PROJECT_ROOT / "knowledge"
+DEFAULT_WEB_PORT = 8080
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 
 
@@ -53,6 +55,13 @@ class Settings:
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8080
     webhook_secret: str | None = field(default=None, repr=False)
+    # Web chat (bot.web): ``web_port`` None = not alongside the Telegram bot; ``run_bot.py web``
+    # then uses DEFAULT_WEB_PORT. Origins that may embed the chat and call its API (CORS), and
+    # the reverse proxies whose X-Forwarded-For is believed (nobody else's is).
+    web_host: str = "127.0.0.1"
+    web_port: int | None = None
+    web_allowed_origins: tuple[str, ...] = ()
+    web_trusted_proxies: tuple[str, ...] = ()
 
     @property
     def mail_enabled(self) -> bool:
@@ -154,6 +163,36 @@ def _webhook(env: Mapping[str, str]) -> dict[str, Any]:
             "webhook_port": port}  # fmt: skip
 
 
+def _web(env: Mapping[str, str]) -> dict[str, Any]:
+    """WEB_*: where the web chat listens, who may embed it, which proxies are believed."""
+    port = _int(env, "WEB_PORT", None)
+    if port is not None and not 0 < port < 65536:
+        raise ConfigError(f"WEB_PORT must be between 1 and 65535, got {env.get('WEB_PORT')!r}")
+    origins: list[str] = []
+    for part in filter(None, (p.strip() for p in env.get("WEB_ALLOWED_ORIGINS", "").split(","))):
+        if not re.fullmatch(r"https?://[A-Za-z0-9.-]+(:\d{1,5})?", part):
+            raise ConfigError(
+                "WEB_ALLOWED_ORIGINS must be comma-separated origins such as "
+                f"https://www.dessau-rosslau.de (no path), got {part!r}"
+            )
+        origins.append(part.lower())
+    proxies: list[str] = []
+    for part in filter(None, (p.strip() for p in env.get("WEB_TRUSTED_PROXIES", "").split(","))):
+        try:
+            ipaddress.ip_network(part, strict=False)
+        except ValueError:
+            raise ConfigError(
+                f"WEB_TRUSTED_PROXIES must be IP addresses or networks, got {part!r}"
+            ) from None
+        proxies.append(part)
+    return {
+        "web_host": env.get("WEB_HOST", "").strip() or "127.0.0.1",
+        "web_port": port,
+        "web_allowed_origins": tuple(origins),
+        "web_trusted_proxies": tuple(proxies),
+    }
+
+
 def load_settings(
     environ: Mapping[str, str] | None = None, dotenv: Path | None = PROJECT_ROOT / ".env"
 ) -> Settings:
@@ -220,4 +259,5 @@ def load_settings(
         ticket_retention_days=_days(env, "TICKET_RETENTION_DAYS", 30),
         open_ticket_days=_days(env, "OPEN_TICKET_DAYS", 180),
         **_webhook(env),
+        **_web(env),
     )

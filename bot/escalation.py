@@ -46,6 +46,8 @@ STAFF = "staff"
 MAIL = "mail"
 RESIDENT = "resident"
 ADMIN = "admin"  # notices for the people in ADMIN_IDS (e.g. a mail the server rejected)
+WEB = "web"  # a staff answer for a web chat session (bot.web)
+WEB_MAIL = "web-mail"  # ... and by e-mail, when the person left an address for that ticket
 
 
 class RetryLater(Exception):
@@ -155,8 +157,13 @@ class Escalation:
         lang: str,
         candidates: Sequence[str] = (),
         scores: Sequence[float] = (),
+        web_session: int | None = None,
+        email: str | None = None,
     ) -> int | None:
-        """Write a ticket and queue it for every channel; None if no channel is configured."""
+        """Write a ticket and queue it for every channel; None if no channel is configured.
+
+        A web chat question has no chat id but its ``web_session`` (and optionally the
+        ``email`` address the person gave for this ticket's answer)."""
         channels = self.channels()
         if not channels:
             return None
@@ -172,20 +179,23 @@ class Escalation:
             "question": question,
             "guesses": guesses,
             "asked": _berlin_now(),
-            "answerable": chat_id is not None,
+            "answerable": chat_id is not None or web_session is not None,
         }
         ticket = await self.store.create_ticket(
             chat_id=chat_id, lang=lang, question=question, candidates=list(candidates),
-            channels=[(name, payload) for name in channels],
+            channels=[(name, payload) for name in channels], web_session=web_session,
+            email=email,
         )  # fmt: skip
         log.info("ticket %d created (%s), queued for %s", ticket, lang, ", ".join(channels))
         self._wake()
         return ticket
 
-    async def follow_up(self, ticket_id: int, chat_id: int, text: str) -> FollowUpResult:
+    async def follow_up(
+        self, ticket_id: int, chat_id: int | None, text: str, *, web_session: int | None = None
+    ) -> FollowUpResult:
         """Add the resident's message to their open ticket (only the owner may)."""
         ticket = await self.store.ticket(ticket_id)
-        if ticket is None or ticket.chat_id != chat_id:
+        if ticket is None or (ticket.chat_id, ticket.web_session) != (chat_id, web_session):
             return "not-yours"
         if ticket.status != "open":
             return "closed"
@@ -204,7 +214,7 @@ class Escalation:
         ticket = await self.store.ticket(ticket_id)
         if ticket is None:
             return "unknown"
-        if ticket.chat_id is None:
+        if ticket.chat_id is None and ticket.web_session is None:
             return "no-resident"
         payload = {
             "kind": "reply",
@@ -212,9 +222,13 @@ class Escalation:
             "staff_chat": staff_chat_id,
             "staff_message": staff_message_id,
         }
-        await self.store.add_ticket_message(
-            ticket_id, "reply", payload["text"], [(RESIDENT, payload)]
-        )
+        if ticket.web_session is None:
+            rows = [(RESIDENT, payload)]
+        else:  # the web page shows it; a copy by e-mail only if the person asked for one
+            rows = [(WEB, payload)]
+            if ticket.email and self.mail_enabled:
+                rows.append((WEB_MAIL, {**payload, "copy": True}))
+        await self.store.add_ticket_message(ticket_id, "reply", payload["text"], rows)
         self._wake()
         return "queued"
 
@@ -243,7 +257,7 @@ class Escalation:
         if item.channel == MAIL and result.outcome == "failed":
             await self._mail_rejected(result)
             return
-        if item.channel != RESIDENT or result.outcome == "retry":
+        if item.channel not in (RESIDENT, WEB) or result.outcome == "retry":
             return
         ticket_id = item.ticket_id
         reply_to = item.payload.get("staff_message")

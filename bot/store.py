@@ -131,6 +131,35 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX event_reminders_pending ON event_reminders(sent_at, remind_at);
     """,
+    # 4 (web chat, issue 19): a web conversation is a random session id kept by the browser;
+    # only its SHA-256 is stored. ``state`` is the dialogue's state (JSON). A web ticket names
+    # its session instead of a chat id, and may carry the e-mail address the person gave for
+    # this one ticket (deleted with it). ``web_inbox`` holds staff answers until the page
+    # fetches them; ``outbox_id`` makes a retried delivery idempotent.
+    """
+    CREATE TABLE web_sessions (
+        id INTEGER PRIMARY KEY,
+        token_hash TEXT NOT NULL UNIQUE,
+        lang TEXT,
+        state TEXT NOT NULL DEFAULT '{}',
+        created_at TEXT NOT NULL,
+        last_seen TEXT NOT NULL
+    );
+    CREATE INDEX web_sessions_last_seen ON web_sessions(last_seen);
+    ALTER TABLE tickets ADD COLUMN web_session INTEGER
+        REFERENCES web_sessions(id) ON DELETE CASCADE;
+    ALTER TABLE tickets ADD COLUMN email TEXT;
+    CREATE INDEX tickets_web_session ON tickets(web_session);
+    CREATE TABLE web_inbox (
+        id INTEGER PRIMARY KEY,
+        session_id INTEGER NOT NULL REFERENCES web_sessions(id) ON DELETE CASCADE,
+        ticket_id INTEGER REFERENCES tickets(id) ON DELETE CASCADE,
+        outbox_id INTEGER UNIQUE,
+        text TEXT NOT NULL,
+        at TEXT NOT NULL
+    );
+    CREATE INDEX web_inbox_session ON web_inbox(session_id, id);
+    """,
 )
 
 
@@ -168,6 +197,18 @@ class Ticket:
     created_at: str
     status: str
     resident_unreachable: bool
+    web_session: int | None = None  # asked in the web chat (then ``chat_id`` is None)
+    email: str | None = None  # web only: where the person also wants the answer
+
+
+@dataclass(frozen=True, slots=True)
+class WebSession:
+    """A web chat conversation (``bot.web``): its row id, language and dialogue state."""
+
+    id: int
+    lang: str | None
+    state: dict[str, Any]
+    last_seen: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -360,6 +401,8 @@ class Store:
         question: str,
         candidates: Sequence[str],
         channels: Sequence[tuple[str, dict[str, Any]]],
+        web_session: int | None = None,
+        email: str | None = None,
     ) -> int:
         """Write a ticket and its outbox rows in one transaction; return the ticket number.
 
@@ -368,9 +411,9 @@ class Store:
         now = _ts(utcnow())
         async with self._transaction():
             cursor = await self._db.execute(
-                "INSERT INTO tickets (chat_id, lang, question, candidates, created_at) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (chat_id, lang, question, json.dumps(list(candidates)), now),
+                "INSERT INTO tickets (chat_id, lang, question, candidates, created_at, "
+                "web_session, email) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (chat_id, lang, question, json.dumps(list(candidates)), now, web_session, email),
             )
             ticket_id = int(cursor.lastrowid or 0)
             await self._db.execute(
@@ -740,6 +783,95 @@ class Store:
             await self._db.execute("DELETE FROM feedback WHERE at < ?", (_ts(before),))
         return removed
 
+    # ---------------------------------------------------------- web chat (issue 19)
+
+    async def create_web_session(self, token_hash: str, lang: str | None) -> WebSession:
+        now = _ts(utcnow())
+        cursor = await self._write(
+            "INSERT INTO web_sessions (token_hash, lang, created_at, last_seen) "
+            "VALUES (?, ?, ?, ?)",
+            (token_hash, lang, now, now),
+        )
+        return WebSession(int(cursor.lastrowid or 0), lang, {}, now)
+
+    async def web_session(self, token_hash: str) -> WebSession | None:
+        row = await (
+            await self._db.execute(
+                "SELECT id, lang, state, last_seen FROM web_sessions WHERE token_hash = ?",
+                (token_hash,),
+            )
+        ).fetchone()
+        if row is None:
+            return None
+        return WebSession(int(row[0]), row[1], json.loads(row[2]), str(row[3]))
+
+    async def save_web_session(
+        self, session_id: int, lang: str | None, state: dict[str, Any]
+    ) -> None:
+        await self._write(
+            "UPDATE web_sessions SET lang = ?, state = ?, last_seen = ? WHERE id = ?",
+            (lang, json.dumps(state, separators=(",", ":")), _ts(utcnow()), session_id),
+        )
+
+    async def open_web_ticket(self, session_id: int) -> Ticket | None:
+        row = await (
+            await self._db.execute(
+                "SELECT * FROM tickets WHERE web_session = ? AND status = 'open' "
+                "ORDER BY id DESC LIMIT 1",
+                (session_id,),
+            )
+        ).fetchone()
+        return _ticket(row) if row else None
+
+    async def add_web_inbox(
+        self, session_id: int, ticket_id: int, outbox_id: int, text: str
+    ) -> None:
+        """Keep a staff answer for the page; a retried delivery of the same row adds nothing."""
+        await self._write(
+            "INSERT OR IGNORE INTO web_inbox (session_id, ticket_id, outbox_id, text, at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (session_id, ticket_id, outbox_id, text, _ts(utcnow())),
+        )
+
+    async def web_inbox(self, session_id: int, after: int = 0) -> list[tuple[int, str]]:
+        """Answers waiting for the page, oldest first, as (id, text)."""
+        cursor = await self._db.execute(
+            "SELECT id, text FROM web_inbox WHERE session_id = ? AND id > ? ORDER BY id",
+            (session_id, after),
+        )
+        return [(int(row[0]), str(row[1])) for row in await cursor.fetchall()]
+
+    async def ack_web_inbox(self, session_id: int, upto: int) -> None:
+        """The page has shown the answers up to ``upto``: they need not be kept any longer."""
+        await self._write(
+            "DELETE FROM web_inbox WHERE session_id = ? AND id <= ?", (session_id, upto)
+        )
+
+    async def forget_web_session(self, session_id: int) -> int:
+        """Delete a web conversation with its tickets, their deliveries and waiting answers."""
+        removed = 0
+        async with self._transaction():
+            for sql in (
+                "DELETE FROM outbox WHERE ticket_id IN "
+                "(SELECT id FROM tickets WHERE web_session = ?)",
+                "DELETE FROM tickets WHERE web_session = ?",
+                "DELETE FROM web_inbox WHERE session_id = ?",
+                "DELETE FROM web_sessions WHERE id = ?",
+            ):
+                cursor = await self._db.execute(sql, (session_id,))
+                removed += max(cursor.rowcount, 0)
+        return removed
+
+    async def purge_web_sessions(self, *, idle_before: datetime) -> int:
+        """Delete web conversations idle since ``idle_before`` that have no ticket left (a
+        ticket keeps its session until the ticket's own retention ends)."""
+        cursor = await self._write(
+            "DELETE FROM web_sessions WHERE last_seen < ? AND NOT EXISTS "
+            "(SELECT 1 FROM tickets t WHERE t.web_session = web_sessions.id)",
+            (_ts(idle_before),),
+        )
+        return max(cursor.rowcount, 0)
+
     async def count_rows(self, table: str) -> int:
         """Rows in one of the tables (for /status, retention reports and tests)."""
         if table not in _TABLES:
@@ -750,7 +882,7 @@ class Store:
 
 _TABLES = frozenset(
     {"people", "questions", "feedback", "tickets", "ticket_messages", "outbox", "staff_messages",
-     "resident_messages", "bot_state"}
+     "resident_messages", "bot_state", "web_sessions", "web_inbox"}
 )  # fmt: skip
 
 
@@ -789,4 +921,6 @@ def _ticket(row: aiosqlite.Row) -> Ticket:
         created_at=row["created_at"],
         status=row["status"],
         resident_unreachable=bool(row["resident_unreachable"]),
+        web_session=row["web_session"],
+        email=row["email"],
     )
