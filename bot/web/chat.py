@@ -24,6 +24,7 @@ from typing import Any
 from bot import dialogue as dlg
 from bot.assistant import Assistant
 from bot.config import Settings
+from bot.conversation import reply_language
 from bot.escalation import Escalation
 from bot.events import BERLIN, answer_window
 from bot.i18n import gettext_for
@@ -209,7 +210,7 @@ class WebChat:
         state = turn.state
         if text.startswith("/") and await self._command(turn, text.split()[0].lower()):
             return
-        if state.awaiting_ticket is not None and text:
+        if text and state.awaiting_ticket is not None:
             ticket, state.awaiting_ticket = state.awaiting_ticket, None
             result = await self.escalation.follow_up(
                 ticket, None, text, web_session=turn.session.id
@@ -223,6 +224,20 @@ class WebChat:
                 turn.say(_(
                     "Your question {ticket} is already closed, so I treat this as a new question."
                 ).format(ticket=ticket))  # fmt: skip
+        if state.awaiting_question and text:
+            # After "ask a person" the next message is the question for the team: offered for
+            # forwarding as it is, like on Telegram.
+            state.awaiting_question = False
+            talk = state.talk
+            lang = reply_language(text, chosen or turn.session.lang, None, talk.lang) or turn.lang
+            pending = dlg.Pending(talk.new_offer(), text, lang)
+            talk.last_question = pending
+            await self.store.log_question(
+                channel="web", lang=lang, text=text, decision="escalate", entry=None,
+                candidates=[], score=0.0, reason="asked-for-person",
+            )  # fmt: skip
+            await self._reply(turn, self._dialogue().offer(pending, talk, unknown=False))
+            return
         reply = self._dialogue().message(text, state.talk, chosen=chosen or turn.session.lang)
         decision = getattr(reply, "decision", None)
         if isinstance(decision, Decision):
@@ -274,7 +289,10 @@ class WebChat:
                 ).format(ticket=ticket.id)
                 turn.say(text, [(_("➕ Add something"), AddToTicket(ticket.id))])
                 return
-        await self._reply(turn, self._dialogue().ask_person(turn.state.talk, turn.lang))
+        reply = self._dialogue().ask_person(turn.state.talk, turn.lang)
+        if isinstance(reply, dlg.Notice) and reply.kind == "type-question":
+            turn.state.awaiting_question = True
+        await self._reply(turn, reply)
 
     # ----------------------------------------------------------------------- actions
 

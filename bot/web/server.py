@@ -22,7 +22,7 @@ from bot.config import DEFAULT_WEB_PORT, Settings
 from bot.escalation import MAIL, WEB, WEB_MAIL, Channel, Escalation, OutboxWorker
 from bot.retention import enforce_retention
 from bot.store import Store
-from bot.web.app import create_app
+from bot.web.app import IP_BURST, IP_PER_SECOND, create_app
 from bot.web.channel import WebChannel, WebMailChannel
 from bot.web.chat import WebChat
 
@@ -55,13 +55,18 @@ async def start_web(
     kb_version: Callable[[], str],
     *,
     port: int | None = None,
+    ip_per_second: float = IP_PER_SECOND,
+    ip_burst: float = IP_BURST,
 ) -> WebServer:
-    """Serve the web chat on ``WEB_HOST``:``port`` (``WEB_PORT``; 0 = any free port)."""
-    app = create_app(chat, settings, kb_version)
+    """Serve the web chat on ``WEB_HOST``:``port`` (``WEB_PORT``; 0 = any free port).
+    The per-address limits are the defaults except in tests and the benchmark."""
+    app = create_app(chat, settings, kb_version, ip_per_second=ip_per_second, ip_burst=ip_burst)
     # access_log off: request lines would carry session ids (the path of the poll).
     runner = web.AppRunner(app, access_log=None, handle_signals=False)
     await runner.setup()
-    wanted = port if port is not None else settings.web_port or DEFAULT_WEB_PORT
+    if port is None:
+        port = settings.web_port if settings.web_port is not None else DEFAULT_WEB_PORT
+    wanted = port
     site = web.TCPSite(runner, settings.web_host, wanted)
     await site.start()
     bound = wanted

@@ -124,6 +124,7 @@ class WebState:
     talk: Conversation = field(default_factory=Conversation)
     actions: dict[str, dict[str, Any]] = field(default_factory=dict)  # token -> action
     awaiting_ticket: int | None = None  # the next message is a follow-up to this ticket
+    awaiting_question: bool = False  # the next message is a question for a person ("/human")
     last_entry: str | None = None  # what a 👍/👎 refers to
     last_question_id: int | None = None
 
@@ -150,6 +151,7 @@ class WebState:
             "next": talk.next_offer,
             "actions": self.actions,
             "awaiting": self.awaiting_ticket,
+            "person": self.awaiting_question,
             "entry": self.last_entry,
             "qid": self.last_question_id,
         }
@@ -173,6 +175,7 @@ class WebState:
             talk=talk,
             actions=dict(data.get("actions", {})),
             awaiting_ticket=data.get("awaiting"),
+            awaiting_question=bool(data.get("person", False)),
             last_entry=data.get("entry"),
             last_question_id=data.get("qid"),
         )
