@@ -64,7 +64,8 @@ def _csp(settings: Settings) -> str:
     ancestors = " ".join(("'self'", *settings.web_allowed_origins))
     return (
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        f"connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors {ancestors}"
+        f"connect-src 'self'; frame-src 'self'; base-uri 'none'; form-action 'none'; "
+        f"frame-ancestors {ancestors}"
     )
 
 

@@ -44,7 +44,8 @@ async def result(bot: RunningBot, channel: str, outcome: str) -> DeliveryResult:
 async def test_web_question_staff_reply_reaches_the_page_and_the_mail(
     fake: FakeTelegram, start_bot: StartBot, settings: Settings, smtp: SmtpServer
 ) -> None:
-    async with start_bot(with_smtp(settings, smtp), web_port=0) as bot, aiohttp.ClientSession() as http:
+    config = with_smtp(settings, smtp)
+    async with start_bot(config, web_port=0) as bot, aiohttp.ClientSession() as http:
         api = web_api(bot, http)
         offer = (await api.message(QUESTION, lang="uk"))["replies"][0]
         # Consent first, saying what goes where; the e-mail field is offered (mail is on).
@@ -53,7 +54,7 @@ async def test_web_question_staff_reply_reaches_the_page_and_the_mail(
         assert offer["ask_email"] is True
         assert not fake.sent(STAFF)
 
-        confirmation = (await api.press(offer, t("uk", YES), email="olena@example.net"))
+        confirmation = await api.press(offer, t("uk", YES), email="olena@example.net")
         reply = confirmation["replies"][0]
         ticket = reply["ticket"]
         assert t("uk", "Your ticket number is {ticket}.", ticket=ticket) in reply["text"]
@@ -70,7 +71,8 @@ async def test_web_question_staff_reply_reaches_the_page_and_the_mail(
 
         # Nothing yet on the page; then the staff reply in the group, as for Telegram.
         assert await api.poll() == []
-        fake.send_group(STAFF, "Квитки продає DB: bahn.de <3", reply_to=staff_message.result["message_id"])
+        ticket_message = staff_message.result["message_id"]
+        fake.send_group(STAFF, "Квитки продає DB: bahn.de <3", reply_to=ticket_message)
         await result(bot, WEB, "sent")
         delivered = await fake.wait_message(
             STAFF,

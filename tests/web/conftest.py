@@ -16,8 +16,8 @@ from bot.assistant import Assistant, Brain
 from bot.config import Settings
 from bot.escalation import Escalation
 from bot.store import Store
-from bot.web.server import WebServer, start_web
 from bot.web.chat import WebChat
+from bot.web.server import WebServer, start_web
 from tests.web.client import Api
 
 FIXTURE_KB = Path(__file__).resolve().parent.parent / "fixtures" / "kb"
@@ -55,15 +55,17 @@ def web_settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def start_web_chat(
-    web_settings: Settings, fixture_kb_brain: Brain
-) -> StartWeb:
+def start_web_chat(web_settings: Settings, fixture_kb_brain: Brain) -> StartWeb:
     """``async with start_web_chat(staff=True, **settings) as web:`` — the server running."""
 
     @asynccontextmanager
     async def start(
-        *, staff: bool = True, brain: Brain | None = None, kb: Path = FIXTURE_KB,
-        app_options: dict[str, Any] | None = None, **overrides: Any,
+        *,
+        staff: bool = True,
+        brain: Brain | None = None,
+        kb: Path = FIXTURE_KB,
+        app_options: dict[str, Any] | None = None,
+        **overrides: Any,
     ) -> AsyncIterator[RunningWeb]:
         settings = replace(web_settings, **overrides)
         assistant = Assistant(brain or fixture_kb_brain, kb)
@@ -74,7 +76,8 @@ def start_web_chat(
             titles=assistant.title,
         )  # fmt: skip
         chat = WebChat(assistant, store, escalation, settings)
-        server = await start_web(chat, settings, lambda: assistant.kb.version, **(app_options or {}))
+        version = lambda: assistant.kb.version  # noqa: E731
+        server = await start_web(chat, settings, version, **(app_options or {}))
         try:
             async with aiohttp.ClientSession() as http:
                 yield RunningWeb(server, chat, store, escalation, http)

@@ -14,7 +14,7 @@ from bot.retention import enforce_retention
 from bot.store import utcnow
 from bot.web.app import STATIC
 from bot.web.chat import WebChat
-from tests.web.client import Api, button, t
+from tests.web.client import button, t
 from tests.web.conftest import StartWeb
 
 CSP_PARTS = ("default-src 'none'", "script-src 'self'", "frame-ancestors 'self'")
@@ -65,8 +65,9 @@ async def test_a_question_gets_the_answer_with_buttons_that_work(start_web_chat:
         labels = [b["label"] for b in reply["buttons"]]
         assert "👍" in labels and "👎" in labels
         thanks = await api.press(reply, "👎")
-        assert t("de", "Thank you for telling me — that helps to improve the answers.") in (
-            thanks["replies"][0]["text"]
+        assert (
+            t("de", "Thank you for telling me — that helps to improve the answers.")
+            in (thanks["replies"][0]["text"])
         )
         assert await web.store.count_rows("feedback") == 1
         # A spent token is refused: a double click cannot rate (or forward) twice.
@@ -156,7 +157,7 @@ async def test_events_privacy_and_forget_commands(start_web_chat: StartWeb) -> N
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 async def test_privacy_page_in_every_language(start_web_chat: StartWeb, lang: str) -> None:
-    async with start_web_chat() as web, web.http.get(web.base + f"/privacy?lang={lang}") as response:
+    async with start_web_chat() as web, web.http.get(f"{web.base}/privacy?lang={lang}") as response:
         page = await response.text()
     assert response.status == 200
     assert f'dir="{"rtl" if lang in ("ar", "fa") else "ltr"}"' in page
