@@ -813,6 +813,54 @@ class Store:
             (lang, json.dumps(state, separators=(",", ":")), _ts(utcnow()), session_id),
         )
 
+    async def write_web_batch(
+        self,
+        questions: Sequence[dict[str, Any]],
+        feedback: Sequence[dict[str, Any]],
+        sessions: Sequence[tuple[int, str | None, dict[str, Any]]],
+    ) -> list[int]:
+        """Logged questions, ratings and conversation states of the web chat in one
+        transaction (written behind the requests, a few times a second); return the new
+        questions' ids in order. A rating names its question by ``question_id`` or by
+        ``question_index`` into ``questions``; a state whose session is gone changes nothing."""
+        now = _ts(utcnow())
+        ids: list[int] = []
+        async with self._transaction():
+            if questions:
+                await self._db.executemany(
+                    "INSERT INTO questions (asked_at, channel, lang, text, decision, entry, "
+                    "candidates, score, reason) VALUES (?, 'web', ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        (q["at"], q["lang"], q["text"][:1000], q["decision"], q["entry"],
+                         json.dumps(list(q["candidates"])), q["score"], q["reason"])
+                        for q in questions
+                    ],
+                )  # fmt: skip
+                # One writer holds the lock: the rows just inserted have the highest ids.
+                row = await (await self._db.execute("SELECT MAX(id) FROM questions")).fetchone()
+                last = int(row[0]) if row and row[0] is not None else 0
+                ids = list(range(last - len(questions) + 1, last + 1))
+            if feedback:
+                rows = []
+                for f in feedback:
+                    index = f.get("question_index")
+                    question = ids[index] if index is not None else f.get("question_id")
+                    rows.append((f["at"], f["entry"], f["lang"], int(f["helpful"]), question))
+                await self._db.executemany(
+                    "INSERT INTO feedback (at, entry, lang, helpful, question_id) "
+                    "SELECT ?, ?, ?, ?, (SELECT id FROM questions WHERE id = ?)",
+                    rows,
+                )
+            if sessions:
+                await self._db.executemany(
+                    "UPDATE web_sessions SET lang = ?, state = ?, last_seen = ? WHERE id = ?",
+                    [
+                        (lang, json.dumps(state, separators=(",", ":")), now, session_id)
+                        for session_id, lang, state in sessions
+                    ],
+                )
+        return ids
+
     async def open_web_ticket(self, session_id: int) -> Ticket | None:
         row = await (
             await self._db.execute(

@@ -16,6 +16,8 @@ import asyncio
 import hashlib
 import re
 import secrets
+import time
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -35,6 +37,7 @@ from bot.replies import forwarding_unavailable, option_label, reply_text
 from bot.store import Store, WebSession
 from bot.web.privacy import privacy_text
 from bot.web.state import Action, AddToTicket, EventsNow, Forget, Rate, WebState
+from bot.web.writer import QuestionRecord, WriteBehind
 
 SESSION_BYTES = 24  # 192 random bits
 _SESSION = re.compile(r"[A-Za-z0-9_-]{32}")
@@ -44,6 +47,8 @@ _EMAIL = re.compile(r"[^@\s<>\"',;]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za
 MAX_TEXT = 2000  # characters of one message (the API refuses longer ones)
 PREVIEW_CHARS = 500
 NO_TEXT_LIMIT = 1_000_000  # events: the page scrolls, nothing needs splitting
+CACHE_SIZE = 20_000  # conversations kept in memory
+CACHE_SECONDS = 600.0  # ... for this long after their last request
 
 
 class WebChatError(Exception):
@@ -90,6 +95,7 @@ class Turn:
     lang: str
     replies: list[Out] = field(default_factory=list)
     forgotten: bool = False
+    question: QuestionRecord | None = None  # the question this turn logged, if any
 
     def say(self, text: str, actions: Sequence[tuple[str, Action]] = (), **extra: Any) -> None:
         buttons = [{"label": label, "action": self.state.token(a)} for label, a in actions]
@@ -124,6 +130,17 @@ class WebChat:
         self.settings = settings
         self._now = now or (lambda: datetime.now(BERLIN))
         self._locks: dict[str, _Lock] = {}
+        self.writer = WriteBehind(store)
+        # Sessions in use, so that a request does not read its state back from SQLite. Entries
+        # expire (retention may delete an idle session in the database meanwhile).
+        self._cache: OrderedDict[str, _Cached] = OrderedDict()
+
+    async def close(self) -> None:
+        """Write what is still queued; call after the server stopped taking requests."""
+        await self.writer.close()
+
+    async def flush(self) -> None:
+        await self.writer.flush()
 
     # ------------------------------------------------------------------ entry points
 
@@ -177,13 +194,14 @@ class WebChat:
         if token is not None:
             if not isinstance(token, str) or not _SESSION.fullmatch(token):
                 raise WebChatError("unknown-session", 404)
-            session = await self.store.web_session(token_hash(token))
+            session = await self._cached_session(token_hash(token))
             if session is None and not create:
                 raise WebChatError("unknown-session", 404)
         if session is None:
             # An unknown (e.g. forgotten or expired) id is never taken over: a fresh one.
             token = new_session_token()
             session = await self.store.create_web_session(token_hash(token), chosen)
+            self._remember(token_hash(token), session)
         assert token is not None
         state = WebState.from_json(session.state)
         if chosen is not None and chosen != session.lang:
@@ -192,11 +210,47 @@ class WebChat:
         return Turn(token, session, state, lang)
 
     async def _save(self, turn: Turn, chosen: str | None) -> None:
+        key = token_hash(turn.token)
         if turn.forgotten:
+            self._cache.pop(key, None)
+            self.writer.drop(turn.session.id)
             return
-        await self.store.save_web_session(
-            turn.session.id, chosen or turn.session.lang, turn.state.to_json()
-        )
+        lang, state = chosen or turn.session.lang, turn.state.to_json()
+        self.writer.state(turn.session.id, lang, state)
+        session = WebSession(turn.session.id, lang, state, turn.session.last_seen)
+        self._remember(key, session, turn.question or self._question_of(key))
+
+    async def _cached_session(self, key: str) -> WebSession | None:
+        cached = self._cache.get(key)
+        now = time.monotonic()
+        if cached is not None and now - cached.used < CACHE_SECONDS:
+            self._cache.move_to_end(key)
+            cached.used = now
+            return cached.session
+        self._cache.pop(key, None)
+        session = await self.store.web_session(key)
+        if session is not None:
+            self._remember(key, session)
+        return session
+
+    def _remember(
+        self, key: str, session: WebSession, question: QuestionRecord | None = None
+    ) -> None:
+        self._cache[key] = _Cached(session, time.monotonic(), question)
+        self._cache.move_to_end(key)
+        while len(self._cache) > CACHE_SIZE:
+            self._cache.popitem(last=False)
+
+    def _question_of(self, key: str) -> QuestionRecord | None:
+        cached = self._cache.get(key)
+        return cached.question if cached is not None else None
+
+    def _log(self, turn: Turn, **row: Any) -> QuestionRecord:
+        record = self.writer.question(**row)
+        cached = self._cache.get(token_hash(turn.token))
+        if cached is not None:
+            cached.question = record
+        return record
 
     # ---------------------------------------------------------------------- messages
 
@@ -232,22 +286,22 @@ class WebChat:
             lang = reply_language(text, chosen or turn.session.lang, None, talk.lang) or turn.lang
             pending = dlg.Pending(talk.new_offer(), text, lang)
             talk.last_question = pending
-            await self.store.log_question(
-                channel="web", lang=lang, text=text, decision="escalate", entry=None,
-                candidates=[], score=0.0, reason="asked-for-person",
+            self._log(
+                turn, lang=lang, text=text, decision="escalate", entry=None, candidates=[],
+                score=0.0, reason="asked-for-person",
             )  # fmt: skip
             await self._reply(turn, self._dialogue().offer(pending, talk, unknown=False))
             return
         reply = self._dialogue().message(text, state.talk, chosen=chosen or turn.session.lang)
         decision = getattr(reply, "decision", None)
         if isinstance(decision, Decision):
-            question_id = await self.store.log_question(
-                channel="web", lang=decision.lang, text=text, decision=decision.decision,
-                entry=decision.entry, candidates=decision.candidates, score=decision.score,
-                reason=decision.reason,
+            record = self._log(
+                turn, lang=decision.lang, text=text, decision=decision.decision,
+                entry=decision.entry, candidates=list(decision.candidates),
+                score=decision.score, reason=decision.reason,
             )  # fmt: skip
             if isinstance(reply, dlg.Answer):
-                state.last_entry, state.last_question_id = reply.target, question_id
+                state.last_entry, turn.question = reply.target, record
         await self._reply(turn, reply)
 
     async def _command(self, turn: Turn, command: str) -> bool:
@@ -301,9 +355,10 @@ class WebChat:
         _ = gettext_for(turn.lang)
         match action:
             case Rate(entry, lang, helpful):
-                question = state.last_question_id if state.last_entry == entry else None
+                asked = self._question_of(token_hash(turn.token))
+                question = asked if state.last_entry == entry else None
                 if entry in self.assistant.kb.entries:
-                    await self.store.add_feedback(entry, lang, helpful, question)
+                    self.writer.rating(entry, lang, helpful, question)
                 if helpful:
                     turn.say(_("Thank you!"))
                 else:
@@ -319,6 +374,7 @@ class WebChat:
             case Forget(confirm=False):
                 turn.say(_("OK, nothing was deleted."))
             case Forget(confirm=True):
+                self.writer.drop(turn.session.id)
                 await self.store.forget_web_session(turn.session.id)
                 turn.forgotten = True
                 turn.say(_(
@@ -447,6 +503,13 @@ def _lang(value: object) -> str | None:
     if code is None or code not in LANGUAGES:
         raise WebChatError("invalid-lang")
     return code
+
+
+@dataclass(slots=True)
+class _Cached:
+    session: WebSession
+    used: float
+    question: QuestionRecord | None = None  # the last logged question (what 👍/👎 refer to)
 
 
 class _Lock:

@@ -22,7 +22,7 @@ from bot.config import DEFAULT_WEB_PORT, Settings
 from bot.escalation import MAIL, WEB, WEB_MAIL, Channel, Escalation, OutboxWorker
 from bot.retention import enforce_retention
 from bot.store import Store
-from bot.web.app import IP_BURST, IP_PER_SECOND, create_app
+from bot.web.app import DEFAULT_RATES, Rates, create_app
 from bot.web.channel import WebChannel, WebMailChannel
 from bot.web.chat import WebChat
 
@@ -42,11 +42,14 @@ def web_channels(settings: Settings, escalation: Escalation) -> dict[str, Channe
 @dataclass(slots=True)
 class WebServer:
     runner: web.AppRunner
+    chat: WebChat
     host: str
     port: int
 
     async def stop(self) -> None:
+        """Finish the requests in progress, then write what the chat still has queued."""
         await self.runner.cleanup()
+        await self.chat.close()
 
 
 async def start_web(
@@ -55,12 +58,11 @@ async def start_web(
     kb_version: Callable[[], str],
     *,
     port: int | None = None,
-    ip_per_second: float = IP_PER_SECOND,
-    ip_burst: float = IP_BURST,
+    rates: Rates = DEFAULT_RATES,
 ) -> WebServer:
     """Serve the web chat on ``WEB_HOST``:``port`` (``WEB_PORT``; 0 = any free port).
     The per-address limits are the defaults except in tests and the benchmark."""
-    app = create_app(chat, settings, kb_version, ip_per_second=ip_per_second, ip_burst=ip_burst)
+    app = create_app(chat, settings, kb_version, rates=rates)
     # access_log off: request lines would carry session ids (the path of the poll).
     runner = web.AppRunner(app, access_log=None, handle_signals=False)
     await runner.setup()
@@ -74,7 +76,7 @@ async def start_web(
     if server is not None and getattr(server, "sockets", None):
         bound = server.sockets[0].getsockname()[1]
     log.info("web chat on http://%s:%d/", settings.web_host, bound)
-    return WebServer(runner, settings.web_host, bound)
+    return WebServer(runner, chat, settings.web_host, bound)
 
 
 async def serve_web(settings: Settings, assistant: Assistant) -> int:

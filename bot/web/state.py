@@ -126,7 +126,6 @@ class WebState:
     awaiting_ticket: int | None = None  # the next message is a follow-up to this ticket
     awaiting_question: bool = False  # the next message is a question for a person ("/human")
     last_entry: str | None = None  # what a 👍/👎 refers to
-    last_question_id: int | None = None
 
     def token(self, action: Action) -> str:
         """A new opaque token for ``action``; the oldest tokens expire beyond MAX_ACTIONS."""
@@ -153,7 +152,6 @@ class WebState:
             "awaiting": self.awaiting_ticket,
             "person": self.awaiting_question,
             "entry": self.last_entry,
-            "qid": self.last_question_id,
         }
 
     @classmethod
@@ -177,5 +175,4 @@ class WebState:
             awaiting_ticket=data.get("awaiting"),
             awaiting_question=bool(data.get("person", False)),
             last_entry=data.get("entry"),
-            last_question_id=data.get("qid"),
         )

@@ -12,7 +12,7 @@ import pytest
 from bot.language import LANGUAGES
 from bot.retention import enforce_retention
 from bot.store import utcnow
-from bot.web.app import STATIC
+from bot.web.app import STATIC, Rates
 from bot.web.chat import WebChat
 from tests.web.client import button, t
 from tests.web.conftest import StartWeb
@@ -69,6 +69,7 @@ async def test_a_question_gets_the_answer_with_buttons_that_work(start_web_chat:
             t("de", "Thank you for telling me — that helps to improve the answers.")
             in (thanks["replies"][0]["text"])
         )
+        await web.chat.flush()  # questions and ratings are written behind the requests
         assert await web.store.count_rows("feedback") == 1
         # A spent token is refused: a double click cannot rate (or forward) twice.
         status, error, _headers = await api.raw(
@@ -296,7 +297,7 @@ async def test_a_flooding_session_is_refused_and_others_are_not_slowed(
 async def test_per_address_limit_honours_x_forwarded_for_only_from_trusted_proxies(
     start_web_chat: StartWeb,
 ) -> None:
-    options = {"ip_per_second": 0.01, "ip_burst": 3}
+    options = {"rates": Rates(ip_per_second=0.01, ip_burst=3)}
     async with start_web_chat(web_trusted_proxies=("127.0.0.1",), app_options=options) as web:
         api = web.api()
 
