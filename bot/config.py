@@ -62,6 +62,11 @@ class Settings:
     web_port: int | None = None
     web_allowed_origins: tuple[str, ...] = ()
     web_trusted_proxies: tuple[str, ...] = ()
+    # Photos of letters: where Tesseract's German model is (found in Debian's places when
+    # unset), how many letters are read at once, and how long one may take.
+    tessdata_dir: Path | None = None
+    ocr_workers: int = 1
+    ocr_timeout_seconds: float = 20.0
 
     @property
     def mail_enabled(self) -> bool:
@@ -260,4 +265,14 @@ def load_settings(
         open_ticket_days=_days(env, "OPEN_TICKET_DAYS", 180),
         **_webhook(env),
         **_web(env),
+        tessdata_dir=Path(raw) if (raw := env.get("TESSDATA_DIR", "").strip()) else None,
+        ocr_workers=_positive(env, "OCR_WORKERS", 1),
+        ocr_timeout_seconds=_float(env, "OCR_TIMEOUT_SECONDS", 20.0, 1.0),
     )
+
+
+def _positive(env: Mapping[str, str], name: str, default: int) -> int:
+    value = _int(env, name, default)
+    if value is None or value < 1:
+        raise ConfigError(f"{name} must be a whole number of 1 or more, got {env.get(name)!r}")
+    return value
