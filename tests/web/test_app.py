@@ -4,6 +4,7 @@ headers, CORS, bad input, rate limits."""
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from dataclasses import replace
 from datetime import timedelta
 
@@ -71,6 +72,11 @@ async def test_a_question_gets_the_answer_with_buttons_that_work(start_web_chat:
         )
         await web.chat.flush()  # questions and ratings are written behind the requests
         assert await web.store.count_rows("feedback") == 1
+        # The rating names the question it rates (its row was written in the same batch).
+        with sqlite3.connect(web.chat.settings.db_path) as db:
+            rated = db.execute("SELECT question_id, helpful FROM feedback").fetchall()
+            asked = db.execute("SELECT id FROM questions WHERE entry = 'childcare'").fetchall()
+        assert rated == [(asked[0][0], 0)]
         # A spent token is refused: a double click cannot rate (or forward) twice.
         status, error, _headers = await api.raw(
             "POST", "/api/v1/action",
