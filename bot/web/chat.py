@@ -27,7 +27,7 @@ from bot import dialogue as dlg
 from bot.assistant import Assistant
 from bot.config import Settings
 from bot.conversation import reply_language
-from bot.escalation import Escalation
+from bot.escalation import Escalation, LimitReached
 from bot.events import BERLIN, answer_window
 from bot.i18n import gettext_for
 from bot.language import LANGUAGES, normalize_code
@@ -246,7 +246,7 @@ class WebChat:
         return cached.question if cached is not None else None
 
     def _log(self, turn: Turn, **row: Any) -> QuestionRecord:
-        record = self.writer.question(**row)
+        record = self.writer.question(turn.session.id, **row)
         cached = self._cache.get(token_hash(turn.token))
         if cached is not None:
             cached.question = record
@@ -270,6 +270,9 @@ class WebChat:
                 ticket, None, text, web_session=turn.session.id
             )
             _ = gettext_for(turn.lang)
+            if result == "limit":
+                turn.say(limit_text(LimitReached("follow-ups", ticket), turn.lang))
+                return
             if result == "added":
                 turn.say(_("✅ Added to your question {ticket}. The team will see it.").format(
                     ticket=ticket))  # fmt: skip
@@ -358,7 +361,7 @@ class WebChat:
                 asked = self._question_of(token_hash(turn.token))
                 question = asked if state.last_entry == entry else None
                 if entry in self.assistant.kb.entries:
-                    self.writer.rating(entry, lang, helpful, question)
+                    self.writer.rating(turn.session.id, entry, lang, helpful, question)
                 if helpful:
                     turn.say(_("Thank you!"))
                 else:
@@ -375,6 +378,7 @@ class WebChat:
                 turn.say(_("OK, nothing was deleted."))
             case Forget(confirm=True):
                 self.writer.drop(turn.session.id)
+                await self.writer.flush()  # a batch under way is written before the deletion
                 await self.store.forget_web_session(turn.session.id)
                 turn.forgotten = True
                 turn.say(_(
@@ -472,13 +476,23 @@ class WebChat:
         """The person agreed: write the ticket (the outbox delivers it) and confirm its number."""
         _ = gettext_for(pending.lang)
         can_answer = self.escalation.staff_chat_id is not None
-        ticket = await self.escalation.escalate(
-            chat_id=None, question=pending.question, lang=pending.lang,
-            candidates=pending.candidates, scores=pending.scores, web_session=turn.session.id,
-            email=email if can_answer and self.escalation.mail_enabled else None,
-        )  # fmt: skip
-        if ticket is None:
+        try:
+            forwarded = await self.escalation.forward(
+                chat_id=None, question=pending.question, lang=pending.lang,
+                candidates=pending.candidates, scores=pending.scores,
+                web_session=turn.session.id,
+                email=email if can_answer and self.escalation.mail_enabled else None,
+            )  # fmt: skip
+        except LimitReached as exc:
+            turn.say(limit_text(exc, pending.lang))
+            return
+        if forwarded is None:
             turn.say(forwarding_unavailable(self.assistant.kb, pending.lang, self._now(), PLAIN))
+            return
+        ticket = forwarded.ticket
+        if forwarded.added:  # one open ticket per person: the new question joins it
+            turn.say(_("✅ Added to your question {ticket}. The team will see it.").format(
+                ticket=ticket), ticket=ticket)  # fmt: skip
             return
         lines = [
             "✅ " + _("Thank you! I forwarded your question to the city's team."),
@@ -492,6 +506,21 @@ class WebChat:
         else:
             lines.append(_("The team cannot answer you in this chat; please also contact them."))
         turn.say("\n".join(lines), [(_("➕ Add something"), AddToTicket(ticket))], ticket=ticket)
+
+
+def limit_text(limit: LimitReached, lang: str) -> str:
+    """The polite note when a person reached a cap on what they can send to the team (the
+    Telegram bot's words)."""
+    _ = gettext_for(lang)
+    if limit.kind == "daily":
+        return _(
+            "You have sent several questions to the city's team today. Please wait for their "
+            "answers, or ask again tomorrow."
+        )
+    return _(
+        "Your question {ticket} already has many additions. Please wait for the team's answer; "
+        "it will come here."
+    ).format(ticket=limit.ticket)
 
 
 def _lang(value: object) -> str | None:

@@ -36,6 +36,7 @@ class QuestionRecord:
 
 @dataclass(slots=True)
 class _Rating:
+    session: int
     entry: str
     lang: str
     helpful: bool
@@ -52,15 +53,18 @@ class WriteBehind:
     _task: asyncio.Task[None] | None = None
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
-    def question(self, **row: Any) -> QuestionRecord:
+    def question(self, session: int, **row: Any) -> QuestionRecord:
         row.setdefault("at", _now())
+        row["session"] = session
         record = QuestionRecord(row)
         self._questions.append(record)
         self._schedule()
         return record
 
-    def rating(self, entry: str, lang: str, helpful: bool, question: QuestionRecord | None) -> None:
-        self._ratings.append(_Rating(entry, lang, helpful, question, _now()))
+    def rating(
+        self, session: int, entry: str, lang: str, helpful: bool, question: QuestionRecord | None
+    ) -> None:
+        self._ratings.append(_Rating(session, entry, lang, helpful, question, _now()))
         self._schedule()
 
     def state(self, session_id: int, lang: str | None, state: dict[str, Any]) -> None:
@@ -68,8 +72,10 @@ class WriteBehind:
         self._schedule()
 
     def drop(self, session_id: int) -> None:
-        """The conversation was deleted: its unwritten state must not be written."""
+        """The conversation is being deleted: nothing of it may be written any more."""
         self._states.pop(session_id, None)
+        self._questions = [q for q in self._questions if q.row["session"] != session_id]
+        self._ratings = [r for r in self._ratings if r.session != session_id]
 
     def _schedule(self) -> None:
         if self._task is None or self._task.done():
@@ -93,7 +99,7 @@ class WriteBehind:
             for rating in ratings:
                 row: dict[str, Any] = {
                     "at": rating.at, "entry": rating.entry, "lang": rating.lang,
-                    "helpful": rating.helpful, "question_id": None,
+                    "helpful": rating.helpful, "question_id": None, "session": rating.session,
                 }  # fmt: skip
                 question = rating.question
                 if question is not None and question.id is not None:

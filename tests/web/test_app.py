@@ -337,3 +337,40 @@ async def test_idle_sessions_without_tickets_are_deleted(start_web_chat: StartWe
         assert result.web_sessions == 1
         assert await web.store.count_rows("web_sessions") == 1  # kept with its open ticket
         assert isinstance(web.chat, WebChat)
+
+
+async def test_delete_my_data_reaches_the_question_log_and_ratings(
+    start_web_chat: StartWeb,
+) -> None:
+    async with start_web_chat() as web:
+        alice, bob = web.api(), web.api()
+        reply = (await alice.message("Wie bekomme ich einen Kita-Platz?"))["replies"][0]
+        await alice.press(reply, "👍")
+        await bob.message("Wie bekomme ich einen Kita-Platz?")
+        await web.chat.flush()
+        assert await web.store.count_rows("questions") == 2
+        ask = (await alice.message("/forget"))["replies"][0]
+        await alice.press(ask, t("de", "🗑 Yes, delete"))
+        await web.chat.flush()
+        # Alice's question and rating are gone; Bob's question stays.
+        assert await web.store.count_rows("questions") == 1
+        assert await web.store.count_rows("feedback") == 0
+
+
+async def test_one_open_ticket_per_conversation(start_web_chat: StartWeb) -> None:
+    async with start_web_chat() as web:
+        api = web.api()
+        await api.message("/human")
+        offer = (await api.message("Kann ich meinen Hund ins Rathaus mitnehmen?"))["replies"][0]
+        first = (await api.press(offer, "✅"))["replies"][0]["ticket"]
+        # "Ask a person" again: the open ticket is offered for additions instead.
+        offer = (await api.message("/human"))["replies"][0]
+        assert str(first) in offer["text"]
+        assert offer["buttons"][0]["label"] == t("de", "➕ Add something")
+        await api.press(offer, t("de", "➕ Add something"))
+        added = (await api.message("Und wo ist das Bürgeramt?"))["replies"][0]
+        assert added["text"] == t(
+            "de", "✅ Added to your question {ticket}. The team will see it.", ticket=first
+        )
+        assert await web.store.count_rows("tickets") == 1
+        assert await web.store.count_follow_ups(first) == 1
