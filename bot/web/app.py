@@ -23,6 +23,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from importlib import resources
 from typing import Any
 from urllib.parse import urlsplit
@@ -30,7 +31,9 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from bot.config import Settings
+from bot.events import BERLIN
 from bot.i18n import gettext_for
+from bot.ics import event_ics
 from bot.language import RTL_LANGUAGES, normalize_code
 from bot.render import HTML
 from bot.web.chat import MAX_TEXT, WebChat, WebChatError
@@ -172,6 +175,19 @@ def create_app(
         )
         return web.Response(text=page, content_type="text/html", charset="utf-8")
 
+    async def calendar(request: web.Request) -> web.Response:
+        """One event as an iCalendar file ("Add to calendar" under an events answer)."""
+        kb = chat.assistant.kb
+        event = kb.events.get(request.match_info["event"])
+        if event is None:
+            raise web.HTTPNotFound()
+        lang = normalize_code(request.query.get("lang")) or "de"
+        body = event_ics(event, kb, lang, datetime.now(BERLIN))
+        return web.Response(
+            body=body, content_type="text/calendar", charset="utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{event.id}.ics"'},
+        )  # fmt: skip
+
     async def message(request: web.Request) -> web.Response:
         data = await _body(request)
         text, lang, session = data.get("text"), data.get("lang"), data.get("session")
@@ -223,6 +239,7 @@ def create_app(
         app.router.add_get(path, static)
     app.router.add_get("/privacy", privacy)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get(r"/calendar/{event:[a-z0-9-]+}.ics", calendar)
     app.router.add_get("/api/v1/ui", ui)
     app.router.add_post("/api/v1/message", message)
     app.router.add_post("/api/v1/action", action)

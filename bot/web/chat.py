@@ -28,7 +28,7 @@ from bot.assistant import Assistant
 from bot.config import Settings
 from bot.conversation import reply_language
 from bot.escalation import Escalation, LimitReached
-from bot.events import BERLIN, answer_window
+from bot.events import BERLIN, EventAnswer, answer_window
 from bot.i18n import gettext_for
 from bot.language import LANGUAGES, normalize_code
 from bot.matching import Decision
@@ -371,9 +371,10 @@ class WebChat:
                     )
             case EventsNow():
                 answer = answer_window(self.assistant.kb, "all", self._now())
-                turn.say(render_event_answer(
+                text = render_event_answer(
                     answer, self.assistant.kb, turn.lang, PLAIN, limit=NO_TEXT_LIMIT
-                ))  # fmt: skip
+                )
+                turn.say(text, links=calendar_links(answer, turn.lang))
             case Forget(confirm=False):
                 turn.say(_("OK, nothing was deleted."))
             case Forget(confirm=True):
@@ -422,7 +423,7 @@ class WebChat:
                 text = render_event_answer(
                     reply.answer, assistant.kb, lang, PLAIN, limit=NO_TEXT_LIMIT
                 )
-                turn.say(text, options)
+                turn.say(text, options, links=calendar_links(reply.answer, lang))
             case dlg.OfferForwarding():
                 turn.say(self._offer_text(reply), options, ask_email=self.escalation.mail_enabled)
             case dlg.Forward():
@@ -506,6 +507,19 @@ class WebChat:
         else:
             lines.append(_("The team cannot answer you in this chat; please also contact them."))
         turn.say("\n".join(lines), [(_("➕ Add something"), AddToTicket(ticket))], ticket=ticket)
+
+
+def calendar_links(answer: EventAnswer, lang: str) -> list[dict[str, str]]:
+    """ "Add to calendar" for each event shown (an .ics file from ``/calendar/<id>.ics``)."""
+    _ = gettext_for(lang)
+    _number, _pages, items = answer.page(0)
+    numbered = answer.window != "event"
+    links = []
+    for index, occurrence in enumerate(items, 1):
+        prefix = f"{index}. " if numbered else ""
+        url = f"calendar/{occurrence.event.id}.ics?lang={lang}"
+        links.append({"label": "📅 " + prefix + _("Add to calendar"), "url": url})
+    return links
 
 
 def limit_text(limit: LimitReached, lang: str) -> str:

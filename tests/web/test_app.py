@@ -374,3 +374,20 @@ async def test_one_open_ticket_per_conversation(start_web_chat: StartWeb) -> Non
         )
         assert await web.store.count_rows("tickets") == 1
         assert await web.store.count_follow_ups(first) == 1
+
+
+async def test_events_come_with_calendar_files(start_web_chat: StartWeb) -> None:
+    async with start_web_chat() as web:
+        api = web.api()
+        reply = (await api.message("/events"))["replies"][0]
+        links = reply["links"]
+        assert links and all(t("de", "Add to calendar") in link["label"] for link in links)
+        async with web.http.get(f"{web.base}/{links[0]['url']}") as response:
+            body = await response.text()
+            assert response.status == 200
+            assert response.headers["Content-Type"].startswith("text/calendar")
+            assert "attachment" in response.headers["Content-Disposition"]
+        assert body.startswith("BEGIN:VCALENDAR") and "BEGIN:VEVENT" in body
+        for path in ("/calendar/no-such-event.ics", "/calendar/..%2Fetc.ics"):
+            async with web.http.get(web.base + path) as response:
+                assert response.status == 404

@@ -83,6 +83,16 @@
       label.appendChild(email);
       div.appendChild(label);
     }
+    if (reply.links && reply.links.length) {
+      var links = document.createElement("div");
+      links.className = "buttons";
+      reply.links.forEach(function (l) {
+        var a = document.createElement("a");
+        a.className = "choice"; a.href = l.url; a.textContent = l.label; a.setAttribute("download", "");
+        links.appendChild(a);
+      });
+      div.appendChild(links);
+    }
     if (!reply.buttons || !reply.buttons.length) return;
     var row = document.createElement("div");
     row.className = "buttons";
