@@ -252,6 +252,15 @@ def _web(env: Mapping[str, str]) -> dict[str, Any]:
     }
 
 
+def _web_next_to_webhook(webhook: dict[str, Any], web: dict[str, Any]) -> dict[str, Any]:
+    """The web chat and the webhook server run in one process: never on the same port."""
+    if webhook["webhook_url"] and web["web_port"] == webhook["webhook_port"]:
+        raise ConfigError(
+            f"WEB_PORT and WEBHOOK_PORT are both {web['web_port']}: give the web chat another port"
+        )
+    return web
+
+
 def load_settings(
     environ: Mapping[str, str] | None = None, dotenv: Path | None = DEFAULT_DOTENV
 ) -> Settings:
@@ -321,7 +330,7 @@ def load_settings(
         ticket_retention_days=_days(env, "TICKET_RETENTION_DAYS", 30),
         open_ticket_days=_days(env, "OPEN_TICKET_DAYS", 180),
         **_webhook(env),
-        **_web(env),
+        **_web_next_to_webhook(_webhook(env), _web(env)),
         tessdata_dir=Path(raw) if (raw := env.get("TESSDATA_DIR", "").strip()) else None,
         ocr_workers=_positive(env, "OCR_WORKERS", 1),
         ocr_timeout_seconds=_float(env, "OCR_TIMEOUT_SECONDS", 20.0, 1.0),

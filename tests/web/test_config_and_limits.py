@@ -44,6 +44,13 @@ def test_bad_web_settings_name_the_variable(name: str, value: str) -> None:
         load_settings({name: value}, dotenv=None)
 
 
+def test_web_port_must_differ_from_the_webhook_port() -> None:
+    webhook = {"WEBHOOK_URL": "https://bot.example.org/hook", "WEBHOOK_SECRET": "s" * 20}
+    with pytest.raises(ConfigError, match="WEB_PORT and WEBHOOK_PORT"):
+        load_settings({**webhook, "WEB_PORT": "8080"}, dotenv=None)
+    assert load_settings({**webhook, "WEB_PORT": "8081"}, dotenv=None).web_port == 8081
+
+
 def test_rate_limiter_refuses_over_the_burst_and_refills() -> None:
     now = [100.0]
     limiter = RateLimiter(per_second=1.0, burst=3)
