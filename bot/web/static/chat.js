@@ -123,6 +123,7 @@
     if (response.status === 429) return say(t("limited"));
     return response.json().then(function (body) {
       if (body.error === "unknown-session") { session = null; store(KEY, null); }
+      if (body.error === "invalid-email") return say(t("bad_email"));
       say(body.error === "unknown-action" || body.error === "unknown-session" ? t("stale") : t("error"));
     }, function () { say(t("error")); });
   }
