@@ -36,6 +36,8 @@ class Page:
         self._ids = itertools.count(1)
         self._waiting: dict[int, asyncio.Future[dict[str, Any]]] = {}
         self.errors: list[str] = []  # console errors, exceptions, CSP violations
+        self.frames: list[dict[str, Any]] = []  # Page.frameNavigated, in order
+        self._navigated = asyncio.Event()
         self._reader = asyncio.create_task(self._read())
 
     async def _read(self) -> None:
@@ -45,6 +47,9 @@ class Page:
                 future = self._waiting.pop(data["id"], None)
                 if future is not None and not future.done():
                     future.set_result(data)
+            elif data.get("method") == "Page.frameNavigated":
+                self.frames.append(data["params"]["frame"])
+                self._navigated.set()
             elif data.get("method") == "Runtime.exceptionThrown":
                 self.errors.append(json.dumps(data["params"]["exceptionDetails"])[:500])
             elif data.get("method") == "Log.entryAdded":
@@ -90,6 +95,16 @@ class Page:
         )
         script = script.replace("COND", condition)
         return await self.js(script)
+
+    async def child_frame(self, within: float = 15) -> dict[str, Any]:
+        """The first frame inside the page that has navigated (e.g. an iframe's document)."""
+        async with asyncio.timeout(within):
+            while True:
+                found = next((f for f in self.frames if f.get("parentId")), None)
+                if found is not None:
+                    return found
+                self._navigated.clear()
+                await self._navigated.wait()
 
     async def goto(self, url: str) -> None:
         await self.send("Page.navigate", url=url)

@@ -125,3 +125,53 @@ async def test_embed_widget_opens_the_chat(start_web_chat: StartWeb, tmp_path: P
         await page.js("document.dispatchEvent(new KeyboardEvent('keydown', {key: 'Escape'}))")
         assert await page.js(f"{frame}.style.display") == "none"
         assert page.errors == []
+
+
+async def test_embedding_on_another_origin_needs_web_allowed_origins(
+    start_web_chat: StartWeb, tmp_path: Path
+) -> None:
+    """The city's site is another origin: the chat frames only into WEB_ALLOWED_ORIGINS."""
+    from aiohttp import web as aioweb
+
+    from tests.telegram.conftest import free_port
+
+    port = free_port()
+    city = f"http://127.0.0.1:{port}"
+
+    async def city_site(chat_base: str) -> aioweb.AppRunner:
+        async def page(request: aioweb.Request) -> aioweb.Response:
+            html = (
+                '<!doctype html><html lang="ar"><head><meta charset="utf-8"><title>city</title>'
+                '<link rel="icon" href="data:,"></head><body><p>Stadt</p>'
+                f'<script src="{chat_base}/widget.js" data-lang="ar"></script></body></html>'
+            )
+            return aioweb.Response(text=html, content_type="text/html")
+
+        app = aioweb.Application()
+        app.router.add_get("/", page)
+        runner = aioweb.AppRunner(app, access_log=None)
+        await runner.setup()
+        await aioweb.TCPSite(runner, "127.0.0.1", port).start()
+        return runner
+
+    async def chat_frame_url(allowed: tuple[str, ...]) -> str:
+        async with start_web_chat(web_allowed_origins=allowed) as web:
+            runner = await city_site(web.base)
+            try:
+                async with browser(tmp_path / f"profile{len(allowed)}", 1024, 768) as page:
+                    await page.goto(city + "/")
+                    bubble = "document.querySelector('[data-ankommen=bubble]')"
+                    await page.until(bubble)
+                    # Arabic: the bubble sits on the left.
+                    assert await page.js(f"{bubble}.getBoundingClientRect().left") < 100
+                    await page.click(bubble)
+                    await page.until("document.querySelector('[data-ankommen=frame]')")
+
+                    return str((await page.child_frame()).get("url", ""))
+            finally:
+                await runner.cleanup()
+
+    allowed = await chat_frame_url((city,))
+    assert allowed.startswith("http://127.0.0.1:") and "embed=1" in allowed
+    refused = await chat_frame_url(())
+    assert refused.startswith("chrome-error://"), refused
