@@ -1,5 +1,5 @@
 """Command line: ``python run_bot.py COMMAND ...`` (run, ask, match, kb, validate, report,
-translations, retention, events, letter).
+translations, retention, events, web, letter).
 
 Exit codes of ``run``: 0 stopped by SIGTERM/SIGINT, 1 database error, 2 configuration or token
 error, 3 another instance polls with the same token (409 Conflict).
@@ -425,6 +425,24 @@ def cmd_retention(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_web(args: argparse.Namespace, settings: Settings) -> int:
+    """The web chat on its own: page and API on WEB_HOST:WEB_PORT (default 8080)."""
+    import asyncio
+
+    from bot.store import StoreError
+    from bot.web.server import serve_web
+
+    assistant = _assistant(settings.knowledge_dir)
+    try:
+        return asyncio.run(serve_web(settings, assistant))
+    except StoreError as exc:
+        print(f"database error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # the port is taken, or the address is not this machine's
+        print(f"web chat cannot listen on {settings.web_host}: {exc}", file=sys.stderr)
+        return 2
+
+
 def cmd_events(args: argparse.Namespace, settings: Settings) -> int:
     """Events as iCalendar: write the whole calendar, or import the events of a file."""
     from datetime import datetime
@@ -586,6 +604,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev_imp.add_argument("--dir", help="knowledge folder (default: KNOWLEDGE_DIR)")
     ev_imp.add_argument("--check", action="store_true", help="check only, write nothing")
     sub.add_parser("retention", help="delete data past its retention time now (see /privacy)")
+    sub.add_parser("web", help="serve the web chat (page, embed script, JSON API) on WEB_PORT")
     letter = sub.add_parser("letter", help="explain a photo or PDF of an official letter")
     letter.add_argument("file", help="image (JPEG, PNG, ...) or PDF")
     letter.add_argument("--lang", help="explain in this language (default de)")
@@ -621,6 +640,7 @@ COMMANDS = {
     "translations": cmd_translations,
     "events": cmd_events,
     "retention": cmd_retention,
+    "web": cmd_web,
     "letter": cmd_letter,
 }
 
