@@ -71,6 +71,7 @@ from bot.escalation import (
 )
 from bot.i18n import N_, gettext_for, preload
 from bot.language import LANGUAGES
+from bot.letters import LetterDesk
 from bot.retention import enforce_retention
 from bot.store import Store
 from bot.telegram import admin, context, staff
@@ -79,8 +80,10 @@ from bot.telegram import handlers as h
 from bot.telegram.context import App
 from bot.translate.connector import build_translator
 from bot.translate.outbox import with_translation
+from bot.web import server as web
 
 log = logging.getLogger(__name__)
+WEB_SERVER = "web_server"  # bot_data key of the web chat's server, when WEB_PORT is set
 
 
 POLL_TIMEOUT = 30  # seconds of long polling per getUpdates call
@@ -255,6 +258,10 @@ def build_application(
     return app
 
 
+# A letter: a photo, or an image or PDF sent as a file.
+LETTER_FILES = filters.PHOTO | filters.Document.IMAGE | filters.Document.PDF
+
+
 def _add_handlers(app: App, settings: Settings) -> None:
     private = filters.ChatType.PRIVATE
     groups = filters.ChatType.GROUPS
@@ -284,6 +291,7 @@ def _add_handlers(app: App, settings: Settings) -> None:
             CommandHandler("report", admin.report_command, private & admins),
             MessageHandler(private & message & filters.COMMAND, h.unknown_command),
             MessageHandler(private & message & filters.TEXT, h.on_text),
+            MessageHandler(private & message & LETTER_FILES, h.on_letter),
             MessageHandler(private & message, h.on_other),
             CallbackQueryHandler(ev.on_event_button, pattern=ev.is_event_button),
             CallbackQueryHandler(h.on_button),
@@ -324,6 +332,8 @@ async def _post_init(app: App) -> None:
     if translator is not None:
         app.bot_data["translator"] = translator
         await translator.start()  # logs the service and its languages; never stops the bot
+    # Staff answers to web chat questions (issue 19), also when this process serves no web chat.
+    channels.update(web.web_channels(settings, escalation))
     # Retention runs as a JobQueue job (below), not as the worker's hourly housekeeping.
     worker = OutboxWorker(
         store,
@@ -341,7 +351,14 @@ async def _post_init(app: App) -> None:
         flood=FloodGate(settings.flood_limit, settings.flood_window_seconds),
         # A team answering many tickets writes more than one person: four times the limit.
         group_flood=FloodGate(settings.flood_limit * 4, settings.flood_window_seconds),
+        letters=LetterDesk(
+            settings.tessdata_dir, settings.ocr_workers, settings.ocr_timeout_seconds
+        ),
     )
+    if not app.bot_data["services"].letters.available:
+        log.warning(
+            "photos of letters cannot be read: %s", app.bot_data["services"].letters.missing
+        )
     if not settings.forwarding_enabled:
         log.warning(
             "neither STAFF_CHAT_ID nor SMTP_HOST is set: questions cannot be forwarded to people"
@@ -361,6 +378,9 @@ async def _post_init(app: App) -> None:
             _health_job, interval=HEALTH_INTERVAL, first=HEALTH_INTERVAL, name="health"
         )
     await ev.schedule_jobs(app)  # weekly events digest; reminders pending from before
+    if settings.web_port is not None:  # the web chat in the same process, same services
+        chat = web.WebChat(assistant, store, escalation, settings)
+        app.bot_data[WEB_SERVER] = await web.start_web(chat, settings, lambda: assistant.kb.version)
 
 
 async def _log_health(app: App) -> None:
@@ -435,16 +455,24 @@ async def _publish_commands(app: App) -> None:
 
 
 async def _post_stop(app: App) -> None:
+    server: web.WebServer | None = app.bot_data.pop(WEB_SERVER, None)
+    if server is not None:
+        await server.stop()
     services: context.Services | None = app.bot_data.get("services")
     if services is not None:
         await services.worker.stop()
 
 
 async def _post_shutdown(app: App) -> None:
+    server: web.WebServer | None = app.bot_data.pop(WEB_SERVER, None)
+    if server is not None:  # post_stop did not run (start-up failed half-way)
+        await server.stop()
     services: context.Services | None = app.bot_data.pop("services", None)
     if services is not None:
         await services.worker.stop()  # no-op if post_stop ran
         await services.store.close()
+        if services.letters is not None:
+            services.letters.close()
     translator = app.bot_data.pop("translator", None)
     if translator is not None:
         await translator.aclose()

@@ -26,13 +26,15 @@ import logging
 from dataclasses import replace
 from typing import Any
 
-from bot.escalation import MAIL, RESIDENT, STAFF, STAFF_LANG, Channel
+from bot.escalation import MAIL, RESIDENT, STAFF, STAFF_LANG, WEB, WEB_MAIL, Channel
 from bot.store import OutboxItem, Store
 from bot.translate.connector import TranslationError, Translator
 from bot.translate.texts import VERBATIM_MARK
 
 log = logging.getLogger(__name__)
 
+# Channels that carry the team's answers to a resident (Telegram, web chat, web chat e-mail).
+_TO_RESIDENT = (RESIDENT, WEB, WEB_MAIL)
 # Where the text to translate is in each kind of payload.
 _TEXT_KEY = {"ticket": "question", "followup": "text", "reply": "text"}
 
@@ -66,7 +68,7 @@ class TranslatingChannel:
         text = str(payload.get(key, ""))
         if self.channel in (STAFF, MAIL) and kind in ("ticket", "followup"):
             source, target = str(payload.get("lang", STAFF_LANG)), STAFF_LANG
-        elif self.channel == RESIDENT and kind == "reply":
+        elif self.channel in _TO_RESIDENT and kind == "reply":
             if text.startswith(VERBATIM_MARK):
                 return {"verbatim": True}  # the staff member wrote it in the person's language
             source, target = STAFF_LANG, await self._resident_lang(item)
@@ -100,6 +102,6 @@ def with_translation(
         return channels
     return {
         name: TranslatingChannel(channel, name, translator, store)
-        if name in (STAFF, MAIL, RESIDENT) else channel
+        if name in (STAFF, MAIL, *_TO_RESIDENT) else channel
         for name, channel in channels.items()
     }  # fmt: skip
