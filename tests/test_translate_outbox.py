@@ -130,3 +130,30 @@ async def test_a_row_partly_sent_before_translation_was_on_stays_as_it_is(
     await translator.aclose()
     assert staff.delivered[0].ticket_id == ticket and "mt" not in staff.delivered[0].payload
     assert libre.translations() == []
+
+
+async def test_web_chat_answers_are_translated_too(store: Store, libre: FakeTranslator) -> None:
+    from bot.escalation import WEB
+    from bot.web.channel import WebChannel
+
+    libre.dictionary[("de", "uk", "Am Automaten.")] = "В автоматі."
+    escalation = Escalation(store, staff_chat_id=-1, mail_enabled=False)
+    session = await store.create_web_session("0" * 64, "uk")
+    staff = Recorder()
+    translator = Translator(LibreTranslate(libre.url), timeout=2)
+    channels = with_translation({STAFF: staff, WEB: WebChannel(escalation)}, translator, store)
+    worker = OutboxWorker(store, channels, base_delay=0.05, listener=escalation.after_delivery)
+    escalation.on_enqueue(worker.wake)
+    await worker.start()
+    ticket = await escalation.escalate(
+        chat_id=None, question="Де купити квиток?", lang="uk", web_session=session.id
+    )
+    await deliver_all(worker, STAFF)
+    await escalation.staff_reply(ticket_id=ticket or 0, text="Am Automaten.", staff_chat_id=-1,
+                                 staff_message_id=5)  # fmt: skip
+    await deliver_all(worker, WEB)
+    await worker.stop()
+    await translator.aclose()
+    ((_id, text),) = await store.web_inbox(session.id)
+    assert text.index("В автоматі.") < text.index("Am Automaten.")
+    assert staff.delivered[0].payload["mt"]["text"] == "Wo kaufe ich eine Fahrkarte?"
