@@ -103,7 +103,6 @@ class Entry:
     sources: tuple[str, ...]
     checked: date
     keywords: tuple[str, ...]
-    emergency: bool
     texts: Mapping[str, EntryText]
     origin: Origin
 
@@ -184,6 +183,8 @@ class KnowledgeBase:
     out_of_scope: Mapping[str, OutOfScope]
     version: str  # content hash: changes whenever any file changes
     files: tuple[str, ...] = field(default=())
+    # Urgent-help rules (bot.urgent), from the ``urgent:`` section; empty = the project's own.
+    urgent: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
     def entries_in(self, category: str) -> list[Entry]:
         return [e for e in self.entries.values() if e.category == category]
@@ -475,7 +476,7 @@ def _parse_entry(reader: _Reader, node: YDict, path: str) -> Entry | None:
         path,
         {
             "id", "category", "contacts", "related", "links", "sources", "checked",
-            "keywords", "emergency", "text",
+            "keywords", "text",
         },
         {"id", "category", "checked", "text"},
     )  # fmt: skip
@@ -516,7 +517,6 @@ def _parse_entry(reader: _Reader, node: YDict, path: str) -> Entry | None:
         sources=sources,
         checked=checked,
         keywords=reader.texts(node, "keywords", path),
-        emergency=reader.boolean(node, "emergency", path, False),
         texts=MappingProxyType(texts),
         origin=Origin(reader.file, node.line),
     )
@@ -609,11 +609,18 @@ def _parse_out_of_scope(reader: _Reader, node: YDict, path: str) -> OutOfScope |
     return OutOfScope(oid, MappingProxyType(questions), Origin(reader.file, node.line))
 
 
+def _parse_urgent(reader: _Reader, node: YDict, path: str) -> Any:
+    from bot.urgent import parse_rule  # the urgent module owns its rules
+
+    return parse_rule(reader, node, path)
+
+
 _SECTIONS = {
     "contacts": _parse_contact,
     "entries": _parse_entry,
     "events": _parse_event,
     "out_of_scope": _parse_out_of_scope,
+    "urgent": _parse_urgent,
 }
 
 
@@ -705,8 +712,12 @@ def inspect_knowledge(directory: Path) -> tuple[KnowledgeBase, list[Problem]]:
         out_of_scope=MappingProxyType(collected["out_of_scope"]),
         version=digest.hexdigest()[:12],
         files=tuple(_display(p, directory) for p in files),
+        urgent=MappingProxyType(collected["urgent"]),
     )
     _check_references(kb, references, problems)
+    from bot.urgent import kb_problems
+
+    problems.extend(kb_problems(kb))
     if not problems:
         from bot.render import oversize_problems  # rendering owns the length rules
 
