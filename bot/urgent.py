@@ -166,9 +166,7 @@ def parse_rule(reader: _Reader, node: YDict, path: str) -> Rule | None:
     )
     if rid is None or kind is None or not entries or not phrases:
         return None
-    return Rule(
-        rid, kind, entries, phrases, excepts, not_typos, Origin(reader.file, node.line)
-    )
+    return Rule(rid, kind, entries, phrases, excepts, not_typos, Origin(reader.file, node.line))
 
 
 def load_rules(path: Path) -> tuple[tuple[Rule, ...], list[Problem]]:
@@ -231,6 +229,15 @@ class Detector:
             n: list(by_text) for n, by_text in self._prefix.items() if n >= FUZZY_ONE
         }
         self._atom_id = atoms
+        self._compiled = [[self._compile(p) for p in rule.phrases] for rule in self.rules]
+        self._excepts = [[self._compile(p) for p in rule.excepts] for rule in self.rules]
+        # Every atom of a phrase's first slot points to the phrase: a phrase can only match
+        # when one of them occurs.
+        self._by_atom: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        for r, compiled in enumerate(self._compiled):
+            for p, phrase in enumerate(compiled):
+                for aid in {alternative[0] for alternative in phrase.slots[0]}:
+                    self._by_atom[aid].append((r, p))
         self._not_typos = frozenset().union(*(r.not_typos for r in self.rules))
         # Per-instance cache: a reloaded knowledge base builds a new detector, and the old
         # one's cache goes with it.
@@ -263,37 +270,68 @@ class Detector:
                     found.update(self._prefix[n][text])
         return frozenset(found)
 
-    def _matches(self, phrase: Phrase, hits: list[frozenset[int]]) -> bool:
-        """Whether every slot of ``phrase`` occurs in the message, close together."""
-        n = len(hits)
-        places: list[list[tuple[int, int]]] = []  # per slot: (start, end) in the message
-        for slot in phrase.slots:
-            spans = []
-            for alternative in slot:
-                ids = [self._atom_id[atom] for atom in alternative]
-                for start in range(n - len(ids) + 1):
-                    if all(ids[k] in hits[start + k] for k in range(len(ids))):
-                        spans.append((start, start + len(ids)))
-            if not spans:
-                return False
-            places.append(spans)
-        window = phrase.size + _WINDOW_SLACK * len(phrase.slots)
-        return _fits(places, window)
+    def _compile(self, phrase: Phrase) -> _Compiled:
+        slots = tuple(
+            tuple(tuple(self._atom_id[atom] for atom in alternative) for alternative in slot)
+            for slot in phrase.slots
+        )
+        window = phrase.size + _WINDOW_SLACK * len(slots)
+        firsts = tuple(frozenset(alternative[0] for alternative in slot) for slot in slots)
+        return _Compiled(phrase, slots, window, firsts)
 
     def detect(self, text: str) -> Urgency | None:
         tokens = normalize(text).split()
-        if not tokens:
-            return None
         hits = [self._atoms_of(token) for token in tokens]
-        if not any(hits):
-            return None  # the common case: one look-up per word and done
-        for rule in self.rules:
-            for phrase in rule.phrases:
-                if self._matches(phrase, hits):
-                    if any(self._matches(e, hits) for e in rule.excepts):
-                        break
-                    return Urgency(rule.kind, rule.entries, rule.id, phrase.text)
+        where: dict[int, list[int]] = defaultdict(list)
+        for position, atoms in enumerate(hits):
+            for aid in atoms:
+                where[aid].append(position)
+        if not where:
+            return None  # the common case: one cached look-up per word and done
+        # Only phrases whose first slot occurs in the message are checked, in rule order.
+        found = sorted({key for aid in where for key in self._by_atom.get(aid, ())})
+        stopped: set[int] = set()
+        for r, p in found:
+            compiled = self._compiled[r][p]
+            if r in stopped or not compiled.matches(hits, where):
+                continue
+            rule = self.rules[r]
+            if any(e.matches(hits, where) for e in self._excepts[r]):
+                stopped.add(r)
+                continue
+            return Urgency(rule.kind, rule.entries, rule.id, compiled.phrase.text)
         return None
+
+
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    """A phrase as atom ids: slots → alternatives → ids that must follow each other."""
+
+    phrase: Phrase
+    slots: tuple[tuple[tuple[int, ...], ...], ...]
+    window: int
+    firsts: tuple[frozenset[int], ...]  # per slot: the first atoms of its alternatives
+
+    def matches(self, hits: list[frozenset[int]], where: Mapping[int, list[int]]) -> bool:
+        """Whether every slot occurs in the message, close together. ``where``: the positions
+        of each atom in the message."""
+        present = where.keys()
+        if any(present.isdisjoint(first) for first in self.firsts):
+            return False  # a slot's word is missing: no need to look at positions
+        n = len(hits)
+        places: list[list[tuple[int, int]]] = []  # per slot: (start, end) in the message
+        for slot in self.slots:
+            spans = [
+                (start, start + len(ids))
+                for ids in slot
+                for start in where.get(ids[0], ())
+                if start + len(ids) <= n
+                and all(ids[k] in hits[start + k] for k in range(1, len(ids)))
+            ]
+            if not spans:
+                return False
+            places.append(spans)
+        return _fits(places, self.window)
 
 
 def _fits(places: list[list[tuple[int, int]]], window: int) -> bool:
