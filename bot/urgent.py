@@ -262,8 +262,8 @@ class Detector:
                 ):
                     found.update(self._exact[text])
         for n, texts in self._fuzzy_prefix.items():
-            if len(token) >= n:
-                head = token[:n]
+            # The typo may drop or add a letter: compare heads one shorter and one longer too.
+            for head in {token[:k] for k in (n - 1, n, n + 1) if k <= len(token)}:
                 for text, _distance, _ in process.extract(
                     head, texts, scorer=Levenshtein.distance, score_cutoff=1, limit=None
                 ):
@@ -365,6 +365,12 @@ def default_detector() -> Detector:
 def detector_for(rules: Mapping[str, Rule]) -> Detector:
     """A knowledge base's own rules, or the project's when it has none."""
     return Detector(rules.values()) if rules else default_detector()
+
+
+def urgent_entries(kb: KnowledgeBase) -> frozenset[str]:
+    """The entries that answer urgent situations (their first message shows every contact)."""
+    rules = kb.urgent.values() if kb.urgent else default_detector().rules
+    return frozenset(e for rule in rules for e in rule.entries)
 
 
 def detect(text: str) -> Urgency | None:
