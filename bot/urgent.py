@@ -12,7 +12,7 @@ and exceptions. A phrase is a few words that must all occur close together, in a
 - ``xe_cứu_thương``: words that must follow each other exactly (Vietnamese syllables);
 - every word goes through the same normalisation as questions (case, accents, ß, ä → a,
   Arabic letter variants), and a word of seven or more letters may carry one typo (ten or
-  more: two), unless the message's word is listed under ``not_typos`` (a real word one letter away,
+  more: two) but not in its first letter, unless the message's word is listed under ``not_typos`` (a real word one letter away,
   like "schläft" next to "schlägt").
 
 An ``except`` phrase of a rule stops that rule for the whole message ("Erste-Hilfe-Kurs").
@@ -251,15 +251,15 @@ class Detector:
                 found.update(by_text.get(token[:n], ()))
         if token in self._not_typos or token.isdigit():
             return frozenset(found)
-        if len(token) >= FUZZY_ONE - 1:  # an insertion or a deletion changes the length by one
+        # A typo keeps the first letter: "میخوام" (I want) is not a typo of "نمیخوام" (I do
+        # not want), and the first letter is where negations and prefixes change a word.
+        if len(token) >= FUZZY_ONE:
             cutoff = 2 if len(token) >= FUZZY_TWO else 1
-            for text, _distance, _ in process.extract(
+            for text, distance, _ in process.extract(
                 token, self._fuzzy_exact, scorer=Levenshtein.distance, score_cutoff=cutoff,
                 limit=None,
             ):  # fmt: skip
-                if abs(len(text) - len(token)) <= cutoff and (
-                    len(text) >= FUZZY_TWO or _distance <= 1
-                ):
+                if text[0] == token[0] and (len(text) >= FUZZY_TWO or distance <= 1):
                     found.update(self._exact[text])
         for n, texts in self._fuzzy_prefix.items():
             # The typo may drop or add a letter: compare heads one shorter and one longer too.
@@ -267,7 +267,8 @@ class Detector:
                 for text, _distance, _ in process.extract(
                     head, texts, scorer=Levenshtein.distance, score_cutoff=1, limit=None
                 ):
-                    found.update(self._prefix[n][text])
+                    if text[0] == head[0]:
+                        found.update(self._prefix[n][text])
         return frozenset(found)
 
     def _compile(self, phrase: Phrase) -> _Compiled:

@@ -515,6 +515,14 @@ def test_recall_and_precision_per_family(family: str) -> None:
     assert quiet >= 0.9, (family, [t for t in NEGATIVE[family] if detect(t) is not None])
 
 
+def test_held_out_phrasings() -> None:
+    # Never tuned on: a floor, with the honest figure in the report (36 of 39, no false alarm).
+    positives = [t for family in HELD_OUT_POSITIVE.values() for t, _ in family]
+    negatives = [t for family in HELD_OUT_NEGATIVE.values() for t in family]
+    assert sum(detect(t) is not None for t in positives) >= 0.85 * len(positives)
+    assert [t for t in negatives if detect(t) is not None] == []
+
+
 def test_entries_in_preference_order() -> None:
     assert detect("Mein Mann schlägt mich").entries == ("domestic-violence", "emergency")  # type: ignore[union-attr]
     assert detect("I want to kill myself").entries == ("mental-health", "emergency")  # type: ignore[union-attr]
