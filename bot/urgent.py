@@ -12,8 +12,8 @@ and exceptions. A phrase is a few words that must all occur close together, in a
 - ``xe_cứu_thương``: words that must follow each other exactly (Vietnamese syllables);
 - every word goes through the same normalisation as questions (case, accents, ß, ä → a,
   Arabic letter variants), and a word of seven or more letters may carry one typo (ten or
-  more: two) but not in its first letter, unless the message's word is listed under ``not_typos`` (a real word one letter away,
-  like "schläft" next to "schlägt").
+  more: two), never in its first letter, unless the message's word is listed under
+  ``not_typos`` (a real word one letter away, like "schläft" next to "schlägt").
 
 An ``except`` phrase of a rule stops that rule for the whole message ("Erste-Hilfe-Kurs").
 Rules are tried in file order; the first that fires decides. A knowledge base without an

@@ -589,6 +589,29 @@ def test_a_message_is_urgent_before_it_names_an_event_or_asks_for_a_person(
     assert match("Stadtfest: mein Kind hat Tabletten verschluckt").reason == "emergency"
 
 
+async def test_the_console_shows_the_numbers_at_once_and_forwards_nothing(
+    real_assistant: Assistant,
+) -> None:
+    from bot.console import Console
+
+    forwarded: list[str] = []
+
+    async def escalate(question: str, lang: str, decision: Decision) -> int:
+        forwarded.append(question)
+        return 1
+
+    lines = iter(["Mein Mann schlägt mich", "my child swallowed cleaning liquid"])
+    output: list[str] = []
+
+    async def read(prompt: str) -> str | None:
+        return next(lines, None)
+
+    await Console(real_assistant, read=read, write=output.append, escalate=escalate).run()
+    text = "\n".join(output)
+    assert "116 016" in text and "0361 730 730" in text and "112" in text
+    assert forwarded == []
+
+
 # --------------------------------------------------------------------- rules as data
 
 
