@@ -8,6 +8,7 @@ now / opens Tuesday 08:00" is computed in Europe/Berlin time.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -61,6 +62,18 @@ PLAIN = Style(html=False)
 def ltr(text: str, lang: str) -> str:
     """Isolate a left-to-right token (phone, e-mail, URL) inside right-to-left text."""
     return f"{_LRI}{text}{_PDI}" if lang in RTL_LANGUAGES else text
+
+
+# A number written in groups ("0800 111 0 111", "0340 501-0"): in right-to-left text the bidi
+# algorithm would show the groups in reverse order ("111 0 111 0800").
+_GROUPED_NUMBER = re.compile(r"\+?\d+(?:[ /\-]\d+)+")
+
+
+def ltr_numbers(text: str, lang: str) -> str:
+    """Isolate every grouped number in a right-to-left text (answers written by curators)."""
+    if lang not in RTL_LANGUAGES:
+        return text
+    return _GROUPED_NUMBER.sub(lambda m: f"{_LRI}{m.group(0)}{_PDI}", text)
 
 
 # ----------------------------------------------------------------------------- opening hours
@@ -293,9 +306,9 @@ def render_entry(
     contacts = [c for c in (kb.contacts.get(cid) for cid in entry.contacts) if c is not None]
     short = part == "first" and text.details is not None
     if part == "first":
-        parts.append(style.esc(text.answer))
+        parts.append(ltr_numbers(style.esc(text.answer), used))
     elif text.details is not None:
-        parts.append(style.esc(text.details))
+        parts.append(ltr_numbers(style.esc(text.details), used))
     if short:
         # Urgent-help answers carry their numbers in the text: in a crisis the first message is
         # the numbers and nothing else; every contact block is one tap away ("More").
