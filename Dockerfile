@@ -9,6 +9,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     BOT_DB_PATH=/data/bot.sqlite3
 
+# Tesseract's German model for photos of letters (the OCR engine itself comes with tesserocr).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends tesseract-ocr tesseract-ocr-deu \
+    && rm -rf /var/lib/apt/lists/*
+
 WORKDIR /app
 # Dependencies first, so that a content change does not reinstall them.
 COPY pyproject.toml README.md ./

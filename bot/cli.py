@@ -1,5 +1,5 @@
 """Command line: ``python run_bot.py COMMAND ...`` (run, ask, match, kb, validate, report,
-translations, retention, events).
+translations, retention, events, letter).
 
 Exit codes of ``run``: 0 stopped by SIGTERM/SIGINT, 1 database error, 2 configuration or token
 error, 3 another instance polls with the same token (409 Conflict).
@@ -201,6 +201,46 @@ def match_lines(assistant: Assistant, source: TextIO, out: TextIO, err: TextIO) 
 def cmd_match(args: argparse.Namespace, settings: Settings) -> int:
     assistant = _assistant(settings.knowledge_dir)
     return match_lines(assistant, sys.stdin, sys.stdout, sys.stderr)
+
+
+def cmd_letter(args: argparse.Namespace, settings: Settings) -> int:
+    """Explain a photo or PDF of a letter, as the chat would; --json for the facts alone."""
+    import asyncio
+    from datetime import datetime
+
+    from bot.events import BERLIN
+    from bot.letters import LetterDesk
+    from bot.letters.explain import explain, unavailable, unreadable
+
+    lang = normalize_code(args.lang) if args.lang else "de"
+    if lang is None:
+        print(f"unknown language {args.lang!r}; use one of {' '.join(LANGUAGES)}", file=sys.stderr)
+        return 2
+    try:
+        data = Path(args.file).read_bytes()
+    except OSError as exc:
+        print(f"cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+        return 2
+    kb = _assistant(settings.knowledge_dir).kb
+    desk = LetterDesk(settings.tessdata_dir, 1, settings.ocr_timeout_seconds)
+    try:
+        result = asyncio.run(desk.read(data, kb, Path(args.file).name))
+    finally:
+        desk.close()
+    if result.problem == "unavailable":
+        print(f"cannot read letters here: {desk.missing}", file=sys.stderr)
+        if not args.json:
+            print(unavailable(lang))
+        return 1
+    if args.json:
+        empty = {"sender": None, "kind": None, "entry": None, "dates": [], "deadline": None,
+                 "amounts": [], "references": [], "appointment": None, "chars": 0}  # fmt: skip
+        print(json.dumps(result.reading.as_json() if result.reading else empty, ensure_ascii=False))
+    elif result.reading is None:
+        print(unreadable(lang))
+    else:
+        print(explain(result.reading, kb, lang, datetime.now(BERLIN)))
+    return 0 if result.reading else 1
 
 
 def kb_dump(kb: KnowledgeBase) -> list[dict[str, object]]:
@@ -516,6 +556,10 @@ def build_parser() -> argparse.ArgumentParser:
     ev_imp.add_argument("--dir", help="knowledge folder (default: KNOWLEDGE_DIR)")
     ev_imp.add_argument("--check", action="store_true", help="check only, write nothing")
     sub.add_parser("retention", help="delete data past its retention time now (see /privacy)")
+    letter = sub.add_parser("letter", help="explain a photo or PDF of an official letter")
+    letter.add_argument("file", help="image (JPEG, PNG, ...) or PDF")
+    letter.add_argument("--lang", help="explain in this language (default de)")
+    letter.add_argument("--json", action="store_true", help="the facts as one JSON object")
     return parser
 
 
@@ -547,6 +591,7 @@ COMMANDS = {
     "translations": cmd_translations,
     "events": cmd_events,
     "retention": cmd_retention,
+    "letter": cmd_letter,
 }
 
 

@@ -53,6 +53,11 @@ class Settings:
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8080
     webhook_secret: str | None = field(default=None, repr=False)
+    # Photos of letters: where Tesseract's German model is (found in Debian's places when
+    # unset), how many letters are read at once, and how long one may take.
+    tessdata_dir: Path | None = None
+    ocr_workers: int = 1
+    ocr_timeout_seconds: float = 20.0
 
     @property
     def mail_enabled(self) -> bool:
@@ -220,4 +225,14 @@ def load_settings(
         ticket_retention_days=_days(env, "TICKET_RETENTION_DAYS", 30),
         open_ticket_days=_days(env, "OPEN_TICKET_DAYS", 180),
         **_webhook(env),
+        tessdata_dir=Path(raw) if (raw := env.get("TESSDATA_DIR", "").strip()) else None,
+        ocr_workers=_positive(env, "OCR_WORKERS", 1),
+        ocr_timeout_seconds=_float(env, "OCR_TIMEOUT_SECONDS", 20.0, 1.0),
     )
+
+
+def _positive(env: Mapping[str, str], name: str, default: int) -> int:
+    value = _int(env, name, default)
+    if value is None or value < 1:
+        raise ConfigError(f"{name} must be a whole number of 1 or more, got {env.get(name)!r}")
+    return value
