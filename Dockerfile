@@ -1,5 +1,6 @@
 # The bot for the city's server: `docker build -t ankommen-bot .` then
-# `docker run -d --name ankommen --env-file /etc/ankommen/bot.env -v ankommen-data:/data ankommen-bot`
+# `docker run -d --name ankommen --restart on-failure --env-file /etc/ankommen/bot.env \
+#   -v ankommen-data:/data ankommen-bot`
 # (README "Operations"). The database lives in the /data volume; everything else is in the image.
 FROM python:3.11-slim
 

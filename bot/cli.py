@@ -331,16 +331,24 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
 
     assistant = _assistant(settings.knowledge_dir)
     db_path = Path(args.db) if args.db else settings.db_path
+    only_telegram = "only questions asked on Telegram are logged, not those of the console chat"
+    source: Path | str = db_path
     if not db_path.exists():
-        # Opening would create an empty database; a typo in the path should not look like that.
-        print(f"no question log at {db_path} (has the bot run yet? see BOT_DB_PATH)",
+        if args.db:
+            # Opening would create an empty database; a typo in --db should not look like that.
+            print(f"no question log at {db_path} ({only_telegram}; check the path)",
+                  file=sys.stderr)  # fmt: skip
+            return 1
+        # A fresh install: the bot has not created its database yet. An empty report, from an
+        # empty database in memory (nothing is created on disk).
+        print(f"no question log at {db_path} yet ({only_telegram}): the report is empty",
               file=sys.stderr)  # fmt: skip
-        return 1
+        source = ":memory:"
     now = datetime.now(BERLIN)
     start, end = period(now, days=args.days, since=args.since)
 
     async def build() -> Report:
-        store = await Store.open(db_path)
+        store = await Store.open(source)
         try:
             return await make_report(store, assistant.matcher, start, end)
         finally:
@@ -351,6 +359,8 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     except StoreError as exc:
         print(f"cannot read the question log: {exc}", file=sys.stderr)
         return 1
+    if report.total == 0 and source != ":memory:":
+        print(f"no questions in this period ({only_telegram})", file=sys.stderr)
     print(render_text(report, assistant.kb, limit=args.top, lang=args.lang))
     if args.html:
         page = render_html(

@@ -860,7 +860,13 @@ def inspect_knowledge(directory: Path) -> tuple[KnowledgeBase, list[Problem]]:
     directory = Path(directory)
     problems: list[Problem] = []
     if not directory.is_dir():
-        problems.append(Problem(str(directory), 1, "", "knowledge folder not found"))
+        problems.append(
+            Problem(
+                str(directory), 1, "",
+                "knowledge folder not found (set KNOWLEDGE_DIR to the folder of the knowledge "
+                "base)",
+            )
+        )  # fmt: skip
         empty: Mapping[str, Any] = MappingProxyType({})
         return KnowledgeBase(empty, empty, empty, empty, "none"), problems
     digest = hashlib.sha256()

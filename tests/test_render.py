@@ -32,6 +32,7 @@ from bot.render import (
     render_entry,
     spans_on,
     split_message,
+    utf16_len,
 )
 from tests.conftest import CONTACT, WriteKB, entry_yaml
 from tests.test_cli import run
@@ -119,11 +120,28 @@ def test_rtl_keeps_phone_numbers_isolated(real_assistant) -> None:  # type: igno
 @given(st.text(min_size=1, max_size=12000))
 def test_split_message_respects_the_limit(text: str) -> None:
     parts = split_message(text)
-    assert all(len(p) <= TELEGRAM_LIMIT for p in parts)
+    assert all(utf16_len(p) <= TELEGRAM_LIMIT for p in parts)
     assert (
         "".join(parts).replace("\n", "").replace(" ", "") == text.replace("\n", "").replace(" ", "")
         or not text.strip()
     )
+
+
+def test_split_message_counts_utf16_units_like_telegram() -> None:
+    emoji = "😀" * 2048  # 2,048 code points, 4,096 UTF-16 units
+    parts = split_message("Frage:\n" + emoji)
+    assert len(parts) == 2 and all(utf16_len(p) <= TELEGRAM_LIMIT for p in parts)
+    assert "".join(parts).count("😀") == 2048
+
+
+def test_split_message_never_cuts_inside_an_html_entity() -> None:
+    text = "&amp;" * 4000  # 4,000 escaped ampersands on one line
+    parts = split_message(text)
+    assert len(parts) > 1
+    assert all(p.startswith("&amp;") and p.endswith("&amp;") for p in parts)
+    assert "".join(parts) == text
+    tagged = "<b>x</b> " * 1000
+    assert all(p.strip().endswith("</b>") for p in split_message(tagged))
 
 
 def test_unknown_hours_suggest_only_what_the_contact_offers(write_kb: WriteKB) -> None:

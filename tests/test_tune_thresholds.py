@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import random
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 
@@ -48,3 +51,14 @@ def test_the_chosen_point_is_on_the_grid_and_asks_back_below_answering(real_brai
     assert chosen.clarify < chosen.answer
     assert chosen.answer in np.round(ANSWER, 2) and chosen.margin in np.round(MARGIN, 2)
     assert value <= peak
+
+
+def test_help_prints_the_usage_and_does_not_tune() -> None:
+    done = subprocess.run(
+        [sys.executable, "tools/tune_thresholds.py", "--help"],
+        capture_output=True, text=True, timeout=60, check=False,
+        cwd=Path(__file__).resolve().parent.parent,
+    )  # fmt: skip
+    assert done.returncode == 0
+    assert "usage:" in done.stdout and "cross-validation" in done.stdout
+    assert "TUNED" not in done.stdout  # the tuning did not run

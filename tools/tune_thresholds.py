@@ -9,6 +9,7 @@ builds the index without them and asks them as if a resident had typed them. Usa
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import sys
 from collections import defaultdict
@@ -165,7 +166,12 @@ def choose(features: Features) -> tuple[Thresholds, float, float]:
     return chosen, float(values[i, j, k]), float(np.nanmax(values))
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    argparse.ArgumentParser(
+        description="Tune the matcher's per-language thresholds by 5-fold cross-validation on "
+        "the knowledge base's own questions (never on tests/eval); prints a table and a "
+        "THRESHOLDS dict to paste into bot/matching.py. Takes a few minutes."
+    ).parse_args(argv)
     kb = load_knowledge(Path(__file__).resolve().parent.parent / "knowledge")
     by_lang: dict[str, list[Sample]] = defaultdict(list)
     for fold in range(FOLDS):
