@@ -15,8 +15,7 @@ leave the vocabulary (and so the fuzzy-matching work) as small as the real one's
 
 Answers and event descriptions are reworded the same way (the matcher indexes their words too) and
 never get longer, so every copy still fits into one Telegram message. Contacts are shared with the
-real entries. Only the real emergency entry keeps ``emergency: true``: a city has one emergency
-page, not N.
+real entries. Urgent-help rules (``urgent:``) are not copied: they name the real entries.
 
 Everything goes through YAML files and ``load_knowledge``, exactly like the real knowledge base.
 """
@@ -193,7 +192,6 @@ def _strings(value: Any) -> list[str]:
 def _copy_entry(item: dict[str, Any], copy: int, rw: Rewriter) -> dict[str, Any]:
     new = dict(item)
     new["id"] = _copy_id(item["id"], copy)
-    new.pop("emergency", None)
     new["related"] = [_copy_id(r, copy) for r in _strings(item.get("related"))]
     if "keywords" in item:
         new["keywords"] = [rw.rewrite(k, KEYWORDS) for k in _strings(item["keywords"])]

@@ -160,7 +160,6 @@ class Entry:
     sources: tuple[str, ...]
     checked: date
     keywords: tuple[str, ...]
-    emergency: bool
     texts: Mapping[str, EntryText]
     origin: Origin
     letters: tuple[LetterSign, ...] = ()
@@ -242,6 +241,8 @@ class KnowledgeBase:
     out_of_scope: Mapping[str, OutOfScope]
     version: str  # content hash: changes whenever any file changes
     files: tuple[str, ...] = field(default=())
+    # Urgent-help rules (bot.urgent), from the ``urgent:`` section; empty = the project's own.
+    urgent: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     letter_kinds: Mapping[str, LetterKind] = field(default_factory=lambda: MappingProxyType({}))
 
     def entries_in(self, category: str) -> list[Entry]:
@@ -605,7 +606,7 @@ def _parse_entry(reader: _Reader, node: YDict, path: str) -> Entry | None:
         path,
         {
             "id", "category", "contacts", "related", "links", "sources", "checked",
-            "keywords", "emergency", "text", "letters",
+            "keywords", "text", "letters",
         },
         {"id", "category", "checked", "text"},
     )  # fmt: skip
@@ -649,7 +650,6 @@ def _parse_entry(reader: _Reader, node: YDict, path: str) -> Entry | None:
         sources=sources,
         checked=checked,
         keywords=reader.texts(node, "keywords", path),
-        emergency=reader.boolean(node, "emergency", path, False),
         texts=MappingProxyType(texts),
         origin=Origin(reader.file, node.line),
         letters=_parse_letters(reader, node, path),
@@ -806,11 +806,18 @@ def _parse_out_of_scope(reader: _Reader, node: YDict, path: str) -> OutOfScope |
     return OutOfScope(oid, MappingProxyType(questions), Origin(reader.file, node.line))
 
 
+def _parse_urgent(reader: _Reader, node: YDict, path: str) -> Any:
+    from bot.urgent import parse_rule  # the urgent module owns its rules
+
+    return parse_rule(reader, node, path)
+
+
 _SECTIONS = {
     "contacts": _parse_contact,
     "entries": _parse_entry,
     "events": _parse_event,
     "out_of_scope": _parse_out_of_scope,
+    "urgent": _parse_urgent,
     "letter_kinds": _parse_letter_kind,
 }
 
@@ -909,9 +916,13 @@ def inspect_knowledge(directory: Path) -> tuple[KnowledgeBase, list[Problem]]:
         out_of_scope=MappingProxyType(collected["out_of_scope"]),
         version=digest.hexdigest()[:12],
         files=tuple(_display(p, directory) for p in files),
+        urgent=MappingProxyType(collected["urgent"]),
         letter_kinds=MappingProxyType(collected["letter_kinds"]),
     )
     _check_references(kb, references, problems)
+    from bot.urgent import kb_problems
+
+    problems.extend(kb_problems(kb))
     if not problems:
         from bot.render import oversize_problems  # rendering owns the length rules
 

@@ -6,8 +6,9 @@ title and alias, and every out-of-scope example becomes a document of the scorin
 
 The decision looks at the best score and at the margin to the runner-up. Out-of-scope examples
 compete like entries: when one of them wins, the question goes to a person instead of getting a
-confident wrong answer. An explicit wish for a human escalates; emergency words always put the
-emergency entry first; a question that names an event is about that event.
+confident wrong answer. An explicit wish for a human escalates; an urgent situation (``bot.urgent``)
+is answered with its emergency entry before any scoring; a question that names an event is about
+that event.
 """
 
 from __future__ import annotations
@@ -19,13 +20,14 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
 
-from rapidfuzz import fuzz, process
+from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from bot.index import Index
 from bot.knowledge import HUMAN_ID, KnowledgeBase
 from bot.language import detect, normalize_code
 from bot.normalize import normalize
+from bot.urgent import detector_for
 
 DecisionKind = Literal["answer", "clarify", "escalate"]
 EVENT_PREFIX = "event:"
@@ -89,9 +91,7 @@ class Matcher:
         self.kb = kb
         self.thresholds = thresholds or DEFAULT_THRESHOLDS
         self.targets: list[str] = []
-        self.emergency_ids: list[str] = []
-        # Whole normalised keyword phrases: "cấp cứu" must not fire on Romanian "cu".
-        self._emergency_phrases: set[tuple[str, ...]] = set()
+        self.urgent = detector_for(kb.urgent)
         raw_docs: list[tuple[int, str]] = []
         # Words of the answers and descriptions: weaker evidence, but they carry the vocabulary
         # people use when they describe a situation instead of naming the office.
@@ -115,12 +115,6 @@ class Matcher:
             answers = [t.answer for t in entry.texts.values()]
             answers += [t.details for t in entry.texts.values() if t.details]
             add(entry.id, texts, answers)
-            if entry.emergency:
-                self.emergency_ids.append(entry.id)
-                for keyword in entry.keywords:
-                    phrase = tuple(normalize(keyword).split())
-                    if phrase:
-                        self._emergency_phrases.add(phrase)
         for event in kb.events.values():
             texts = []
             for etext in event.texts.values():
@@ -147,15 +141,7 @@ class Matcher:
         # out-of-scope group ranked above them, this many results still hold them all (on a
         # knowledge base with hundreds of groups, 50 results in practice).
         self._decision_depth = min(sum(t.startswith("!") for t in self.targets) + 4, 50)
-        self._emergency_by_first: dict[str, list[tuple[str, ...]]] = defaultdict(list)
-        for phrase in self._emergency_phrases:
-            self._emergency_by_first[phrase[0]].append(phrase)
-        self._emergency_fuzzy_firsts = [
-            k for k in self._emergency_by_first if len(k) >= 8 and not k.isdigit()
-        ]
-        self._emergency_shortest = min(map(len, self._emergency_fuzzy_firsts), default=1_000)
         # Per-instance caches: a class-level lru_cache would keep every reloaded matcher alive.
-        self._emergency_firsts = lru_cache(maxsize=16_384)(self._compute_emergency_firsts)
         self._single_word_events = lru_cache(maxsize=16_384)(self._compute_single_word_events)
 
     # Word weights, for the report's clustering of unanswered questions.
@@ -176,53 +162,22 @@ class Matcher:
         ranked = self.index.score(normalize(text), limit)
         return [(self.targets[target], score) for target, score in ranked]
 
-    @staticmethod
-    def _same_word(w: str, k: str) -> bool:
-        return w == k or (len(k) >= 8 and not k.isdigit() and fuzz.ratio(w, k) >= 90)
-
-    def _compute_emergency_firsts(self, word: str) -> tuple[str, ...]:
-        """First words of emergency phrases that ``word`` is (or, when long, nearly is)."""
-        firsts = [word] if word in self._emergency_by_first else []
-        # A ratio of 90 needs lengths within 10 % of their sum: short words need no scan.
-        if 11 * len(word) >= 9 * self._emergency_shortest:
-            firsts += [
-                k
-                for k, _score, _ in process.extract(
-                    word, self._emergency_fuzzy_firsts, scorer=fuzz.ratio, score_cutoff=90,
-                    limit=None,
-                )
-                if k != word
-            ]  # fmt: skip
-        return tuple(firsts)
-
-    def _emergency(self, text: str) -> bool:
-        """Whether an emergency keyword phrase occurs in ``text`` (long words may have a typo)."""
-        tokens = normalize(text).split()
-        for i, word in enumerate(tokens):
-            # Only phrases whose first word is this one (or a typo of a long one) can start here:
-            # one dict look-up and one C-level scan instead of every phrase at every position.
-            for first in self._emergency_firsts(word):
-                for phrase in self._emergency_by_first[first]:
-                    window = tokens[i : i + len(phrase)]
-                    if len(window) == len(phrase) and all(
-                        self._same_word(w, k) for w, k in zip(window, phrase, strict=True)
-                    ):
-                        return True
-        return False
-
     # --------------------------------------------------------------------------- decision
 
     def match(self, text: str, lang: str | None = None, hint: str | None = None) -> Decision:
         """Decide what to do with ``text``. ``lang`` is a known language, ``hint`` a guess."""
         used_lang = normalize_code(lang) or detect(text, hint)
+        urgent = self.urgent_entries(text)
+        if urgent:
+            # Before anything else: the numbers at once, never "I don't know" or a menu.
+            return Decision("answer", urgent[0], urgent, 1.0, used_lang, "emergency")
         limits = self.thresholds.get(used_lang, Thresholds())
-        emergency = bool(self.emergency_ids) and self._emergency(text)
         ranked = self.score(text, self._decision_depth)
-        decision = decide(ranked, emergency, self.emergency_ids, used_lang, limits)
+        decision = decide(ranked, used_lang, limits)
         if decision.reason in ("confident", "ambiguous", "no-match"):
             # A question that names an event is about that event, even when the general
-            # "events" entry (which names the big festivals too) scores higher. Out of scope,
-            # emergencies and requests for a person keep their decision.
+            # "events" entry (which names the big festivals too) scores higher. Out of scope
+            # and requests for a person keep their decision.
             named = self.named_event(text)
             if named is not None:
                 score = max(dict(ranked).get(named, 0.0), decision.score)
@@ -231,6 +186,14 @@ class Matcher:
                     "answer", named, candidates, score, used_lang, "event-name", decision.scores
                 )
         return decision
+
+    def urgent_entries(self, text: str) -> tuple[str, ...]:
+        """The entries for an urgent situation in ``text`` that this knowledge base has, best
+        first; empty when nothing is urgent."""
+        urgency = self.urgent.detect(text)
+        if urgency is None:
+            return ()
+        return tuple(e for e in urgency.entries if e in self.kb.entries)
 
     def _compute_single_word_events(self, word: str) -> tuple[str, ...]:
         """Events with a long one-word name that ``word`` is, with an ending ("stadtfestes")
@@ -292,13 +255,7 @@ def _event_names(kb: KnowledgeBase) -> dict[tuple[str, ...], str]:
     return names
 
 
-def decide(
-    ranked: list[tuple[str, float]],
-    emergency: bool,
-    emergency_ids: list[str],
-    lang: str,
-    limits: Thresholds,
-) -> Decision:
+def decide(ranked: list[tuple[str, float]], lang: str, limits: Thresholds) -> Decision:
     """The decision for scored targets; separate from scoring so thresholds can be tuned."""
     if not ranked:
         return Decision("escalate", None, (), 0.0, lang, "empty")
@@ -306,11 +263,6 @@ def decide(
     candidates = tuple(t for t, _ in answerable[:4])
     scores = tuple(round(s, 4) for _, s in answerable[:4])
     top_target, top_score = ranked[0]
-    if emergency:
-        ordered = tuple(dict.fromkeys([*emergency_ids, *candidates]))[:4]
-        return Decision(
-            "answer", emergency_ids[0], ordered, max(top_score, 1.0), lang, "emergency", scores
-        )
     best_score = answerable[0][1] if answerable else 0.0
     if top_target == _HUMAN and top_score >= limits.human:
         return Decision("escalate", None, candidates, best_score, lang, "human", scores)

@@ -8,6 +8,7 @@ now / opens Tuesday 08:00" is computed in Europe/Berlin time.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -27,11 +28,12 @@ from bot.events import BERLIN, PAGE_SIZE, EventAnswer, Occurrence, next_occurren
 from bot.i18n import N_, gettext_for
 from bot.knowledge import Contact, Entry, Event, HoursRule, KnowledgeBase, OpeningHours, Season
 from bot.language import LANGUAGES, RTL_LANGUAGES, fallbacks
+from bot.urgent import urgent_entries
 
 TELEGRAM_LIMIT = 4096
 # The first message of an answer, contact lines included, fits on a phone screen or two.
 FIRST_PART_LIMIT = 700
-FIRST_PART_CONTACTS = 2  # contacts shown in the first message (emergency entries: all)
+FIRST_PART_CONTACTS = 2  # contacts shown in the first message (urgent-help entries: none)
 Part = Literal["first", "details"]
 PARTS: tuple[Part, ...] = ("first", "details")
 # Left-to-right isolate: keeps numbers, e-mails and links intact inside right-to-left text.
@@ -66,6 +68,18 @@ PLAIN = Style(html=False)
 def ltr(text: str, lang: str) -> str:
     """Isolate a left-to-right token (phone, e-mail, URL) inside right-to-left text."""
     return f"{_LRI}{text}{_PDI}" if lang in RTL_LANGUAGES else text
+
+
+# A number written in groups ("0800 111 0 111", "0340 501-0"): in right-to-left text the bidi
+# algorithm would show the groups in reverse order ("111 0 111 0800").
+_GROUPED_NUMBER = re.compile(r"\+?\d+(?:[ /\-]\d+)+")
+
+
+def ltr_numbers(text: str, lang: str) -> str:
+    """Isolate every grouped number in a right-to-left text (answers written by curators)."""
+    if lang not in RTL_LANGUAGES:
+        return text
+    return _GROUPED_NUMBER.sub(lambda m: f"{_LRI}{m.group(0)}{_PDI}", text)
 
 
 # ----------------------------------------------------------------------------- opening hours
@@ -339,11 +353,11 @@ def render_entry(
 ) -> str:
     """One part of the answer for ``entry`` in ``lang``.
 
-    ``first``: title, the answer and a short contact line per contact (the first two; all of
-    them for emergency entries); without details it is the whole answer with full contacts, links
-    and sources. ``details``: the details with the full contact blocks (hours of the week,
-    e-mail, notes), links and sources — a reader who taps "More" has the whole picture there
-    without scrolling back.
+    ``first``: title, the answer and a short contact line per contact (the first two; none for
+    the entries of urgent help, whose answers are their numbers); without details it is the
+    whole answer with full contacts, links and sources. ``details``: the details with the full
+    contact blocks (hours of the week, e-mail, notes), links and sources — a reader who taps
+    "More" has the whole picture there without scrolling back.
     """
     if part not in PARTS:
         raise ValueError(f"part must be one of {', '.join(PARTS)}, not {part!r}")
@@ -362,11 +376,13 @@ def render_entry(
     contacts = [c for c in (kb.contacts.get(cid) for cid in entry.contacts) if c is not None]
     short = part == "first" and text.details is not None
     if part == "first":
-        parts.append(style.esc(text.answer))
+        parts.append(ltr_numbers(style.esc(text.answer), used))
     elif text.details is not None:
-        parts.append(style.esc(text.details))
+        parts.append(ltr_numbers(style.esc(text.details), used))
     if short:
-        shown = contacts if entry.emergency else contacts[:FIRST_PART_CONTACTS]
+        # Urgent-help answers carry their numbers in the text: in a crisis the first message is
+        # the numbers and nothing else; every contact block is one tap away ("More").
+        shown = [] if entry.id in urgent_entries(kb) else contacts[:FIRST_PART_CONTACTS]
         parts.extend(_contact_line(contact, lang, now, style) for contact in shown)
     else:
         parts.extend(render_contact(contact, lang, now, style) for contact in contacts)

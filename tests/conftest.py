@@ -77,8 +77,6 @@ def entry_yaml(
     ]
     if "keywords" in extra:
         lines.append(f"    keywords: [{extra['keywords']}]")
-    if "emergency" in extra:
-        lines.append(f"    emergency: {extra['emergency']}")
     lines.append("    text:")
     for lang, questions in (("de", questions_de), ("en", questions_en)):
         if not questions:

@@ -322,3 +322,14 @@ def test_a_contact_without_phone_mail_or_website_is_warned_about(write_kb: Write
         "knowledge/c.yaml:19: contacts.verein: no phone, e-mail or website: people cannot reach "
         "it from the answer; add one from a source"
     ]
+
+
+def test_grouped_numbers_stay_in_order_in_right_to_left_answers() -> None:
+    from bot.render import ltr_numbers
+
+    text = "خط الدعم: 0800 111 0 111 أو 116 123، الهاتف 0340 501-0، لمدة 24 ساعة"
+    isolated = ltr_numbers(text, "ar")
+    for number in ("0800 111 0 111", "116 123", "0340 501-0"):
+        assert f"\u2066{number}\u2069" in isolated
+    assert "\u206624" not in isolated  # a lone number cannot be reordered
+    assert ltr_numbers(text, "de") == text

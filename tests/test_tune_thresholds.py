@@ -23,16 +23,14 @@ def samples(brain: Brain) -> list:  # type: ignore[type-arg]
             for question in text.questions[:2]:
                 cut = rng.randrange(1, len(question))
                 for asked in (question, question[:cut] + question[cut + 1 :]):
-                    emergency = matcher._emergency(asked)
                     ranked = matcher.score(asked)
-                    found.append((ranked, emergency, matcher.emergency_ids, lang, entry.id))
+                    found.append((ranked, matcher.urgent_entries(asked), lang, entry.id))
     for group in brain.kb.out_of_scope.values():
         expect = "human" if group.id == "human" else "escalate"
         for lang, questions in group.questions.items():
             for question in questions[:2]:
                 ranked = matcher.score(question)
-                found.append((ranked, matcher._emergency(question), matcher.emergency_ids,
-                              lang, expect))  # fmt: skip
+                found.append((ranked, matcher.urgent_entries(question), lang, expect))
     return found
 
 

@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.knowledge import HUMAN_ID, KnowledgeBase, load_knowledge
 from bot.language import LANGUAGES
-from bot.matching import Matcher, Thresholds, decide
+from bot.matching import Decision, Matcher, Thresholds, decide
 
 FOLDS = 5
 # What a decision is worth to a resident: a wrong confident answer costs far more than a question.
@@ -56,14 +56,19 @@ def split(kb: KnowledgeBase, fold: int) -> tuple[KnowledgeBase, list[tuple[str, 
     )
 
 
-Sample = tuple[list[tuple[str, float]], bool, list[str], str, str]
+# (ranked targets, entries of an urgent situation (answered before scoring), language, expected)
+Sample = tuple[list[tuple[str, float]], tuple[str, ...], str, str]
 
 
 def utility(samples: list[Sample], limits: Thresholds) -> float:
     """What ``decide`` with ``limits`` is worth over ``samples`` (the definition)."""
     total = 0.0
-    for ranked, emergency, emergency_ids, lang, expect in samples:
-        d = decide(ranked, emergency, emergency_ids, lang, limits)
+    for ranked, urgent, lang, expect in samples:
+        d = (
+            Decision("answer", urgent[0], urgent, 1.0, lang, "emergency")
+            if urgent
+            else decide(ranked, lang, limits)
+        )
         if expect in ("escalate", "human"):
             if d.decision == "answer":
                 total += OOS_ANSWERED
@@ -83,7 +88,7 @@ class Features:
     def __init__(self, samples: list[Sample], human: float = Thresholds().human) -> None:
         n = len(samples)
         self.fixed = np.zeros(n)  # utility of a decision no threshold changes ...
-        self.is_fixed = np.zeros(n, bool)  # ... (emergency, a person asked for, nothing to answer)
+        self.is_fixed = np.zeros(n, bool)  # ... (urgent, a person asked for, nothing to answer)
         self.oos_top = np.zeros(n, bool)  # an out-of-scope example ranks first
         self.top = np.zeros(n)
         self.best = np.zeros(n)  # best answerable score
@@ -91,13 +96,13 @@ class Features:
         self.oos = np.zeros(n, bool)  # the sample should be escalated
         self.right = np.zeros(n, bool)  # the best answerable target is the expected one
         self.expected = np.full(n, -np.inf)  # score of the expected entry among the first four
-        for i, (ranked, emergency, emergency_ids, _lang, expect) in enumerate(samples):
+        for i, (ranked, urgent, _lang, expect) in enumerate(samples):
             self.oos[i] = expect in ("escalate", "human")
             answerable = [(t, s) for t, s in ranked if not t.startswith("!")]
-            if emergency:
+            if urgent:
                 self.is_fixed[i] = True
                 self.fixed[i] = (
-                    OOS_ANSWERED if self.oos[i] else RIGHT if emergency_ids[0] == expect else WRONG
+                    OOS_ANSWERED if self.oos[i] else RIGHT if urgent[0] == expect else WRONG
                 )
                 continue
             if not ranked or not answerable or (ranked[0][0] == "!human" and ranked[0][1] >= human):
@@ -168,16 +173,13 @@ def main(argv: list[str] | None = None) -> None:
         "THRESHOLDS dict to paste into bot/matching.py. Takes a few minutes."
     ).parse_args(argv)
     kb = load_knowledge(Path(__file__).resolve().parent.parent / "knowledge")
-    by_lang: dict[str, list[tuple[list[tuple[str, float]], bool, list[str], str, str]]] = (
-        defaultdict(list)
-    )
+    by_lang: dict[str, list[Sample]] = defaultdict(list)
     for fold in range(FOLDS):
         fold_kb, held = split(kb, fold)
         matcher = Matcher(fold_kb)
         for text, lang, expect in held:
             ranked = matcher.score(text)
-            emergency = bool(matcher.emergency_ids) and matcher._emergency(text)
-            by_lang[lang].append((ranked, emergency, matcher.emergency_ids, lang, expect))
+            by_lang[lang].append((ranked, matcher.urgent_entries(text), lang, expect))
     chosen: dict[str, Thresholds] = {}
     for lang in LANGUAGES:
         samples = by_lang[lang]
