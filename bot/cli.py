@@ -34,9 +34,9 @@ def _settings() -> Settings:
         raise SystemExit(2) from exc
 
 
-def _assistant(directory: Path) -> Assistant:
+def _assistant(directory: Path, cache_dir: Path | None = None) -> Assistant:
     try:
-        return Assistant.from_directory(directory)
+        return Assistant.from_directory(directory, cache_dir)
     except KnowledgeError as exc:
         print(exc.report(), file=sys.stderr)
         print(
@@ -64,7 +64,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     """Run the Telegram bot when a token is configured, else the console chat."""
     from bot.store import StoreError
 
-    assistant = _assistant(settings.knowledge_dir)
+    assistant = _assistant(settings.knowledge_dir, settings.model_cache_dir)
     if settings.telegram_token:
         from telegram.error import InvalidToken
 
@@ -134,7 +134,7 @@ async def _console_with_mail(settings: Settings, assistant: Assistant) -> None:
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
-    assistant = _assistant(settings.knowledge_dir)
+    assistant = _assistant(settings.knowledge_dir, settings.model_cache_dir)
     lang = normalize_code(args.lang) if args.lang else None
     if args.lang and lang is None:
         print(f"unknown language {args.lang!r}; use one of {' '.join(LANGUAGES)}", file=sys.stderr)
@@ -199,7 +199,7 @@ def match_lines(assistant: Assistant, source: TextIO, out: TextIO, err: TextIO) 
 
 
 def cmd_match(args: argparse.Namespace, settings: Settings) -> int:
-    assistant = _assistant(settings.knowledge_dir)
+    assistant = _assistant(settings.knowledge_dir, settings.model_cache_dir)
     return match_lines(assistant, sys.stdin, sys.stdout, sys.stderr)
 
 
@@ -211,7 +211,7 @@ def kb_dump(kb: KnowledgeBase) -> list[dict[str, object]]:
 
 
 def cmd_kb(args: argparse.Namespace, settings: Settings) -> int:
-    kb = _assistant(settings.knowledge_dir).kb
+    kb = _assistant(settings.knowledge_dir, settings.model_cache_dir).kb
     json.dump(kb_dump(kb), sys.stdout, ensure_ascii=False, indent=2 if args.pretty else None)
     sys.stdout.write("\n")
     return 0
@@ -279,7 +279,7 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     from bot.report_text import render_text
     from bot.store import Store, StoreError
 
-    assistant = _assistant(settings.knowledge_dir)
+    assistant = _assistant(settings.knowledge_dir, settings.model_cache_dir)
     db_path = Path(args.db) if args.db else settings.db_path
     if not db_path.exists():
         # Opening would create an empty database; a typo in the path should not look like that.

@@ -20,6 +20,8 @@ DEFAULT_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_INBOX = "zwk@dessau-rosslau.de"
 DEFAULT_DB = PROJECT_ROOT / "data" / "bot.sqlite3"
 DEFAULT_KNOWLEDGE = PROJECT_ROOT / "knowledge"
+# The learned matching model, cached by the knowledge base's content hash (bot/classifier.py).
+DEFAULT_MODEL_CACHE = PROJECT_ROOT / "data" / "model-cache"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 
 
@@ -37,6 +39,7 @@ class Settings:
     smtp_from: str | None = None
     db_path: Path = DEFAULT_DB
     knowledge_dir: Path = DEFAULT_KNOWLEDGE
+    model_cache_dir: Path = DEFAULT_MODEL_CACHE
     outbox_retry_seconds: float = 60.0
     admin_ids: frozenset[int] = frozenset()
     flood_limit: int = 8  # messages per person ...
@@ -210,6 +213,7 @@ def load_settings(
         smtp_from=smtp_from,
         db_path=Path(env.get("BOT_DB_PATH", "").strip() or DEFAULT_DB),
         knowledge_dir=Path(env.get("KNOWLEDGE_DIR", "").strip() or DEFAULT_KNOWLEDGE),
+        model_cache_dir=Path(env.get("MODEL_CACHE_DIR", "").strip() or DEFAULT_MODEL_CACHE),
         outbox_retry_seconds=_float(env, "OUTBOX_RETRY_SECONDS", 60.0, 0.05),
         admin_ids=frozenset(admins),
         flood_limit=_int(env, "FLOOD_LIMIT", 8) or 8,
