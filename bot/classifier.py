@@ -42,7 +42,7 @@ FORMAT = 3
 NGRAMS = (2, 3, 4, 5)
 # Beyond this many classes the weight matrix (features × classes) stops being small, and the
 # training minutes; such a knowledge base is answered by the lexical index alone.
-MAX_CLASSES = 400
+MAX_CLASSES = 150
 MAX_SAMPLES = 60_000
 # Regularisation of the linear SVM: chosen on the development set (tools/tune_thresholds.py).
 C_TARGET = 1.0

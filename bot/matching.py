@@ -69,6 +69,7 @@ MODEL_WEIGHT = 0.6
 # Softmax temperature for the SVM's decision values.
 TEMPERATURE = 4.0
 LANGUAGE_TEMPERATURE = 4.0
+MIN_CLAUSE_WORDS = 3  # a sentence of a longer message is scored on its own from this length
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +108,8 @@ class Matcher:
         out (the index alone, as before it existed)."""
         self.kb = kb
         self.thresholds = thresholds or DEFAULT_THRESHOLDS
+        self.model_weight = MODEL_WEIGHT
+        self.temperature = TEMPERATURE
         self.targets: list[str] = []
         self.emergency_ids: list[str] = []
         # Whole normalised keyword phrases: "cấp cứu" must not fire on Romanian "cu".
@@ -199,13 +202,13 @@ class Matcher:
         if self.model is None:
             return [(self.targets[target], score) for target, score in ranked]
         blended: dict[str, float] = {
-            self.targets[target]: (1 - MODEL_WEIGHT) * score for target, score in ranked
+            self.targets[target]: (1 - self.model_weight) * score for target, score in ranked
         }
         probabilities = self.probabilities(text, normalized)
         best = np.argsort(-probabilities)[:limit]
         for i in best.tolist():
             target = self.model.classes[i]
-            blended[target] = blended.get(target, 0.0) + MODEL_WEIGHT * float(probabilities[i])
+            blended[target] = blended.get(target, 0.0) + self.model_weight * float(probabilities[i])
         return sorted(blended.items(), key=lambda item: -item[1])[:limit]
 
     def detect_language(self, text: str, hint: str | None = None) -> str:
@@ -226,8 +229,11 @@ class Matcher:
         parts = classifier.clauses(text)
         if len(parts) > 1:
             for part in parts:
-                np.maximum(values, self.model.decision(normalize(part)), out=values)
-        values = TEMPERATURE * (values - values.max())
+                words = normalize(part)
+                # "Hallo." or "Danke!" before the question is not what it is about.
+                if words.count(" ") >= MIN_CLAUSE_WORDS - 1:
+                    np.maximum(values, self.model.decision(words), out=values)
+        values = self.temperature * (values - values.max())
         exp = np.exp(values)
         return exp / exp.sum()
 
