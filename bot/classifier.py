@@ -29,6 +29,7 @@ import tempfile
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -64,15 +65,18 @@ def features(normalized: str) -> list[str]:
     words = normalized.split()
     out: list[str] = []
     for word in words:
-        padded = f" {word} "
-        size = len(padded)
-        for n in NGRAMS:
-            if n > size:
-                break
-            out.extend(padded[i : i + n] for i in range(size - n + 1))
-        out.append("w:" + word)
+        out.extend(_word_features(word))
     out.extend(f"b:{a} {b}" for a, b in itertools.pairwise(words))
     return out
+
+
+@lru_cache(maxsize=16_384)  # bounded for a bot that runs for months
+def _word_features(word: str) -> tuple[str, ...]:
+    padded = f" {word} "
+    size = len(padded)
+    grams = [padded[i : i + n] for n in NGRAMS if n <= size for i in range(size - n + 1)]
+    grams.append("w:" + word)
+    return tuple(grams)
 
 
 def clauses(text: str) -> list[str]:
@@ -94,9 +98,15 @@ class Model:
     lang_weights: np.ndarray  # features × languages
     lang_bias: np.ndarray
 
-    def vector(self, normalized: str) -> tuple[np.ndarray, np.ndarray]:
-        """Feature columns and their TF-IDF values (sublinear tf, unit length)."""
-        counts = Counter(f for f in features(normalized) if f in self.vocabulary)
+    def counts(self, normalized: str) -> Counter[str]:
+        """How often each known feature occurs in a normalised text."""
+        vocabulary = self.vocabulary
+        return Counter(f for f in features(normalized) if f in vocabulary)
+
+    def vector(self, normalized: str | Counter[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Feature columns and their TF-IDF values (sublinear tf, unit length), of a normalised
+        text or of its ``counts``."""
+        counts = self.counts(normalized) if isinstance(normalized, str) else normalized
         if not counts:
             return np.empty(0, np.int64), np.empty(0, np.float32)
         columns = np.fromiter((self.vocabulary[f] for f in counts), np.int64, len(counts))
@@ -106,12 +116,12 @@ class Model:
         norm = float(np.sqrt(values @ values)) or 1.0
         return columns, (values / norm).astype(np.float32)
 
-    def decision(self, normalized: str) -> np.ndarray:
+    def decision(self, normalized: str | Counter[str]) -> np.ndarray:
         """Decision values per class (higher is more likely); the bias alone for no features."""
         columns, values = self.vector(normalized)
         return values @ self.weights[columns] + self.bias
 
-    def language(self, normalized: str) -> np.ndarray:
+    def language(self, normalized: str | Counter[str]) -> np.ndarray:
         """Decision values per language of ``self.languages``."""
         columns, values = self.vector(normalized)
         return values @ self.lang_weights[columns] + self.lang_bias

@@ -20,7 +20,7 @@ emergency entry first; a question that names an event is about that event.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -69,7 +69,9 @@ MODEL_WEIGHT = 0.6
 # Softmax temperature for the SVM's decision values.
 TEMPERATURE = 4.0
 LANGUAGE_TEMPERATURE = 4.0
-MIN_CLAUSE_WORDS = 3  # a sentence of a longer message is scored on its own from this length
+# A sentence of a longer message is scored on its own from this many features (about three
+# short words).
+MIN_CLAUSE_FEATURES = 40
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +182,8 @@ class Matcher:
         # Per-instance caches: a class-level lru_cache would keep every reloaded matcher alive.
         self._emergency_firsts = lru_cache(maxsize=16_384)(self._compute_emergency_firsts)
         self._single_word_events = lru_cache(maxsize=16_384)(self._compute_single_word_events)
+        # match() asks for the model's values twice (language, then targets).
+        self._model_values = lru_cache(maxsize=256)(self._compute_model_values)
 
     # Word weights, for the report's clustering of unanswered questions.
     @property
@@ -199,12 +203,12 @@ class Matcher:
         index's score blended with the learned model's probability."""
         normalized = normalize(text)
         ranked = self.index.score(normalized, limit)
-        if self.model is None:
+        if self.model is None or not normalized:
             return [(self.targets[target], score) for target, score in ranked]
         blended: dict[str, float] = {
             self.targets[target]: (1 - self.model_weight) * score for target, score in ranked
         }
-        probabilities = self.probabilities(text, normalized)
+        probabilities = self.probabilities(text)
         best = np.argsort(-probabilities)[:limit]
         for i in best.tolist():
             target = self.model.classes[i]
@@ -215,27 +219,39 @@ class Matcher:
         """``bot.language.detect`` with the learned model's language probabilities as prior."""
         if self.model is None or len(self.model.languages) < 2:
             return detect(text, hint)
-        values = LANGUAGE_TEMPERATURE * self.model.language(normalize(text))
+        values = LANGUAGE_TEMPERATURE * self._model_values(text)[1]
         exp = np.exp(values - values.max())
         prior = dict(zip(self.model.languages, (exp / exp.sum()).tolist(), strict=True))
         return detect(text, hint, prior)
 
-    def probabilities(self, text: str, normalized: str | None = None) -> np.ndarray:
-        """The learned model's probability per class (``self.model.classes``). A message of
-        several sentences counts each class's best sentence or the whole, whichever is higher:
-        the question, not the story around it, decides."""
-        assert self.model is not None
-        values = self.model.decision(normalize(text) if normalized is None else normalized)
-        parts = classifier.clauses(text)
-        if len(parts) > 1:
-            for part in parts:
-                words = normalize(part)
-                # "Hallo." or "Danke!" before the question is not what it is about.
-                if words.count(" ") >= MIN_CLAUSE_WORDS - 1:
-                    np.maximum(values, self.model.decision(words), out=values)
-        values = self.temperature * (values - values.max())
-        exp = np.exp(values)
+    def probabilities(self, text: str) -> np.ndarray:
+        """The learned model's probability per class (``self.model.classes``)."""
+        values = self.temperature * self._model_values(text)[0]
+        exp = np.exp(values - values.max())
         return exp / exp.sum()
+
+    def _compute_model_values(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """The learned model's decision values per class and per language. A message of several
+        sentences counts each class's best sentence or the whole, whichever is higher: the
+        question, not the story around it, decides."""
+        model = self.model
+        assert model is not None
+        parts = [model.counts(normalize(part)) for part in classifier.clauses(text)]
+        if len(parts) > 1:
+            whole: Counter[str] = Counter()
+            for counts in parts:
+                whole.update(counts)
+        else:
+            whole = model.counts(normalize(text))
+        columns, weights = model.vector(whole)
+        values = weights @ model.weights[columns] + model.bias
+        languages = weights @ model.lang_weights[columns] + model.lang_bias
+        if len(parts) > 1:
+            for counts in parts:
+                # "Hallo." or "Danke!" before the question is not what it is about.
+                if counts.total() >= MIN_CLAUSE_FEATURES:
+                    np.maximum(values, model.decision(counts), out=values)
+        return values, languages
 
     @staticmethod
     def _same_word(w: str, k: str) -> bool:

@@ -178,3 +178,83 @@ def test_length_guards_skip_only_hopeless_comparisons(word: str, name: str) -> N
     # One-word event names (7+ letters): one edit cannot bridge words shorter than six.
     if len(word) < 6:
         assert Levenshtein.distance(word, name[:7]) > 1
+
+
+# ------------------------------------------------------------- issue 13: the real knowledge base
+
+
+@pytest.mark.parametrize(
+    ("text", "entry", "lang"),
+    [
+        ("Wo kann ich mich nach dem Umzug anmelden?", "registration", "de"),
+        ("Wo melde ich mich an?", "registration", "de"),
+        ("was kostet ein busticket", "public-transport", "de"),
+        ("what are you able to do?", "about-bot", "en"),
+        (
+            "ich wohne seit einer woche hier und hab gehört ich muss zum amt wegen meiner "
+            "adresse, stimmt das?",
+            "registration",
+            "de",
+        ),
+        (
+            "Мы переехали неделю назад из Харькова, жена беременна, нам сказали срочно сделать "
+            "Anmeldung. Где это?",
+            "registration",
+            "ru",
+        ),
+        ("ana badi a3mel anmeldung, wen lazem roo7?", "registration", "ar"),
+        ("salam, man mikham adresamo sabt konam, koja beram?", "registration", "fa"),
+        ("privet, gde mne sdelat anmeldung?", "registration", "ru"),
+        ("skilky koshtuie kvytok na avtobus?", "public-transport", "uk"),
+    ],
+)
+def test_real_messages_are_answered_directly(real_brain, text: str, entry: str, lang: str) -> None:  # type: ignore[no-untyped-def]
+    decision = real_brain.matcher.match(text)
+    assert (decision.decision, decision.entry, decision.lang) == ("answer", entry, lang), decision
+    assert decision.candidates[0] == entry
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Can I keep chickens in my garden in Roßlau?", "Darf ich im Park mein Zelt aufstellen?"],
+)
+def test_unknown_questions_escalate_without_unrelated_topics(real_brain, text: str) -> None:  # type: ignore[no-untyped-def]
+    decision = real_brain.matcher.match(text)
+    assert decision.decision == "escalate", decision
+    assert len(decision.candidates) <= 2
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.sampled_from(
+        [
+            "kita",
+            "anmeldung",
+            "wo ist das amt",
+            "geld",
+            "hilfe",
+            "ticket",
+            "arzt kind",
+            "was kann ich am wochenende mit kindern machen",
+            "brauche termin",
+            "job",
+            "moved here last week, where do I go first?",
+            "كيف",
+            "документы",
+            "xin chào",
+        ]
+    ),
+    st.sampled_from(["", " bitte", " please", "?", " und kindergeld", " dessau"]),
+)
+def test_decisions_keep_the_contract(real_brain, text: str, tail: str) -> None:  # type: ignore[no-untyped-def]
+    """C1: an answer leads its candidates with up to three alternatives; a menu has two to four
+    options (never one); an escalation offers at most two related topics."""
+    d = real_brain.matcher.match(text + tail)
+    if d.decision == "answer":
+        assert d.candidates[0] == d.entry and len(d.candidates) <= 4
+        assert d.reason in ("confident", "probable", "emergency", "event-name")
+        assert (d.reason == "probable") == (len(d.candidates) > 1) or d.reason != "probable"
+    elif d.decision == "clarify":
+        assert 2 <= len(d.candidates) <= 4 and d.entry is None
+    else:
+        assert len(d.candidates) <= 2 and d.entry is None
