@@ -68,6 +68,8 @@ DEFAULT_THRESHOLDS: dict[str, Thresholds] = dict.fromkeys(LANGUAGES, _TUNED)
 MODEL_WEIGHT = 0.6
 # Softmax temperature for the SVM's decision values.
 TEMPERATURE = 4.0
+# The SVM's decision value of "none of the classes" (0 is the boundary of each class).
+BACKGROUND = 0.0
 LANGUAGE_TEMPERATURE = 4.0
 # A sentence of a longer message is scored on its own from this many features (about three
 # short words).
@@ -112,6 +114,7 @@ class Matcher:
         self.thresholds = thresholds or DEFAULT_THRESHOLDS
         self.model_weight = MODEL_WEIGHT
         self.temperature = TEMPERATURE
+        self.background = BACKGROUND
         self.targets: list[str] = []
         self.emergency_ids: list[str] = []
         # Whole normalised keyword phrases: "cấp cứu" must not fire on Romanian "cu".
@@ -225,10 +228,13 @@ class Matcher:
         return detect(text, hint, prior)
 
     def probabilities(self, text: str) -> np.ndarray:
-        """The learned model's probability per class (``self.model.classes``)."""
-        values = self.temperature * self._model_values(text)[0]
-        exp = np.exp(values - values.max())
-        return exp / exp.sum()
+        """The learned model's probability per class (``self.model.classes``): a softmax with
+        one more, implicit class at the decision value ``background`` ("none of these"), so that
+        a question no class claims gets low probabilities everywhere instead of a winner."""
+        values = self._model_values(text)[0]
+        top = max(float(values.max()), self.background)
+        exp = np.exp(self.temperature * (values - top))
+        return exp / (exp.sum() + np.exp(self.temperature * (self.background - top)))
 
     def _compute_model_values(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """The learned model's decision values per class and per language. A message of several
