@@ -17,7 +17,7 @@ from bot.errors import KnowledgeError
 from bot.events import BERLIN
 from bot.knowledge import Entry, KnowledgeBase, load_knowledge
 from bot.matching import EVENT_PREFIX, Decision, Matcher
-from bot.render import PLAIN, Style, render_entry, render_event
+from bot.render import PLAIN, Part, Style, has_details, render_entry, render_event
 
 log = logging.getLogger(__name__)
 
@@ -84,15 +84,28 @@ class Assistant:
         return entry.text(lang)[1].title if entry else target
 
     def render(
-        self, target: str, lang: str, style: Style = PLAIN, now: datetime | None = None
+        self,
+        target: str,
+        lang: str,
+        style: Style = PLAIN,
+        now: datetime | None = None,
+        part: Part = "first",
     ) -> str:
-        """The full answer for an entry id (or ``event:<id>``) in ``lang``."""
+        """One part of the answer for an entry id (or ``event:<id>``) in ``lang``.
+
+        ``first`` is the message to send at once (the whole answer when there are no details);
+        ``details`` the rest, one tap away. An event has only a first part."""
         kb = self._brain.kb
         now = now or datetime.now(BERLIN)
         if target.startswith(EVENT_PREFIX):
             event = kb.events[target.removeprefix(EVENT_PREFIX)]
             return render_event(event, kb, lang, now, style)
-        return render_entry(kb.entries[target], kb, lang, now, style)
+        return render_entry(kb.entries[target], kb, lang, now, style, part)
+
+    def has_details(self, target: str, lang: str) -> bool:
+        """Whether the answer in ``lang`` has a details part to offer ("More")."""
+        entry = self._brain.kb.entries.get(target)
+        return entry is not None and has_details(entry, lang)
 
 
 __all__ = ["Assistant", "Brain", "KnowledgeError", "build"]

@@ -19,7 +19,7 @@ from typing import TextIO
 from bot.assistant import Assistant
 from bot.config import Settings, load_settings
 from bot.errors import ConfigError, KnowledgeError
-from bot.knowledge import KnowledgeBase, load_knowledge
+from bot.knowledge import KnowledgeBase, knowledge_warnings, load_knowledge
 from bot.language import LANGUAGES, normalize_code
 from bot.render import PLAIN
 
@@ -205,7 +205,12 @@ def cmd_match(args: argparse.Namespace, settings: Settings) -> int:
 
 def kb_dump(kb: KnowledgeBase) -> list[dict[str, object]]:
     return [
-        {"id": entry.id, "questions": {lang: list(t.questions) for lang, t in entry.texts.items()}}
+        {
+            "id": entry.id,
+            "questions": {lang: list(t.questions) for lang, t in entry.texts.items()},
+            "answer": {lang: t.answer for lang, t in entry.texts.items()},
+            "details": {lang: t.details for lang, t in entry.texts.items() if t.details},
+        }
         for entry in kb.entries.values()
     ]
 
@@ -255,6 +260,11 @@ def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
         f"{len(kb.out_of_scope)} out-of-scope groups in {len(kb.files)} files "
         f"(version {kb.version})"
     )
+    warnings = knowledge_warnings(kb)
+    for warning in warnings:
+        print(f"warning: {warning}")
+    if warnings:
+        print(f"{len(warnings)} warning(s): the bot works, but these answers can be improved.")
     if not args.quiet:
         print()
         print(coverage_table(kb))

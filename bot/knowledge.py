@@ -90,7 +90,9 @@ class EntryText:
     updated: date
     title: str
     questions: tuple[str, ...]
-    answer: str
+    answer: str  # the first message: what to do, by when, where
+    details: str | None = None  # one tap away: documents, special cases, background
+    line: int = field(default=0, compare=False)  # where the answer is, for warnings
 
 
 @dataclass(frozen=True, slots=True)
@@ -488,7 +490,7 @@ def _parse_entry(reader: _Reader, node: YDict, path: str) -> Entry | None:
     texts: dict[str, EntryText] = {}
     for lang, block, lpath in _lang_blocks(reader, node, path):
         reader.check_keys(
-            block, lpath, {"status", "updated", "title", "questions", "answer"},
+            block, lpath, {"status", "updated", "title", "questions", "answer", "details"},
             {"updated", "title", "questions", "answer"},
         )  # fmt: skip
         status = _parse_status(reader, block, lpath)
@@ -496,10 +498,13 @@ def _parse_entry(reader: _Reader, node: YDict, path: str) -> Entry | None:
         title = reader.text(block, "title", lpath, max_len=TITLE_MAX)
         questions = reader.texts(block, "questions", lpath, required=True)
         answer = reader.text(block, "answer", lpath)
+        details = reader.text(block, "details", lpath, required=False)
         if block.get("questions") is not None and not questions:
             reader.problem(block, f"{lpath}.questions", "needs at least one question")
         if updated and title and questions and answer:
-            texts[lang] = EntryText(status, updated, title, questions, answer)
+            texts[lang] = EntryText(
+                status, updated, title, questions, answer, details, key_line(block, "answer")
+            )
     checked = reader.date(node, "checked", path)
     contacts = reader.refer(node, "contacts", path, "contacts")
     related = reader.refer(node, "related", path, "entries")
@@ -712,6 +717,30 @@ def inspect_knowledge(directory: Path) -> tuple[KnowledgeBase, list[Problem]]:
 
         problems.extend(oversize_problems(kb))
     return kb, problems
+
+
+def knowledge_warnings(kb: KnowledgeBase) -> list[Problem]:
+    """What a curator should improve although the knowledge base works: not errors, so a reload
+    still succeeds. Same ``file:line key.path: message`` form as the problems."""
+    warnings: list[Problem] = []
+    for entry in kb.entries.values():
+        if entry.texts["de"].details is None:
+            continue
+        for lang, text in entry.texts.items():
+            if text.details is None:
+                warnings.append(
+                    Problem(
+                        entry.origin.file,
+                        text.line or entry.origin.line,
+                        f"entries.{entry.id}.text.{lang}.details",
+                        "the German text has details, this language has none: its readers get "
+                        'no "More"',
+                    )
+                )
+    from bot.render import long_first_parts  # rendering owns the length rules
+
+    warnings.extend(long_first_parts(kb))
+    return sorted(warnings)
 
 
 def load_knowledge(directory: Path) -> KnowledgeBase:

@@ -139,7 +139,9 @@ class Matcher:
             for text in entry.texts.values():
                 texts.append(text.title)
                 texts.extend(text.questions)
-            add(entry.id, texts, (t.answer for t in entry.texts.values()))
+            answers = [t.answer for t in entry.texts.values()]
+            answers += [t.details for t in entry.texts.values() if t.details]
+            add(entry.id, texts, answers)
             if entry.emergency:
                 self.emergency_ids.append(entry.id)
                 for keyword in entry.keywords:

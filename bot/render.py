@@ -11,6 +11,8 @@ import html
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Literal
+from urllib.parse import urlsplit
 
 from babel.dates import format_date, format_interval, format_time, get_day_names
 
@@ -21,6 +23,11 @@ from bot.knowledge import Contact, Entry, Event, KnowledgeBase, OpeningHours
 from bot.language import LANGUAGES, RTL_LANGUAGES, fallbacks
 
 TELEGRAM_LIMIT = 4096
+# The first message of an answer, contact lines included, fits on a phone screen or two.
+FIRST_PART_LIMIT = 700
+FIRST_PART_CONTACTS = 2  # contacts shown in the first message (emergency entries: all)
+Part = Literal["first", "details"]
+PARTS: tuple[Part, ...] = ("first", "details")
 # Left-to-right isolate: keeps numbers, e-mails and links intact inside right-to-left text.
 _LRI, _PDI = "\u2066", "\u2069"
 
@@ -214,10 +221,62 @@ def _localized(texts: Mapping[str, str], lang: str) -> str | None:
     return None
 
 
+def _contact_line(contact: Contact, lang: str, now: datetime, style: Style) -> str:
+    """A contact in three short lines for the first message: where, phone and open now, link.
+
+    The week's hours, the e-mail address and the notes are in the details part."""
+    where = "📍 " + style.bold(contact.name)
+    if contact.address:
+        where += ", " + style.esc(contact.address)
+    lines = [where]
+    reach = []
+    if contact.phone:
+        reach.append("☎️ " + ltr(style.esc(contact.phone), lang))
+    elif contact.email:
+        reach.append("✉️ " + ltr(style.esc(contact.email), lang))
+    if contact.hours and contact.hours.rules:
+        state = open_state(contact.hours, now)
+        reach.append(
+            ("🟢 " if state.open_now else "🔴 ")
+            + style.esc(format_open_state(state, lang, now.astimezone(BERLIN).date()))
+        )
+    if reach:
+        lines.append(" · ".join(reach))
+    link = contact.website or contact.appointment
+    if link:
+        # A phone shows the link's text: the host is enough to recognise it; plain text
+        # (the console) has no hidden targets, so there the address is shown whole.
+        lines.append("🌐 " + ltr(style.link(link, _host(link) if style.html else None), lang))
+    return "\n".join(lines)
+
+
+def _host(url: str) -> str:
+    return urlsplit(url).hostname or url
+
+
+def has_details(entry: Entry, lang: str) -> bool:
+    """Whether the text ``lang`` is answered in has a details part ("More")."""
+    return entry.text(lang)[1].details is not None
+
+
 def render_entry(
-    entry: Entry, kb: KnowledgeBase, lang: str, now: datetime, style: Style = PLAIN
+    entry: Entry,
+    kb: KnowledgeBase,
+    lang: str,
+    now: datetime,
+    style: Style = PLAIN,
+    part: Part = "first",
 ) -> str:
-    """The complete answer for ``entry`` in ``lang``, with contacts, links and sources."""
+    """One part of the answer for ``entry`` in ``lang``.
+
+    ``first``: title, the answer and a short contact line per contact (the first two; all of
+    them for emergency entries); without details it is the whole answer with full contacts, links
+    and sources. ``details``: the details with the full contact blocks (hours of the week,
+    e-mail, notes), links and sources — a reader who taps "More" has the whole picture there
+    without scrolling back.
+    """
+    if part not in PARTS:
+        raise ValueError(f"part must be one of {', '.join(PARTS)}, not {part!r}")
     _ = gettext_for(lang)
     used, text = entry.text(lang)
     parts: list[str] = []
@@ -230,28 +289,36 @@ def render_entry(
             )
         )
     parts.append(style.bold(text.title))
-    parts.append(style.esc(text.answer))
-    for cid in entry.contacts:
-        contact = kb.contacts.get(cid)
-        if contact is not None:
-            parts.append(render_contact(contact, lang, now, style))
-    if entry.links:
-        parts.append(
-            "🔗 " + style.esc(_("More information:")) + "\n"
-            + "\n".join(ltr(style.link(url), lang) for url in entry.links)
-        )  # fmt: skip
+    contacts = [c for c in (kb.contacts.get(cid) for cid in entry.contacts) if c is not None]
+    short = part == "first" and text.details is not None
+    if part == "first":
+        parts.append(style.esc(text.answer))
+    elif text.details is not None:
+        parts.append(style.esc(text.details))
+    if short:
+        shown = contacts if entry.emergency else contacts[:FIRST_PART_CONTACTS]
+        parts.extend(_contact_line(contact, lang, now, style) for contact in shown)
+    else:
+        parts.extend(render_contact(contact, lang, now, style) for contact in contacts)
+        if entry.links:
+            parts.append(
+                "🔗 " + style.esc(_("More information:")) + "\n"
+                + "\n".join(ltr(style.link(url), lang) for url in entry.links)
+            )  # fmt: skip
     if entry.category != "smalltalk":
         # Templates are escaped before formatting so that the links inserted stay markup.
         footer = []
         if text.status == "machine" and used != "de":
             footer.append(style.esc(_("Translated automatically, not yet checked by a person.")))
-        if entry.sources:
-            links = ", ".join(ltr(style.link(u), lang) for u in entry.sources[:2])
-            footer.append(style.esc(_("Source: {sources}")).format(sources=links))
-        footer.append(
-            style.esc(_("Last checked: {date}")).format(date=format_day(entry.checked, lang))
-        )
-        parts.append("\n".join(footer))
+        if not short:
+            if entry.sources:
+                links = ", ".join(ltr(style.link(u), lang) for u in entry.sources[:2])
+                footer.append(style.esc(_("Source: {sources}")).format(sources=links))
+            footer.append(
+                style.esc(_("Last checked: {date}")).format(date=format_day(entry.checked, lang))
+            )
+        if footer:
+            parts.append("\n".join(footer))
     return "\n\n".join(parts)
 
 
@@ -298,25 +365,70 @@ def split_message(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
     return [p for p in parts if p.strip()]
 
 
+# A fixed moment, so that validation gives the same figures every day ("closed now, opens
+# Tuesday at 08:00" is about as long as the open-state line gets).
+_MEASURED_AT = datetime(2026, 1, 5, 9, 0, tzinfo=BERLIN)
+
+
 def oversize_problems(kb: KnowledgeBase) -> list[Problem]:
     """Entries whose rendered answer would not fit into one Telegram message, in any language."""
     problems = []
-    now = datetime(2026, 1, 5, 9, 0, tzinfo=BERLIN)
     for entry in kb.entries.values():
         for lang in LANGUAGES:
-            length = len(render_entry(entry, kb, lang, now, HTML))
-            if length > TELEGRAM_LIMIT:
-                used, _text = entry.text(lang)
-                problems.append(
-                    Problem(
-                        entry.origin.file,
-                        entry.origin.line,
-                        f"entries.{entry.id}.text.{used}.answer",
-                        f"rendered answer is {length} characters in {lang}; Telegram allows "
-                        f"{TELEGRAM_LIMIT}. Shorten it.",
+            for part in PARTS:
+                length = len(render_entry(entry, kb, lang, _MEASURED_AT, HTML, part))
+                if length > TELEGRAM_LIMIT:
+                    used, _text = entry.text(lang)
+                    field = "answer" if part == "first" else "details"
+                    problems.append(
+                        Problem(
+                            entry.origin.file,
+                            entry.origin.line,
+                            f"entries.{entry.id}.text.{used}.{field}",
+                            f"rendered {part} part is {length} characters in {lang}; Telegram "
+                            f"allows {TELEGRAM_LIMIT}. Shorten it.",
+                        )
                     )
+                    break
+            else:
+                continue
+            break
+    return problems
+
+
+def first_part_length(entry: Entry, kb: KnowledgeBase, lang: str) -> int:
+    """How long the first message is, as plain text with its contact lines."""
+    return len(render_entry(entry, kb, lang, _MEASURED_AT, PLAIN, "first"))
+
+
+def long_first_parts(kb: KnowledgeBase, limit: int = FIRST_PART_LIMIT) -> list[Problem]:
+    """Warnings: first messages longer than ``limit`` (one per entry and text language)."""
+    problems = []
+    for entry in kb.entries.values():
+        reported: set[str] = set()
+        for lang in LANGUAGES:
+            used, text = entry.text(lang)
+            if used in reported:
+                continue
+            length = first_part_length(entry, kb, lang)
+            if length <= limit:
+                continue
+            reported.add(used)
+            hint = (
+                "shorten the answer"
+                if text.details is not None
+                else "keep the next step in answer and move documents, special cases and "
+                "background into details"
+            )
+            problems.append(
+                Problem(
+                    entry.origin.file,
+                    text.line or entry.origin.line,
+                    f"entries.{entry.id}.text.{used}.answer",
+                    f"the first message is {length} characters in {lang} with its contact "
+                    f"lines (aim for at most {limit}): {hint}",
                 )
-                break
+            )
     return problems
 
 

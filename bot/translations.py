@@ -36,7 +36,9 @@ from bot.errors import KnowledgeError
 from bot.knowledge import TITLE_MAX, Entry, EntryText, KnowledgeBase, load_knowledge
 from bot.language import LANGUAGES
 
-FIELDS: tuple[str, ...] = ("title", "questions", "answer")
+FIELDS: tuple[str, ...] = ("title", "questions", "answer", "details")
+# Fields a language block always has; "details" only when the German text has details.
+_OPTIONAL: frozenset[str] = frozenset({"details"})
 COLUMNS: tuple[str, ...] = ("id", "lang", "field", "status", "german", "current", "translation")
 _REQUIRED_COLUMNS = ("id", "field", "german", "translation")
 
@@ -63,7 +65,13 @@ class ExportRow:
 def field_text(text: EntryText, name: str) -> str:
     if name == "questions":
         return "\n".join(text.questions)
-    return str(getattr(text, name))
+    return str(getattr(text, name) or "")
+
+
+def fields_of(entry: Entry) -> tuple[str, ...]:
+    """The fields a translation of ``entry`` has: those of its German text."""
+    german = entry.texts["de"]
+    return tuple(f for f in FIELDS if f not in _OPTIONAL or getattr(german, f) is not None)
 
 
 def rows_to_translate(kb: KnowledgeBase, lang: str) -> list[ExportRow]:
@@ -74,7 +82,7 @@ def rows_to_translate(kb: KnowledgeBase, lang: str) -> list[ExportRow]:
             continue
         german = entry.texts["de"]
         current = entry.texts.get(lang)
-        for name in FIELDS:
+        for name in fields_of(entry):
             rows.append(
                 ExportRow(
                     entry.id,
@@ -241,6 +249,9 @@ def check_rows(
             problems.append(f"the row is for {row_lang!r}, but --lang {lang} was given")
         if name not in FIELDS:
             problems.append(f"unknown field {name!r} (use {', '.join(FIELDS)})")
+        elif entry is not None and name not in fields_of(entry):
+            problems.append(f"the German text of {eid} has no {name}: delete this row")
+            name = ""  # reported; keeps the checks below from comparing it
         if not translation:
             problems.append("empty translation: translate it, or delete the row")
         key = (eid, row_lang, name)
@@ -267,12 +278,13 @@ def check_rows(
         errors.extend(RowError(number, p) for p in problems)
         if not problems:
             good.append(Translation(number, eid, row_lang, name, value))
-    errors.extend(_incomplete_blocks(seen))
+    errors.extend(_incomplete_blocks(kb, seen))
     return (good if not errors else []), errors
 
 
-def _incomplete_blocks(seen: dict[tuple[str, str, str], int]) -> list[RowError]:
-    """A language block is reviewed as a whole: its title, questions and answer come together.
+def _incomplete_blocks(kb: KnowledgeBase, seen: dict[tuple[str, str, str], int]) -> list[RowError]:
+    """A language block is reviewed as a whole: its title, questions, answer (and details, when
+    the German text has them) come together.
 
     Rows count here even when their text has a problem: that problem is reported on its own."""
     by_block: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
@@ -280,12 +292,14 @@ def _incomplete_blocks(seen: dict[tuple[str, str, str], int]) -> list[RowError]:
         by_block[(eid, lang)][name] = row
     errors = []
     for (eid, lang), rows in by_block.items():
-        missing = [f for f in FIELDS if f not in rows]
+        wanted = fields_of(kb.entries[eid])
+        missing = [f for f in wanted if f not in rows]
         if missing:
             errors.append(
                 RowError(
                     min(rows.values()),
-                    f"{eid} ({lang}): title, questions and answer are marked reviewed together; "
+                    f"{eid} ({lang}): {', '.join(wanted[:-1])} and {wanted[-1]} are marked "
+                    "reviewed together; "
                     f"add the row(s) for {', '.join(missing)} or delete this entry's rows",
                 )
             )
@@ -350,12 +364,14 @@ def _apply(
     _set(block, "status", "reviewed", 0)
     _set(block, "updated", de, 1)
     for position, name in enumerate(FIELDS, start=2):
+        if name not in fields:
+            continue
         value = fields[name]
         if name == "questions":
             seq = CommentedSeq(list(value))
             seq.fa.set_block_style()
             _set(block, name, seq, position)
-        elif name == "answer":
+        elif name in ("answer", "details"):
             _set(block, name, LiteralScalarString(str(value) + "\n"), position)
         else:
             _set(block, name, str(value), position)

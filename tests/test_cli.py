@@ -84,6 +84,11 @@ def test_kb_dump_json(small_kb: Path) -> None:
             "de": ["Wo melde ich meine Wohnung an?", "Anmeldung Wohnung"],
             "en": ["Where do I register my address?", "register flat"],
         },
+        "answer": {
+            "de": "Answer for registration in de.",
+            "en": "Answer for registration in en.",
+        },
+        "details": {},
     }
 
 

@@ -180,6 +180,16 @@ def test_length_guards_skip_only_hopeless_comparisons(word: str, name: str) -> N
         assert Levenshtein.distance(word, name[:7]) > 1
 
 
+def test_words_of_the_details_are_evidence_too(write_kb: WriteKB) -> None:
+    registration = entry_yaml("registration", ["Wo melde ich meine Wohnung an?"]) + (
+        "        details: |\n          Die Steuer-ID kommt danach per Post.\n"
+    )
+    entries = "entries:\n" + registration + entry_yaml("childcare", ["Kita Platz bekommen"])
+    matcher = Matcher(load_knowledge(write_kb({"c.yaml": CONTACT, "e.yaml": entries})))
+    decision = matcher.match("Steuer-ID per Post", lang="de")
+    assert decision.candidates[:1] == ("registration",)
+
+
 # ------------------------------------------------------------- issue 13: the real knowledge base
 
 

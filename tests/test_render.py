@@ -3,23 +3,31 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.knowledge import HoursRule, OpeningHours, load_knowledge
+from bot.assistant import Assistant
+from bot.errors import KnowledgeError
+from bot.knowledge import HoursRule, OpeningHours, knowledge_warnings, load_knowledge
 from bot.render import (
+    FIRST_PART_LIMIT,
     HTML,
     PLAIN,
     TELEGRAM_LIMIT,
+    first_part_length,
     format_hours,
+    has_details,
     open_state,
     render_entry,
     spans_on,
     split_message,
 )
 from tests.conftest import CONTACT, WriteKB, entry_yaml
+from tests.test_cli import run
 
 BERLIN = ZoneInfo("Europe/Berlin")
 HOURS = OpeningHours(
@@ -122,3 +130,95 @@ def test_unknown_hours_suggest_only_what_the_contact_offers(write_kb: WriteKB) -
     text = render_entry(kb.entries["x"], kb, "en", datetime.now(BERLIN), PLAIN)
     assert "Please check the website." in text
     assert "Please call or write." not in text
+
+
+def details_kb(write_kb: WriteKB, answer_de: str = "Melden Sie sich in 2 Wochen an.") -> Path:
+    entries = "entries:\n" + entry_yaml(
+        "registration", ["Anmeldung?"], ["Registration?"], contacts="amt"
+    ).replace("          Answer for registration in de.", f"          {answer_de}").replace(
+        "          Answer for registration in en.\n",
+        "          Answer for registration in en.\n"
+        "        details: |\n"
+        "          Bring your passport.\n",
+    )
+    # German details after the German answer (the first text block).
+    entries = entries.replace(
+        f"          {answer_de}\n",
+        f"          {answer_de}\n        details: |\n          Mitbringen: Pass.\n",
+        1,
+    )
+    return write_kb({"c.yaml": CONTACT, "e.yaml": entries})
+
+
+def test_first_part_is_short_and_details_are_one_tap_away(write_kb: WriteKB) -> None:
+    kb = load_knowledge(details_kb(write_kb))
+    entry = kb.entries["registration"]
+    now = datetime(2026, 11, 23, 9, 0, tzinfo=BERLIN)
+    first = render_entry(entry, kb, "de", now, PLAIN)
+    assert "Melden Sie sich in 2 Wochen an." in first
+    assert "Mitbringen" not in first
+    # The contact as short lines: where, phone with open now; not the week's hours.
+    assert "📍 Bürgeramt Dessau, Zerbster Straße 4, 06844 Dessau-Roßlau" in first
+    assert "☎️ 0340 204-2133 · 🟢 Jetzt geöffnet, bis 12:00 Uhr" in first
+    assert "Mo.: 08:00–12:00" not in first and "https://example.org/source" not in first
+    details = render_entry(entry, kb, "de", now, PLAIN, "details")
+    assert "Mitbringen: Pass." in details and "Melden Sie sich" not in details
+    assert "Mo.: 08:00–12:00, 13:30–16:00" in details  # the full contact block
+    assert "https://example.org/source" in details
+    assert has_details(entry, "de") and has_details(entry, "en")
+    assert "Bring your passport." in render_entry(entry, kb, "en", now, HTML, "details")
+    with pytest.raises(ValueError):
+        render_entry(entry, kb, "de", now, PLAIN, "more")  # type: ignore[arg-type]
+
+
+def test_without_details_the_first_part_is_the_whole_answer(write_kb: WriteKB) -> None:
+    entries = "entries:\n" + entry_yaml("x", ["Frage?"], contacts="amt")
+    kb = load_knowledge(write_kb({"c.yaml": CONTACT, "e.yaml": entries}))
+    now = datetime(2026, 11, 23, 9, 0, tzinfo=BERLIN)
+    first = render_entry(kb.entries["x"], kb, "de", now, PLAIN)
+    assert "Mo.: 08:00–12:00, 13:30–16:00" in first and "https://example.org/source" in first
+    assert not has_details(kb.entries["x"], "de")
+
+
+def test_assistant_renders_parts_and_says_whether_there_are_details(write_kb: WriteKB) -> None:
+    directory = details_kb(write_kb)
+    assistant = Assistant.from_directory(directory)
+    assert assistant.has_details("registration", "uk")  # falls back to English, which has them
+    assert not assistant.has_details("nothing-like-this", "de")
+    assert "Mitbringen: Pass." in assistant.render("registration", "de", part="details")
+    assert "Mitbringen: Pass." not in assistant.render("registration", "de")
+
+
+def test_long_first_parts_are_warned_about_not_refused(write_kb: WriteKB) -> None:
+    directory = details_kb(write_kb, "Ein sehr langer erster Teil. " * 30)
+    kb = load_knowledge(directory)  # a warning, not an error: the bot still loads it
+    warnings = [str(w) for w in knowledge_warnings(kb)]
+    assert len(warnings) == 1
+    assert warnings[0].startswith("knowledge/e.yaml:14: entries.registration.text.de.answer: ")
+    assert "aim for at most 700" in warnings[0]
+    assert first_part_length(kb.entries["registration"], kb, "de") > FIRST_PART_LIMIT
+    result = run(["validate", "--quiet"], directory)
+    assert result.returncode == 0
+    assert "warning: knowledge/e.yaml:14: entries.registration.text.de.answer" in result.stdout
+    assert "1 warning(s)" in result.stdout
+
+
+def test_real_first_parts_within_the_limit_are_not_warned(write_kb: WriteKB) -> None:
+    kb = load_knowledge(details_kb(write_kb))
+    assert knowledge_warnings(kb) == []
+
+
+def test_details_must_be_text(write_kb: WriteKB) -> None:
+    directory = details_kb(write_kb)
+    path = directory / "e.yaml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            "        details: |\n          Mitbringen: Pass.\n", "        details: [a, b]\n"
+        ),
+        encoding="utf-8",
+    )
+    with pytest.raises(KnowledgeError) as info:
+        load_knowledge(directory)
+    assert "knowledge/e.yaml:16: entries.registration.text.de.details: expected text" in (
+        info.value.report()
+    )

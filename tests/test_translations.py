@@ -279,3 +279,41 @@ def test_cli_export_then_import(kb_dir: Path, tmp_path: Path) -> None:
     assert result.stdout.startswith("6 texts of 2 entries marked reviewed, written to ")
     german = run(["translations", "export", "--lang", "de", str(path), "--dir", str(kb_dir)])
     assert german.returncode == 2
+
+
+def test_details_travel_with_the_answer(kb_dir: Path, tmp_path: Path) -> None:
+    main = kb_dir / "entries/main.yaml"
+    termin = "amt@example.org, Tel. 0340 204-2133.\n"
+    block = "        details: |\n          Mitbringen: Pass und Wohnungsgeberbestätigung.\n"
+    main.write_text(
+        main.read_text(encoding="utf-8").replace(termin, termin + block, 1), encoding="utf-8"
+    )
+    rows = exported(kb_dir, tmp_path)
+    fields = [(r["id"], r["field"]) for r in rows]
+    # Only registration has details in German, so only it asks for them.
+    assert ("registration", "details") in fields and ("childcare", "details") not in fields
+    details = next(r for r in rows if r["field"] == "details")
+    assert details["german"] == "Mitbringen: Pass und Wohnungsgeberbestätigung."
+    without = [r for r in filled_with_details(rows) if r["field"] != "details"]
+    path = tmp_path / "no-details.csv"
+    write(path, without)
+    with pytest.raises(TranslationImportError) as info:
+        import_csv(kb_dir, path)
+    assert "title, questions, answer and details are marked reviewed together" in str(
+        info.value.errors[0]
+    )
+    extra = [*filled_with_details(rows), {**details, "id": "childcare", "translation": "x"}]
+    write(path, extra)
+    with pytest.raises(TranslationImportError) as info:
+        import_csv(kb_dir, path)
+    assert any("has no details: delete this row" in str(e) for e in info.value.errors)
+    write(path, filled_with_details(rows))
+    import_csv(kb_dir, path)
+    uk = load_knowledge(kb_dir).entries["registration"].texts["uk"]
+    assert uk.details == "Візьміть паспорт і Wohnungsgeberbestätigung."
+    assert "        details: |\n          Візьміть паспорт" in main.read_text(encoding="utf-8")
+
+
+def filled_with_details(rows: list[dict[str, str]]) -> list[dict[str, str]]:
+    extra = {("registration", "details"): "Візьміть паспорт і Wohnungsgeberbestätigung."}
+    return [{**row, "translation": {**UK, **extra}[(row["id"], row["field"])]} for row in rows]
