@@ -10,7 +10,7 @@ from pathlib import Path
 from bot.assistant import Brain
 from bot.evaluation import Sample, known, load_samples
 from bot.matching import Thresholds, decide
-from tools.tune_thresholds import OOS_CEILING, WRONG_CEILING, cases, evaluate, search
+from tools.tune_thresholds import CEILINGS, cases, evaluate, search
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -43,17 +43,20 @@ def test_evaluate_counts_what_decide_decides(real_brain: Brain) -> None:
         if case.sample.expect not in ("escalate", "human") and d.decision == "answer":
             right += d.entry == case.sample.expect
             wrong += d.entry != case.sample.expect
-    assert (outcome.right, outcome.wrong) == (right, wrong)
-    assert outcome.in_scope == sum(s.sample.expect not in ("escalate", "human") for s in found)
+    assert (outcome.right.total(), outcome.wrong.total()) == (right, wrong)
+    in_scope = sum(s.sample.expect not in ("escalate", "human") for s in found)
+    assert outcome.in_scope.total() == in_scope
 
 
 def test_search_keeps_the_ceilings(real_brain: Brain) -> None:
     matcher = real_brain.matcher
     found = cases(matcher, _samples(real_brain))
     chosen, outcome = search(found, matcher.emergency_ids)
-    assert outcome.wrong <= WRONG_CEILING * outcome.in_scope
-    assert outcome.oos_answered <= OOS_CEILING * outcome.oos
-    assert outcome.right > outcome.in_scope / 2
+    assert outcome.excess() == 0
+    for kind, (wrong, oos) in CEILINGS.items():
+        assert outcome.wrong[kind] <= wrong * outcome.in_scope[kind]
+        assert outcome.oos_answered[kind] <= oos * outcome.oos[kind]
+    assert outcome.right.total() > outcome.in_scope.total() / 2
     assert isinstance(chosen, Thresholds)
 
 
