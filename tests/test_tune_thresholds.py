@@ -39,7 +39,7 @@ def test_evaluate_counts_what_decide_decides(real_brain: Brain) -> None:
     outcome = evaluate(found, matcher.emergency_ids, limits)
     right = wrong = 0
     for case in found:
-        d = decide(case.ranked, case.emergency, matcher.emergency_ids, "de", limits)
+        d = decide(case.ranked, case.emergency, matcher.emergency_ids, "de", limits, case.support)
         if case.sample.expect not in ("escalate", "human") and d.decision == "answer":
             right += d.entry == case.sample.expect
             wrong += d.entry != case.sample.expect

@@ -40,7 +40,7 @@ WORTH = {
     "escalate-related-wrong": -0.1,  # escalated with topics that are not what was asked
     "wrong": -4.0,
     "oos-answered": -3.0,
-    "oos-clarified": -0.5,
+    "oos-clarified": -1.5,  # a menu of unrelated topics instead of "I don't know this yet"
     "oos-escalated": 0.5,
     "oos-escalated-with-topics": 0.3,  # unrelated topics offered with "I don't know this"
     "human-escalated": 1.0,
@@ -53,12 +53,14 @@ GRID: dict[str, tuple[float, ...]] = {
     "answer": tuple(round(0.3 + 0.02 * i, 2) for i in range(26)),
     "margin": tuple(round(0.02 * i, 2) for i in range(21)),
     "probable": tuple(round(0.14 + 0.02 * i, 2) for i in range(22)),
-    "close": tuple(round(0.01 * i, 2) for i in range(16)),
+    "close": tuple(round(0.025 * i, 3) for i in range(17)),
     "clarify": tuple(round(0.1 + 0.02 * i, 2) for i in range(16)),
     "related": tuple(round(0.1 + 0.02 * i, 2) for i in range(16)),
+    "support": (0.0, 0.02, 0.05, 0.08, 0.1, 0.15, 0.2, 0.3),
     "human": tuple(round(0.15 + 0.03 * i, 2) for i in range(15)),
 }
-BLENDS = ((0.5, 3.0), (0.6, 3.0), (0.6, 4.0), (0.7, 4.0), (0.7, 5.0), (0.8, 5.0))
+# (model weight for short messages, for long ones, temperature)
+BLENDS = ((0.5, 0.5, 3.0), (0.5, 0.6, 3.0), (0.4, 0.5, 3.0))
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,11 +68,17 @@ class Case:
     sample: Sample
     ranked: list[tuple[str, float]]
     emergency: bool
+    support: dict[str, float] | None
 
 
 def cases(matcher: Matcher, samples: Sequence[Sample]) -> list[Case]:
     urgent = bool(matcher.emergency_ids)
-    return [Case(s, matcher.score(s.text), urgent and matcher._emergency(s.text)) for s in samples]
+    found = []
+    for s in samples:
+        ranked = matcher.score(s.text)
+        emergency = urgent and matcher._emergency(s.text)
+        found.append(Case(s, ranked, emergency, matcher.support(s.text, ranked)))
+    return found
 
 
 @dataclass(slots=True)
@@ -95,7 +103,9 @@ def evaluate(found: Sequence[Case], emergency_ids: list[str], limits: Thresholds
     out = Outcome()
     for case in found:
         expect, kind = case.sample.expect, case.sample.kind
-        d = decide(case.ranked, case.emergency, emergency_ids, case.sample.lang, limits)
+        d = decide(
+            case.ranked, case.emergency, emergency_ids, case.sample.lang, limits, case.support
+        )
         if expect in ("escalate", "human"):
             out.oos[kind] += expect == "escalate"
             if expect == "human":
@@ -135,9 +145,8 @@ def _objective(outcome: Outcome) -> float:
 # Coordinate search finds a local optimum: it starts from these points and keeps the best.
 STARTS = (
     Thresholds(),
-    Thresholds(answer=0.5, margin=0.1, probable=0.25, close=0.04, clarify=0.2, related=0.2),
-    Thresholds(answer=0.4, margin=0.2, probable=0.2, close=0.02, clarify=0.16, related=0.25),
-    Thresholds(answer=0.6, margin=0.3, probable=0.35, close=0.08, clarify=0.25, related=0.3),
+    Thresholds(answer=0.5, margin=0.1, probable=0.25, close=0.1, clarify=0.2, related=0.2),
+    Thresholds(answer=0.4, margin=0.2, probable=0.2, close=0.05, clarify=0.16, related=0.25),
 )
 
 
@@ -202,15 +211,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     matcher = Matcher(kb, cache_dir=DEFAULT_MODEL_CACHE)
     results = []
-    for weight, temperature in BLENDS:
-        matcher.model_weight, matcher.temperature = weight, temperature
+    for weight, weight_long, temperature in BLENDS:
+        matcher.model_weight, matcher.model_weight_long = weight, weight_long
+        matcher.temperature = temperature
         found = cases(matcher, samples)
         chosen, outcome = search(found, matcher.emergency_ids)
-        results.append((_objective(outcome), weight, temperature, chosen, outcome))
-        print(f"weight {weight} temperature {temperature}: {describe(outcome)}")
-    _score, weight, temperature, chosen, outcome = max(results, key=lambda r: r[0])
+        results.append((_objective(outcome), (weight, weight_long, temperature), chosen))
+        print(f"blend {weight} / {weight_long}, temperature {temperature}: {describe(outcome)}")
+    _score, (weight, weight_long, temperature), chosen = max(results, key=lambda r: r[0])
     print(f"\n{len(samples)} development samples; chosen:")
-    print(f"MODEL_WEIGHT = {weight}\nTEMPERATURE = {temperature}")
+    print(f"MODEL_WEIGHT = {weight}\nMODEL_WEIGHT_LONG = {weight_long}")
+    print(f"TEMPERATURE = {temperature}")
     values = ", ".join(f"{f.name}={getattr(chosen, f.name)}" for f in dataclasses.fields(chosen))
     print(f"_TUNED = Thresholds({values})")
     return 0
