@@ -40,11 +40,12 @@ from bot.knowledge import load_knowledge
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 Progress = Callable[[str], None]
 
-# Targets of issue 9.
-REAL_P99_MS = 1.0
-SCALED_P99_MS = 10.0
-STARTUP_S = 1.5
-RSS_MIB = 150.0
+# Targets of issue 13 (issue 9 had 1 ms / 10 ms / 1.5 s / 150 MiB before the learned model and
+# the language-detection library, whose cost issue 13 accepts).
+REAL_P99_MS = 2.0
+SCALED_P99_MS = 15.0
+STARTUP_S = 2.0
+RSS_MIB = 250.0
 UPDATES_PER_S = 300.0
 
 
@@ -339,7 +340,7 @@ def markdown(report: Report) -> str:
         "# Benchmark results",
         "",
         f"Written by `{command}` on {now} in {report.seconds:.0f} s ({report.mode.name} mode). "
-        "Targets are from issue 9; they are shown, never asserted. Ratios compare figures "
+        "Targets are from issues 9 and 13; they are shown, never asserted. Ratios compare figures "
         "measured in the same run.",
         "",
         "## Machine",
