@@ -1,5 +1,6 @@
 # The bot for the city's server: `docker build -t ankommen-bot .` then
-# `docker run -d --name ankommen --env-file /etc/ankommen/bot.env -v ankommen-data:/data ankommen-bot`
+# `docker run -d --name ankommen --restart on-failure --env-file /etc/ankommen/bot.env \
+#   -v ankommen-data:/data ankommen-bot`
 # (README "Operations"). The database lives in the /data volume; everything else is in the image.
 FROM python:3.11-slim
 
@@ -8,6 +9,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     BOT_DB_PATH=/data/bot.sqlite3
+
+# Tesseract's German model for photos of letters (the OCR engine itself comes with tesserocr).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends tesseract-ocr tesseract-ocr-deu \
+    && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
 # Dependencies first, so that a content change does not reinstall them.

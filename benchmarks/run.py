@@ -22,7 +22,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # ``python benchmarks/run.py``: make the project importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks import accuracy, footprint, latency, machine, synthetic, throughput
+from benchmarks import accuracy, answers, footprint, latency, machine, synthetic, throughput
 from benchmarks.queries import build_queries
 from benchmarks.results import (
     Row,
@@ -81,6 +81,7 @@ class Report:
     issue: list[accuracy.SetResult] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    answer_lengths: list[str] = field(default_factory=list)  # Markdown lines
 
 
 def _latency_rows(result: latency.Latency, target: float, what: str) -> list[Row]:
@@ -211,6 +212,8 @@ def collect(mode: Mode, progress: Progress, knowledge: Path = DEFAULT_KNOWLEDGE)
         f"questions + {perturbed} typo versions); language detected, not given."
     )
 
+    progress("answer lengths")
+    report.answer_lengths = answers.section(load_knowledge(knowledge))
     progress("knowledge base: load and index build")
     times = footprint.load_and_build(knowledge, mode.load_runs)
     rows.append(
@@ -372,6 +375,7 @@ def markdown(report: Report) -> str:
             render_markdown(accuracy.PER_LANGUAGE_COLUMNS, accuracy.per_language(report.accuracy)),
             "",
         ]
+    parts += report.answer_lengths
     parts += ["## Method", "", *(f"- {note}" for note in [*report.notes, *METHOD]), ""]
     return "\n".join(parts)
 

@@ -1,5 +1,5 @@
 """Command line: ``python run_bot.py COMMAND ...`` (run, ask, match, kb, validate, report,
-translations, retention, events).
+translations, retention, events, letter).
 
 Exit codes of ``run``: 0 stopped by SIGTERM/SIGINT, 1 database error, 2 configuration or token
 error, 3 another instance polls with the same token (409 Conflict).
@@ -203,6 +203,46 @@ def cmd_match(args: argparse.Namespace, settings: Settings) -> int:
     return match_lines(assistant, sys.stdin, sys.stdout, sys.stderr)
 
 
+def cmd_letter(args: argparse.Namespace, settings: Settings) -> int:
+    """Explain a photo or PDF of a letter, as the chat would; --json for the facts alone."""
+    import asyncio
+    from datetime import datetime
+
+    from bot.events import BERLIN
+    from bot.letters import LetterDesk
+    from bot.letters.explain import explain, unavailable, unreadable
+
+    lang = normalize_code(args.lang) if args.lang else "de"
+    if lang is None:
+        print(f"unknown language {args.lang!r}; use one of {' '.join(LANGUAGES)}", file=sys.stderr)
+        return 2
+    try:
+        data = Path(args.file).read_bytes()
+    except OSError as exc:
+        print(f"cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+        return 2
+    kb = _assistant(settings.knowledge_dir).kb
+    desk = LetterDesk(settings.tessdata_dir, 1, settings.ocr_timeout_seconds)
+    try:
+        result = asyncio.run(desk.read(data, kb, Path(args.file).name))
+    finally:
+        desk.close()
+    if result.problem == "unavailable":
+        print(f"cannot read letters here: {desk.missing}", file=sys.stderr)
+        if not args.json:
+            print(unavailable(lang))
+        return 1
+    if args.json:
+        empty = {"sender": None, "kind": None, "entry": None, "dates": [], "deadline": None,
+                 "amounts": [], "references": [], "appointment": None, "chars": 0}  # fmt: skip
+        print(json.dumps(result.reading.as_json() if result.reading else empty, ensure_ascii=False))
+    elif result.reading is None:
+        print(unreadable(lang))
+    else:
+        print(explain(result.reading, kb, lang, datetime.now(BERLIN)))
+    return 0 if result.reading else 1
+
+
 def kb_dump(kb: KnowledgeBase) -> list[dict[str, object]]:
     return [
         {
@@ -291,16 +331,24 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
 
     assistant = _assistant(settings.knowledge_dir, settings.model_cache_dir)
     db_path = Path(args.db) if args.db else settings.db_path
+    only_telegram = "only questions asked on Telegram are logged, not those of the console chat"
+    source: Path | str = db_path
     if not db_path.exists():
-        # Opening would create an empty database; a typo in the path should not look like that.
-        print(f"no question log at {db_path} (has the bot run yet? see BOT_DB_PATH)",
+        if args.db:
+            # Opening would create an empty database; a typo in --db should not look like that.
+            print(f"no question log at {db_path} ({only_telegram}; check the path)",
+                  file=sys.stderr)  # fmt: skip
+            return 1
+        # A fresh install: the bot has not created its database yet. An empty report, from an
+        # empty database in memory (nothing is created on disk).
+        print(f"no question log at {db_path} yet ({only_telegram}): the report is empty",
               file=sys.stderr)  # fmt: skip
-        return 1
+        source = ":memory:"
     now = datetime.now(BERLIN)
     start, end = period(now, days=args.days, since=args.since)
 
     async def build() -> Report:
-        store = await Store.open(db_path)
+        store = await Store.open(source)
         try:
             return await make_report(store, assistant.matcher, start, end)
         finally:
@@ -311,6 +359,8 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     except StoreError as exc:
         print(f"cannot read the question log: {exc}", file=sys.stderr)
         return 1
+    if report.total == 0 and source != ":memory:":
+        print(f"no questions in this period ({only_telegram})", file=sys.stderr)
     print(render_text(report, assistant.kb, limit=args.top, lang=args.lang))
     if args.html:
         page = render_html(
@@ -516,6 +566,10 @@ def build_parser() -> argparse.ArgumentParser:
     ev_imp.add_argument("--dir", help="knowledge folder (default: KNOWLEDGE_DIR)")
     ev_imp.add_argument("--check", action="store_true", help="check only, write nothing")
     sub.add_parser("retention", help="delete data past its retention time now (see /privacy)")
+    letter = sub.add_parser("letter", help="explain a photo or PDF of an official letter")
+    letter.add_argument("file", help="image (JPEG, PNG, ...) or PDF")
+    letter.add_argument("--lang", help="explain in this language (default de)")
+    letter.add_argument("--json", action="store_true", help="the facts as one JSON object")
     return parser
 
 
@@ -547,6 +601,7 @@ COMMANDS = {
     "translations": cmd_translations,
     "events": cmd_events,
     "retention": cmd_retention,
+    "letter": cmd_letter,
 }
 
 

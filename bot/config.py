@@ -16,12 +16,19 @@ from typing import Any
 from bot.errors import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Run from a source tree (a checkout, `pip install -e .`, the Docker image's /app) the folders at
+# its top are used; a normal `pip install .` brings the knowledge base as package data
+# (bot/_knowledge) and keeps the database and .env in the working directory.
+SOURCE_TREE = (PROJECT_ROOT / "knowledge").is_dir()
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_INBOX = "zwk@dessau-rosslau.de"
-DEFAULT_DB = PROJECT_ROOT / "data" / "bot.sqlite3"
-DEFAULT_KNOWLEDGE = PROJECT_ROOT / "knowledge"
+DEFAULT_DB = (PROJECT_ROOT if SOURCE_TREE else Path()) / "data" / "bot.sqlite3"
+DEFAULT_KNOWLEDGE = (
+    PROJECT_ROOT / "knowledge" if SOURCE_TREE else Path(__file__).resolve().parent / "_knowledge"
+)
+DEFAULT_DOTENV = (PROJECT_ROOT if SOURCE_TREE else Path()) / ".env"
 # The learned matching model, cached by the knowledge base's content hash (bot/classifier.py).
-DEFAULT_MODEL_CACHE = PROJECT_ROOT / "data" / "model-cache"
+DEFAULT_MODEL_CACHE = (PROJECT_ROOT if SOURCE_TREE else Path()) / "data" / "model-cache"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 
 
@@ -44,6 +51,10 @@ class Settings:
     admin_ids: frozenset[int] = frozenset()
     flood_limit: int = 8  # messages per person ...
     flood_window_seconds: float = 30.0  # ... within this many seconds
+    # One account must not flood the staff group and the inbox: additions to one open ticket,
+    # and new tickets per person within 24 hours.
+    max_follow_ups: int = 10
+    tickets_per_day: int = 3
     log_level: str = "INFO"
     smtp_timeout_seconds: float = 30.0
     # Retention (see /privacy): the question log (no chat ids) and the ratings ...
@@ -56,6 +67,11 @@ class Settings:
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8080
     webhook_secret: str | None = field(default=None, repr=False)
+    # Photos of letters: where Tesseract's German model is (found in Debian's places when
+    # unset), how many letters are read at once, and how long one may take.
+    tessdata_dir: Path | None = None
+    ocr_workers: int = 1
+    ocr_timeout_seconds: float = 20.0
 
     @property
     def mail_enabled(self) -> bool:
@@ -66,8 +82,44 @@ class Settings:
         return self.mail_enabled or self.staff_chat_id is not None
 
 
+# Every variable the bot reads (the table in README "Configuration", and .env.example).
+VARIABLES = (
+    "TELEGRAM_BOT_TOKEN", "TELEGRAM_BASE_URL", "STAFF_CHAT_ID", "ZWK_INBOX", "SMTP_HOST",
+    "SMTP_PORT", "SMTP_USER", "SMTP_PASSWORD", "SMTP_STARTTLS", "SMTP_FROM", "BOT_DB_PATH",
+    "KNOWLEDGE_DIR", "OUTBOX_RETRY_SECONDS", "ADMIN_IDS", "FLOOD_LIMIT", "FLOOD_WINDOW_SECONDS",
+    "MAX_FOLLOW_UPS", "TICKETS_PER_DAY", "LOG_LEVEL", "SMTP_TIMEOUT_SECONDS",
+    "QUESTION_LOG_DAYS", "TICKET_RETENTION_DAYS", "OPEN_TICKET_DAYS", "WEBHOOK_URL",
+    "WEBHOOK_LISTEN", "WEBHOOK_PORT", "WEBHOOK_SECRET",
+)  # fmt: skip
+_SECRET = frozenset({"TELEGRAM_BOT_TOKEN", "SMTP_PASSWORD", "WEBHOOK_SECRET"})
+_TRAILING_COMMENT = re.compile(r"\s#")
+
+
+def _refuse_trailing_comments(env: Mapping[str, str]) -> None:
+    """A value that ends in `` # comment`` is refused, wherever it comes from.
+
+    python-dotenv would strip such a comment, but docker's ``--env-file`` and systemd's
+    ``EnvironmentFile`` pass it on as part of the value; refusing it everywhere means one
+    ``.env`` file behaves the same with all three. SMTP_PASSWORD may contain " #" (it is taken
+    as it is).
+    """
+    for name in VARIABLES:
+        value = env.get(name, "")
+        if name == "SMTP_PASSWORD" or not _TRAILING_COMMENT.search(value):
+            continue
+        shown = "" if name in _SECRET else f" ({value!r})"
+        raise ConfigError(
+            f"{name} has a comment after its value{shown}: put comments on their own line "
+            "(docker --env-file and systemd would keep it as part of the value)"
+        )
+
+
 def _read_dotenv(path: Path) -> dict[str, str]:
-    """Minimal ``.env`` reader: KEY=VALUE lines, # comments, optional quotes."""
+    """Minimal ``.env`` reader: KEY=VALUE lines, # comments on their own lines, optional quotes.
+
+    The subset that docker ``--env-file`` and systemd ``EnvironmentFile`` read the same way;
+    a comment after a value is refused with a clear message (``_refuse_trailing_comments``).
+    """
     values: dict[str, str] = {}
     if not path.is_file():
         return values
@@ -135,6 +187,13 @@ def _days(env: Mapping[str, str], name: str, default: int) -> int:
     return value
 
 
+def _count(env: Mapping[str, str], name: str, default: int) -> int:
+    value = _int(env, name, default)
+    if value is None or value < 1:
+        raise ConfigError(f"{name} must be a whole number of 1 or more, got {env.get(name)!r}")
+    return value
+
+
 def _webhook(env: Mapping[str, str]) -> dict[str, Any]:
     """WEBHOOK_*: all or nothing; the secret is required so that nobody can post fake updates."""
     url = env.get("WEBHOOK_URL", "").strip() or None
@@ -158,13 +217,14 @@ def _webhook(env: Mapping[str, str]) -> dict[str, Any]:
 
 
 def load_settings(
-    environ: Mapping[str, str] | None = None, dotenv: Path | None = PROJECT_ROOT / ".env"
+    environ: Mapping[str, str] | None = None, dotenv: Path | None = DEFAULT_DOTENV
 ) -> Settings:
     """Build the settings; real environment variables win over ``.env`` values."""
     env: dict[str, str] = {}
     if dotenv is not None:
         env.update(_read_dotenv(dotenv))
     env.update(os.environ if environ is None else environ)
+    _refuse_trailing_comments(env)
 
     token = env.get("TELEGRAM_BOT_TOKEN", "").strip() or None
     if token is not None and not re.fullmatch(r"\d+:[A-Za-z0-9_-]{20,}", token):
@@ -218,10 +278,22 @@ def load_settings(
         admin_ids=frozenset(admins),
         flood_limit=_int(env, "FLOOD_LIMIT", 8) or 8,
         flood_window_seconds=_float(env, "FLOOD_WINDOW_SECONDS", 30.0, 1.0),
+        max_follow_ups=_count(env, "MAX_FOLLOW_UPS", 10),
+        tickets_per_day=_count(env, "TICKETS_PER_DAY", 3),
         log_level=level,
         smtp_timeout_seconds=_float(env, "SMTP_TIMEOUT_SECONDS", 30.0, 1.0),
         question_log_days=_days(env, "QUESTION_LOG_DAYS", 180),
         ticket_retention_days=_days(env, "TICKET_RETENTION_DAYS", 30),
         open_ticket_days=_days(env, "OPEN_TICKET_DAYS", 180),
         **_webhook(env),
+        tessdata_dir=Path(raw) if (raw := env.get("TESSDATA_DIR", "").strip()) else None,
+        ocr_workers=_positive(env, "OCR_WORKERS", 1),
+        ocr_timeout_seconds=_float(env, "OCR_TIMEOUT_SECONDS", 20.0, 1.0),
     )
+
+
+def _positive(env: Mapping[str, str], name: str, default: int) -> int:
+    value = _int(env, name, default)
+    if value is None or value < 1:
+        raise ConfigError(f"{name} must be a whole number of 1 or more, got {env.get(name)!r}")
+    return value

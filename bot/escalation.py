@@ -15,6 +15,8 @@ Nothing is ever lost:
 Delivery is at-least-once at the transport level: if the process dies after Telegram or the
 mail server accepted a message but before the row is marked sent, that one message is sent again
 on the next start. Mails carry a stable Message-ID so that mail systems can drop the duplicate.
+While the process lives, a send is never repeated because its bookkeeping failed (database
+locked, disk full): the worker remembers the outcome and retries only the write.
 
 This module knows nothing about Telegram or SMTP: channels live in ``bot.channels``.
 """
@@ -88,7 +90,28 @@ class Guess:
     score: float
 
 
-FollowUpResult = Literal["added", "closed", "not-yours"]
+FollowUpResult = Literal["added", "closed", "not-yours", "limit"]
+MAX_FOLLOW_UPS = 10  # additions to one ticket (defaults of Settings.max_follow_ups ...)
+TICKETS_PER_DAY = 3  # ... and Settings.tickets_per_day)
+
+
+class LimitReached(Exception):
+    """A person reached a cap: ``kind`` "daily" (tickets in 24 hours) or "follow-ups"."""
+
+    def __init__(self, kind: Literal["daily", "follow-ups"], ticket: int | None = None) -> None:
+        super().__init__(kind)
+        self.kind = kind
+        self.ticket = ticket
+
+
+@dataclass(frozen=True, slots=True)
+class Forwarded:
+    """Where a forwarded question went: a new ticket, or (``added``) the person's open one."""
+
+    ticket: int
+    added: bool
+
+
 StaffReplyResult = Literal["queued", "unknown", "no-resident"]
 
 
@@ -103,8 +126,12 @@ class Escalation:
         mail_enabled: bool,
         titles: Callable[[str, str], str] = lambda target, lang: target,
         admin_ids: Collection[int] = (),
+        max_follow_ups: int = MAX_FOLLOW_UPS,
+        tickets_per_day: int = TICKETS_PER_DAY,
     ) -> None:
         self.store = store
+        self.max_follow_ups = max_follow_ups
+        self.tickets_per_day = tickets_per_day
         self.admin_ids = tuple(sorted(admin_ids))
         self._configured_staff_chat = staff_chat_id
         self._staff_chat = staff_chat_id
@@ -182,13 +209,51 @@ class Escalation:
         self._wake()
         return ticket
 
+    async def forward(
+        self,
+        *,
+        chat_id: int,
+        question: str,
+        lang: str,
+        candidates: Sequence[str] = (),
+        scores: Sequence[float] = (),
+    ) -> Forwarded | None:
+        """A resident's question for the team: added to their open ticket if they have one
+        (one open ticket per person), else a new ticket; None if no channel is configured.
+
+        Raises LimitReached when the person has added ``max_follow_ups`` messages to the open
+        ticket or opened ``tickets_per_day`` tickets in the last 24 hours: one account must not
+        flood the staff group and the inbox.
+        """
+        if not self.channels():
+            return None
+        ticket = await self.store.open_ticket_for(chat_id)
+        if ticket is not None:
+            result = await self.follow_up(ticket.id, chat_id, question)
+            if result == "limit":
+                raise LimitReached("follow-ups", ticket.id)
+            if result == "added":
+                return Forwarded(ticket.id, added=True)
+        since = utcnow() - timedelta(days=1)
+        if await self.store.tickets_since(chat_id, since) >= self.tickets_per_day:
+            log.info("a person reached the daily ticket limit (%d)", self.tickets_per_day)
+            raise LimitReached("daily")
+        created = await self.escalate(
+            chat_id=chat_id, question=question, lang=lang, candidates=candidates, scores=scores
+        )
+        return Forwarded(created, added=False) if created is not None else None
+
     async def follow_up(self, ticket_id: int, chat_id: int, text: str) -> FollowUpResult:
-        """Add the resident's message to their open ticket (only the owner may)."""
+        """Add the resident's message to their open ticket (only the owner may, and only
+        ``max_follow_ups`` times)."""
         ticket = await self.store.ticket(ticket_id)
         if ticket is None or ticket.chat_id != chat_id:
             return "not-yours"
         if ticket.status != "open":
             return "closed"
+        if await self.store.count_follow_ups(ticket_id) >= self.max_follow_ups:
+            log.info("ticket %d reached the follow-up limit (%d)", ticket_id, self.max_follow_ups)
+            return "limit"
         text = text.strip()[:MAX_QUESTION_CHARS]
         payload = {"kind": "followup", "text": text, "lang": ticket.lang}
         await self.store.add_ticket_message(
@@ -241,37 +306,46 @@ class Escalation:
         """React to a delivery: confirm replies in the staff group, note unreachable people."""
         item = result.item
         if item.channel == MAIL and result.outcome == "failed":
-            await self._mail_rejected(result)
+            await self._tell_admins(result, "mail-rejected")
+            return
+        if item.channel == STAFF and result.outcome == "failed":
+            await self._tell_admins(result, "staff-rejected")
             return
         if item.channel != RESIDENT or result.outcome == "retry":
             return
         ticket_id = item.ticket_id
         reply_to = item.payload.get("staff_message")
+        error = ""
         if result.outcome == "sent":
             notice = "delivered"
         elif result.code == "gone" or ticket_id is None:
             notice = "gone"
+        elif result.code == "rejected":  # Telegram refused the text itself; the person is there
+            notice, error = "rejected", (result.error or "")[:300]
         else:
             notice = "unreachable"
             if ticket_id is not None:
                 await self.store.mark_unreachable(ticket_id)
         if self._staff_chat is None:
             return
-        payload = {"kind": "notice", "notice": notice, "reply_to": reply_to, "ref": ticket_id}
+        payload = {"kind": "notice", "notice": notice, "reply_to": reply_to, "ref": ticket_id,
+                   "error": error}  # fmt: skip
         await self.store.enqueue(ticket_id if notice != "gone" else None, STAFF, payload)
         self._wake()
 
-    async def _mail_rejected(self, result: DeliveryResult) -> None:
-        """A mail the server refused for good is not retried: tell the admins instead."""
+    async def _tell_admins(self, result: DeliveryResult, notice: str) -> None:
+        """A mail or staff-group message refused for good is not retried: tell the admins."""
         ticket_id = result.item.ticket_id
         if not self.admin_ids:
             log.error(
-                "the e-mail for ticket %s was rejected for good and ADMIN_IDS is empty, so nobody "
-                "is told in Telegram: %s", ticket_id, result.error,
+                "the %s for ticket %s was rejected for good and ADMIN_IDS is empty, so nobody "
+                "is told in Telegram: %s",
+                "e-mail" if result.item.channel == MAIL else "staff-group message", ticket_id,
+                result.error,
             )  # fmt: skip
             return
         for admin in self.admin_ids:
-            payload = {"kind": "notice", "notice": "mail-rejected", "admin": admin,
+            payload = {"kind": "notice", "notice": notice, "admin": admin,
                        "ref": ticket_id, "error": (result.error or "")[:300]}  # fmt: skip
             await self.store.enqueue(ticket_id, ADMIN, payload)
         self._wake()
@@ -333,6 +407,19 @@ class Escalation:
                 "is set. The server said: {error}"
             )
             return style.esc(text.format(ticket=ticket, error=payload.get("error", "")))
+        elif notice == "staff-rejected":
+            text = _(
+                "❌ Ticket {ticket}: Telegram refused the message to the staff group for good, so "
+                "it will not be sent again. The question is in the inbox if e-mail is set up; "
+                "otherwise please contact the person another way. Telegram said: {error}"
+            )
+            return style.esc(text.format(ticket=ticket, error=payload.get("error", "")))
+        elif notice == "rejected":
+            text = _(
+                "❌ Ticket {ticket}: Telegram refused your answer, so it was not delivered. Please "
+                "send it again, shorter or in several messages. Telegram said: {error}"
+            )
+            return style.esc(text.format(ticket=ticket, error=payload.get("error", "")))
         elif notice == "migrated":
             text = _(
                 "ℹ️ This group is now a supergroup with the id {new}. Please set "
@@ -387,6 +474,15 @@ class Escalation:
         )  # fmt: skip
 
 
+async def bookkeeping(write: Awaitable[None], what: str) -> None:
+    """A write inside a delivery that has already reached its recipient: a failure (database
+    locked, disk full) is logged, never raised, so that the message is not sent again."""
+    try:
+        await write
+    except Exception as exc:
+        log.error("could not record %s (%s); the message was delivered", what, exc)
+
+
 def _migration_key(chat_id: int) -> str:
     return f"staff_chat_migrated_from:{chat_id}"
 
@@ -431,6 +527,9 @@ class OutboxWorker:
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
         self._last_housekeeping = float("-inf")
+        # Outcomes whose database write failed (locked, disk full), by row id: the send is not
+        # repeated, only the write, until it succeeds.
+        self._unrecorded: dict[int, DeliveryResult] = {}
 
     def backoff(self, attempts: int) -> float:
         """Seconds before attempt ``attempts + 1``: base, 2×base, 4×base, … up to the cap."""
@@ -471,6 +570,8 @@ class OutboxWorker:
                     self._last_housekeeping = loop.time()
                     await self.housekeeping()
                 delay = await self._seconds_to_next()
+                if self._unrecorded:
+                    delay = min(delay, self.base_delay)
             except Exception:  # a bug or a database problem must not end delivery for good
                 log.exception("outbox worker failed; trying again shortly")
                 delay = self.base_delay
@@ -488,7 +589,11 @@ class OutboxWorker:
 
     async def run_once(self) -> int:
         """Attempt every due row once; return how many were attempted."""
-        items = await self.store.due_outbox_in_order()
+        for result in list(self._unrecorded.values()):
+            if await self._write_outcome(result):
+                await self._record(result)
+        # A row whose outcome is still unrecorded stays pending in the database: never again.
+        items = [i for i in await self.store.due_outbox_in_order() if i.id not in self._unrecorded]
         by_channel: dict[str, list[OutboxItem]] = {}
         for item in items:
             by_channel.setdefault(item.channel, []).append(item)
@@ -504,7 +609,8 @@ class OutboxWorker:
                 if self._stopping:
                     return
                 result = await self._deliver(item)
-                await self._record(result)
+                if await self._write_outcome(result):
+                    await self._record(result)
         finally:
             self._busy.discard(channel)
             async with self._changed:
@@ -520,6 +626,7 @@ class OutboxWorker:
             await self._changed.wait_for(lambda: channel not in self._busy)
 
     async def _deliver(self, item: OutboxItem) -> DeliveryResult:
+        """One attempt; the outcome, not yet written to the database."""
         channel = self.channels.get(item.channel)
         try:
             if channel is None:
@@ -527,16 +634,12 @@ class OutboxWorker:
             await channel.deliver(item)
         except RetryLater as exc:
             delay = exc.after if exc.after is not None else self.backoff(item.attempts)
-            await self.store.outbox_reschedule(
-                item.id, str(exc), utcnow() + timedelta(seconds=delay)
-            )
             log.warning(
                 "outbox %d (%s, ticket %s) attempt %d failed: %s; next try in %.1f s",
                 item.id, item.channel, item.ticket_id, item.attempts + 1, exc, delay,
             )  # fmt: skip
             return DeliveryResult(item, "retry", str(exc), delay=delay)
         except PermanentFailure as exc:
-            await self.store.outbox_failed(item.id, f"{exc.code}: {exc}")
             log.warning(
                 "outbox %d (%s, ticket %s) given up: %s", item.id, item.channel, item.ticket_id, exc
             )
@@ -544,13 +647,35 @@ class OutboxWorker:
         except Exception as exc:  # a bug in a channel: keep the row, retry with backoff
             delay = self.backoff(item.attempts)
             log.exception("outbox %d (%s): unexpected error", item.id, item.channel)
-            await self.store.outbox_reschedule(
-                item.id, f"{type(exc).__name__}: {exc}", utcnow() + timedelta(seconds=delay)
-            )
-            return DeliveryResult(item, "retry", repr(exc), delay=delay)
-        await self.store.outbox_done(item.id)
+            return DeliveryResult(item, "retry", f"{type(exc).__name__}: {exc}", delay=delay)
         log.info("outbox %d (%s, ticket %s) delivered", item.id, item.channel, item.ticket_id)
         return DeliveryResult(item, "sent")
+
+    async def _write_outcome(self, result: DeliveryResult) -> bool:
+        """Record an outcome in the outbox row; False (and remembered) if the write failed."""
+        item = result.item
+        try:
+            if result.outcome == "sent":
+                await self.store.outbox_done(item.id)
+            elif result.outcome == "failed":
+                await self.store.outbox_failed(item.id, f"{result.code}: {result.error}")
+            else:
+                at = utcnow() + timedelta(seconds=result.delay or 0.0)
+                await self.store.outbox_reschedule(item.id, result.error or "", at)
+        except Exception as exc:
+            if item.id not in self._unrecorded:
+                log.error(
+                    "outbox %d (%s, ticket %s) %s, but the database did not take it (%s); "
+                    "it is not sent again, only the write is retried",
+                    item.id, item.channel, item.ticket_id, result.outcome, exc,
+                )  # fmt: skip
+            else:
+                log.warning("outbox %d: writing the outcome failed again (%s)", item.id, exc)
+            self._unrecorded[item.id] = result
+            return False
+        if self._unrecorded.pop(item.id, None) is not None:
+            log.info("outbox %d: outcome %s recorded", item.id, result.outcome)
+        return True
 
     async def _record(self, result: DeliveryResult) -> None:
         if self.listener is not None:

@@ -18,7 +18,11 @@ from babel.messages.pofile import read_po
 
 from bot.language import LANGUAGES
 
-LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+# The catalogs of the source tree, or (after a normal `pip install .`) the copy in the package.
+_SOURCE_LOCALES = Path(__file__).resolve().parent.parent / "locales"
+LOCALES_DIR = (
+    _SOURCE_LOCALES if _SOURCE_LOCALES.is_dir() else Path(__file__).resolve().parent / "_locales"
+)
 DOMAIN = "messages"
 
 Translate = Callable[[str], str]

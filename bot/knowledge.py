@@ -62,10 +62,46 @@ class HoursRule:
 
 
 @dataclass(frozen=True, slots=True)
-class OpeningHours:
+class Season:
+    """Weekday rules that apply in some months (``months`` empty: all year) from ``start`` on."""
+
+    months: frozenset[int]  # 1 = January
     rules: tuple[HoursRule, ...]
+    start: date | None = None  # valid from this day (None: always)
+    first_month: int = 1  # as written ("nov-feb": 11 and 2), for showing the range
+    last_month: int = 12
+
+
+@dataclass(frozen=True, slots=True)
+class OpeningHours:
+    rules: tuple[HoursRule, ...]  # the week's rules when there are no seasons
     closed: frozenset[date] = frozenset()
     checked: date | None = None
+    seasons: tuple[Season, ...] = ()  # e.g. March–October and November–February
+
+    def season_on(self, day: date) -> Season | None:
+        """The season that applies on ``day``: of those covering its month, the one valid from
+        the latest start that has begun."""
+        best: Season | None = None
+        for season in self.seasons:
+            if season.months and day.month not in season.months:
+                continue
+            if season.start is not None and season.start > day:
+                continue
+            if best is None or (season.start or date.min) > (best.start or date.min):
+                best = season
+        return best
+
+    def rules_on(self, day: date) -> tuple[HoursRule, ...]:
+        """The weekday rules in force on ``day`` (none when no season covers it)."""
+        if not self.seasons:
+            return self.rules
+        season = self.season_on(day)
+        return season.rules if season is not None else ()
+
+    @property
+    def known(self) -> bool:
+        return bool(self.rules) or any(s.rules for s in self.seasons)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +132,25 @@ class EntryText:
 
 
 @dataclass(frozen=True, slots=True)
+class LetterSign:
+    """How a letter from one sender is recognised: its printed name and words typical of it."""
+
+    sender: str
+    signs: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class LetterKind:
+    """A kind of letter (reminder, decision, ...): words that show it, and its name per language."""
+
+    id: str
+    signs: tuple[str, ...]
+    names: Mapping[str, str]
+    advice: Mapping[str, str]
+    origin: Origin
+
+
+@dataclass(frozen=True, slots=True)
 class Entry:
     id: str
     category: str
@@ -108,6 +163,7 @@ class Entry:
     emergency: bool
     texts: Mapping[str, EntryText]
     origin: Origin
+    letters: tuple[LetterSign, ...] = ()
 
     def text(self, lang: str) -> tuple[str, EntryText]:
         """The text for ``lang`` or its fallback, with the language actually used."""
@@ -186,6 +242,7 @@ class KnowledgeBase:
     out_of_scope: Mapping[str, OutOfScope]
     version: str  # content hash: changes whenever any file changes
     files: tuple[str, ...] = field(default=())
+    letter_kinds: Mapping[str, LetterKind] = field(default_factory=lambda: MappingProxyType({}))
 
     def entries_in(self, category: str) -> list[Entry]:
         return [e for e in self.entries.values() if e.category == category]
@@ -381,6 +438,74 @@ def _parse_hours(reader: _Reader, node: Any, path: str) -> tuple[HoursRule, ...]
     return tuple(rules)
 
 
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+
+def _parse_months(text: str) -> tuple[frozenset[int], int, int] | None:
+    """ "mar-oct" -> March to October; "nov-feb" wraps over the new year; "jul" is one month."""
+    head, _, tail = text.strip().lower().partition("-")
+    tail = tail or head
+    if head not in _MONTHS or tail not in _MONTHS:
+        return None
+    first, last = _MONTHS.index(head) + 1, _MONTHS.index(tail) + 1
+    months, month = [first], first
+    while month != last:
+        month = month % 12 + 1
+        months.append(month)
+    return frozenset(months), first, last
+
+
+def _parse_seasons(reader: _Reader, node: YList, path: str) -> tuple[Season, ...]:
+    """``hours`` as a list of seasons, each with ``months`` and/or ``from`` and weekday keys."""
+    seasons: list[Season] = []
+    for i, item in enumerate(node):
+        spath = f"{path}[{i}]"
+        mapping = reader.mapping(item, spath)
+        if mapping is None:
+            continue
+        months: frozenset[int] = frozenset()
+        first, last = 1, 12
+        raw = mapping.get("months")
+        broken = False
+        if raw is not None:
+            parsed = _parse_months(str(raw)) if isinstance(raw, str) else None
+            if parsed is None:
+                reader.problem(
+                    mapping, f"{spath}.months", f"use a month range like mar-oct: {raw!r}", "months"
+                )
+                broken = True
+            else:
+                months, first, last = parsed
+        start = reader.date(mapping, "from", spath, required=False)
+        broken = broken or (mapping.get("from") is not None and start is None)
+        days = YDict({k: v for k, v in mapping.items() if k not in ("months", "from")})
+        days.line = mapping.line
+        days.key_lines = getattr(mapping, "key_lines", {})
+        rules = _parse_hours(reader, days, spath) if days else ()
+        if not broken:  # reported; checking its months as "all year" would only add noise
+            seasons.append(Season(months, rules, start, first, last))
+    by_start: dict[date | None, list[Season]] = {}
+    for season in seasons:
+        by_start.setdefault(season.start, []).append(season)
+    for start, group in by_start.items():
+        counts = [0] * 13
+        for season in group:
+            for month in season.months or range(1, 13):
+                counts[month] += 1
+        overlap = [_MONTHS[m - 1] for m in range(1, 13) if counts[m] > 1]
+        if overlap:
+            when = f" from {start}" if start else ""
+            reader.problem(node, path, f"seasons{when} overlap in {', '.join(overlap)}")
+        missing = [_MONTHS[m - 1] for m in range(1, 13) if counts[m] == 0]
+        if start is None and missing:
+            reader.problem(
+                node, path,
+                f"the seasons leave out {', '.join(missing)}: give those months too "
+                "(write closed for a closed day)",
+            )  # fmt: skip
+    return tuple(seasons)
+
+
 def _parse_day_key(key: str) -> tuple[list[int] | None, int | None]:
     key = key.strip().lower()
     nth = None
@@ -442,10 +567,13 @@ def _parse_contact(reader: _Reader, node: YDict, path: str) -> Contact | None:
                 closed.add(date.fromisoformat(raw))
             except ValueError:
                 reader.problem(node["closed"], f"{path}.closed[{i}]", f"not a date: {raw!r}")
+        raw_hours = node["hours"]
+        seasonal = isinstance(raw_hours, YList)
         hours = OpeningHours(
-            _parse_hours(reader, node["hours"], f"{path}.hours"),
+            () if seasonal else _parse_hours(reader, raw_hours, f"{path}.hours"),
             frozenset(closed),
             reader.date(node, "hours_checked", path, required=False),
+            _parse_seasons(reader, raw_hours, f"{path}.hours") if seasonal else (),
         )
     note: dict[str, str] = {}
     if node.get("note") is not None:
@@ -477,7 +605,7 @@ def _parse_entry(reader: _Reader, node: YDict, path: str) -> Entry | None:
         path,
         {
             "id", "category", "contacts", "related", "links", "sources", "checked",
-            "keywords", "emergency", "text",
+            "keywords", "emergency", "text", "letters",
         },
         {"id", "category", "checked", "text"},
     )  # fmt: skip
@@ -524,7 +652,71 @@ def _parse_entry(reader: _Reader, node: YDict, path: str) -> Entry | None:
         emergency=reader.boolean(node, "emergency", path, False),
         texts=MappingProxyType(texts),
         origin=Origin(reader.file, node.line),
+        letters=_parse_letters(reader, node, path),
     )
+
+
+def _parse_letters(reader: _Reader, node: YDict, path: str) -> tuple[LetterSign, ...]:
+    """The ``letters:`` of an entry: each a printed sender name and at least one sign word."""
+    raw = node.get("letters")
+    if raw is None:
+        return ()
+    if not isinstance(raw, YList):
+        reader.problem(raw, f"{path}.letters", "expected a list of senders")
+        return ()
+    signs: list[LetterSign] = []
+    for i, item in enumerate(raw):
+        ipath = f"{path}.letters[{i}]"
+        mapping = reader.mapping(item, ipath)
+        if mapping is None:
+            continue
+        reader.check_keys(mapping, ipath, {"sender", "signs"}, {"sender", "signs"})
+        sender = reader.text(mapping, "sender", ipath, max_len=TITLE_MAX * 2)
+        words = reader.texts(mapping, "signs", ipath, required=True)
+        for j, word in enumerate(words):
+            if len(word) < 4:
+                reader.problem(
+                    mapping["signs"], f"{ipath}.signs[{j}]",
+                    f"too short to recognise reliably (4 letters or more): {word!r}",
+                )  # fmt: skip
+        if sender and words:
+            signs.append(LetterSign(sender, words))
+    return tuple(signs)
+
+
+def _parse_letter_kind(reader: _Reader, node: YDict, path: str) -> LetterKind | None:
+    kid = reader.ident(node, path)
+    path = f"letter_kinds.{kid}" if kid else path
+    reader.check_keys(node, path, {"id", "signs", "name", "advice"}, {"id", "signs", "name"})
+    signs = reader.texts(node, "signs", path, required=True)
+    names = _per_language(reader, node, "name", path, TITLE_MAX * 2)
+    advice = _per_language(reader, node, "advice", path, 400)
+    if kid is None or not signs or "de" not in names:
+        return None
+    return LetterKind(
+        kid, signs, MappingProxyType(names), MappingProxyType(advice),
+        Origin(reader.file, node.line),
+    )  # fmt: skip
+
+
+def _per_language(
+    reader: _Reader, node: YDict, key: str, path: str, max_len: int
+) -> dict[str, str]:
+    """A short text per language code under ``key``; German required when the key is there."""
+    out: dict[str, str] = {}
+    if node.get(key) is None:
+        return out
+    mapping = reader.mapping(node[key], f"{path}.{key}")
+    for lang in mapping or {}:
+        if lang not in LANGUAGES:
+            reader.problem(mapping, f"{path}.{key}.{lang}", "unknown language code", lang)
+            continue
+        value = reader.text(mapping, lang, f"{path}.{key}", max_len=max_len)  # type: ignore[arg-type]
+        if value:
+            out[lang] = value
+    if mapping is not None and "de" not in out:
+        reader.problem(mapping, f"{path}.{key}.de", "no German text")
+    return out
 
 
 def _parse_when(reader: _Reader, node: YDict, key: str, path: str) -> datetime | date | None:
@@ -619,6 +811,7 @@ _SECTIONS = {
     "entries": _parse_entry,
     "events": _parse_event,
     "out_of_scope": _parse_out_of_scope,
+    "letter_kinds": _parse_letter_kind,
 }
 
 
@@ -660,7 +853,13 @@ def inspect_knowledge(directory: Path) -> tuple[KnowledgeBase, list[Problem]]:
     directory = Path(directory)
     problems: list[Problem] = []
     if not directory.is_dir():
-        problems.append(Problem(str(directory), 1, "", "knowledge folder not found"))
+        problems.append(
+            Problem(
+                str(directory), 1, "",
+                "knowledge folder not found (set KNOWLEDGE_DIR to the folder of the knowledge "
+                "base)",
+            )
+        )  # fmt: skip
         empty: Mapping[str, Any] = MappingProxyType({})
         return KnowledgeBase(empty, empty, empty, empty, "none"), problems
     digest = hashlib.sha256()
@@ -710,6 +909,7 @@ def inspect_knowledge(directory: Path) -> tuple[KnowledgeBase, list[Problem]]:
         out_of_scope=MappingProxyType(collected["out_of_scope"]),
         version=digest.hexdigest()[:12],
         files=tuple(_display(p, directory) for p in files),
+        letter_kinds=MappingProxyType(collected["letter_kinds"]),
     )
     _check_references(kb, references, problems)
     if not problems:
@@ -723,6 +923,17 @@ def knowledge_warnings(kb: KnowledgeBase) -> list[Problem]:
     """What a curator should improve although the knowledge base works: not errors, so a reload
     still succeeds. Same ``file:line key.path: message`` form as the problems."""
     warnings: list[Problem] = []
+    for contact in kb.contacts.values():
+        if not (contact.phone or contact.email or contact.website):
+            warnings.append(
+                Problem(
+                    contact.origin.file,
+                    contact.origin.line,
+                    f"contacts.{contact.id}",
+                    "no phone, e-mail or website: people cannot reach it from the answer; add "
+                    "one from a source",
+                )
+            )
     for entry in kb.entries.values():
         if entry.texts["de"].details is None:
             continue

@@ -14,12 +14,18 @@ from datetime import date, datetime, time, timedelta
 from typing import Literal
 from urllib.parse import urlsplit
 
-from babel.dates import format_date, format_interval, format_time, get_day_names
+from babel.dates import (
+    format_date,
+    format_interval,
+    format_time,
+    get_day_names,
+    get_month_names,
+)
 
 from bot.errors import Problem
 from bot.events import BERLIN, PAGE_SIZE, EventAnswer, Occurrence, next_occurrence
 from bot.i18n import N_, gettext_for
-from bot.knowledge import Contact, Entry, Event, KnowledgeBase, OpeningHours
+from bot.knowledge import Contact, Entry, Event, HoursRule, KnowledgeBase, OpeningHours, Season
 from bot.language import LANGUAGES, RTL_LANGUAGES, fallbacks
 
 TELEGRAM_LIMIT = 4096
@@ -76,7 +82,7 @@ def spans_on(hours: OpeningHours, day: date) -> tuple[tuple[time, time], ...]:
         return ()
     nth, is_last = _nth_of_month(day)
     general: tuple[tuple[time, time], ...] = ()
-    for rule in hours.rules:
+    for rule in hours.rules_on(day):
         if rule.weekday != day.weekday():
             continue
         if rule.nth is None:
@@ -110,28 +116,85 @@ def open_state(hours: OpeningHours, now: datetime) -> OpenState:
     return OpenState(False)
 
 
+_MIDNIGHT = time(23, 59)  # how the loader stores a span that ends at 24:00
+_ALL_DAY = ((time(0), _MIDNIGHT),)
+
+
 def _hm(value: time, lang: str) -> str:
-    return format_time(value, "HH:mm", locale=lang)
+    # A span that runs to midnight ends at 24:00, not at the stored 23:59.
+    return "24:00" if value == _MIDNIGHT else format_time(value, "HH:mm", locale=lang)
 
 
-def format_hours(hours: OpeningHours, lang: str) -> list[str]:
-    """One line per weekday group with the same hours, e.g. "Mon, Wed: 08:00–12:00"."""
+def round_the_clock(hours: OpeningHours, day: date) -> bool:
+    """Whether the place is open day and night all week (an emergency department)."""
+    week = hours.rules_on(day)
+    return {r.weekday for r in week if r.nth is None and r.spans == _ALL_DAY} == set(range(7))
+
+
+def _day_label(weekdays: list[int], days: Mapping[int, str]) -> str:
+    """ "Mon", "Mon, Thu" or, for three days or more in a row, "Tue–Sun"."""
+    ordered = sorted(set(weekdays))
+    runs: list[list[int]] = []
+    for day in ordered:
+        if runs and day == runs[-1][-1] + 1:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    parts = []
+    for run in runs:
+        if len(run) >= 3:
+            parts.append(f"{days[run[0]]}–{days[run[-1]]}")
+        else:
+            parts.extend(days[d] for d in run)
+    return ", ".join(parts)
+
+
+def _season_label(season: Season, lang: str) -> str:
+    _ = gettext_for(lang)
+    months = get_month_names("wide", locale=lang, context="stand-alone")
+    label = ""
+    if season.months and len(season.months) < 12:
+        first, last = months[season.first_month], months[season.last_month]
+        label = first if first == last else f"{first}–{last}"
+    if season.start is not None:
+        since = _("from {date}").format(date=format_day(season.start, lang))
+        label = f"{label}, {since}" if label else since
+    return label
+
+
+def format_hours(hours: OpeningHours, lang: str, today: date | None = None) -> list[str]:
+    """One line per weekday group with the same hours, e.g. "Mon, Wed: 08:00–12:00"; seasonal
+    hours as a heading per season (the one in force on ``today`` first) with its lines."""
+    if not hours.seasons:
+        return _format_week(hours.rules, lang)
+    _ = gettext_for(lang)
+    current = hours.season_on(today) if today is not None else None
+    ordered = sorted(hours.seasons, key=lambda season: season is not current)
+    lines: list[str] = []
+    for season in ordered:
+        week = _format_week(season.rules, lang) or [_("closed")]
+        lines.append(_season_label(season, lang) + ":")
+        lines.extend(f"  {line}" for line in week)
+    return lines
+
+
+def _format_week(rules: tuple[HoursRule, ...], lang: str) -> list[str]:
     _ = gettext_for(lang)
     days = get_day_names("abbreviated", locale=lang)
     lines: list[str] = []
     grouped: dict[tuple[tuple[time, time], ...], list[int]] = {}
-    for rule in hours.rules:
+    for rule in rules:
         if rule.nth is None and rule.spans:
             grouped.setdefault(rule.spans, []).append(rule.weekday)
     for spans, weekdays in sorted(grouped.items(), key=lambda kv: min(kv[1])):
-        label = ", ".join(days[d] for d in sorted(set(weekdays)))
+        label = _day_label(weekdays, days)
         times = ", ".join(f"{_hm(a, lang)}–{_hm(b, lang)}" for a, b in spans)
         lines.append(f"{label}: {times}")
     ordinal = {
         1: _("first"), 2: _("second"), 3: _("third"), 4: _("fourth"), -1: _("last"),
     }  # fmt: skip
     wide = get_day_names("wide", locale=lang)
-    for rule in hours.rules:
+    for rule in rules:
         if rule.nth is None:
             continue
         which = _("{ordinal} {weekday} of the month").format(
@@ -184,14 +247,17 @@ def render_contact(contact: Contact, lang: str, now: datetime, style: Style) -> 
     if contact.appointment:
         label = _("Book an appointment online")
         lines.append("📅 " + ltr(style.link(contact.appointment, label), lang))
-    if contact.hours and contact.hours.rules:
+    today = now.astimezone(BERLIN).date()
+    if contact.hours and round_the_clock(contact.hours, today):
+        lines.append("🟢 " + style.esc(_("Open 24 hours")))
+    elif contact.hours and contact.hours.known:
         lines.append("🕒 " + style.esc(_("Opening hours:")))
-        lines.extend(style.esc(line) for line in format_hours(contact.hours, lang))
+        lines.extend(style.esc(line) for line in format_hours(contact.hours, lang, today))
         state = open_state(contact.hours, now)
         lines.append(
-            ("🟢 " if state.open_now else "🔴 ")
-            + style.esc(format_open_state(state, lang, now.astimezone(BERLIN).date()))
+            ("🟢 " if state.open_now else "🔴 ") + style.esc(format_open_state(state, lang, today))
         )
+    if contact.hours and contact.hours.known:
         if contact.hours.checked:
             lines.append(
                 style.italic(
@@ -201,11 +267,13 @@ def render_contact(contact: Contact, lang: str, now: datetime, style: Style) -> 
                 )
             )
     else:
-        # Only suggest calling or writing when there is a number or an address to do it with.
+        # Suggest only what the contact offers: calling or writing, the website, or nothing.
         if contact.phone or contact.email:
             unknown = _("Opening hours: not known to me. Please call or write.")
-        else:
+        elif contact.website:
             unknown = _("Opening hours: not known to me. Please check the website.")
+        else:
+            unknown = _("Opening hours: not known to me.")
         lines.append("🕒 " + style.esc(unknown))
     note = _localized(contact.note, lang)
     if note:
@@ -234,11 +302,13 @@ def _contact_line(contact: Contact, lang: str, now: datetime, style: Style) -> s
         reach.append("☎️ " + ltr(style.esc(contact.phone), lang))
     elif contact.email:
         reach.append("✉️ " + ltr(style.esc(contact.email), lang))
-    if contact.hours and contact.hours.rules:
+    today = now.astimezone(BERLIN).date()
+    if contact.hours and round_the_clock(contact.hours, today):
+        reach.append("🟢 " + style.esc(gettext_for(lang)("Open 24 hours")))
+    elif contact.hours and contact.hours.known:
         state = open_state(contact.hours, now)
         reach.append(
-            ("🟢 " if state.open_now else "🔴 ")
-            + style.esc(format_open_state(state, lang, now.astimezone(BERLIN).date()))
+            ("🟢 " if state.open_now else "🔴 ") + style.esc(format_open_state(state, lang, today))
         )
     if reach:
         lines.append(" · ".join(reach))
@@ -336,26 +406,51 @@ def _language_name(code: str, reader_lang: str) -> str:
         return code
 
 
-def split_message(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
-    """Split at paragraph, then line boundaries so that no part exceeds ``limit`` characters.
+def utf16_len(text: str) -> int:
+    """Length as Telegram counts it: UTF-16 code units (an emoji outside the BMP counts 2)."""
+    return len(text.encode("utf-16-le")) // 2
 
-    HTML tags in this project never span a line break, so line-based splitting keeps them whole.
+
+def _hard_cut(line: str, limit: int) -> int:
+    """Where to cut a line longer than ``limit`` UTF-16 units: at a space in the second half if
+    there is one, never inside an HTML entity (``&amp;``) or tag."""
+    units, cut = 0, len(line)
+    for index, char in enumerate(line):
+        units += 2 if ord(char) > 0xFFFF else 1
+        if units > limit:
+            cut = index
+            break
+    space = line.rfind(" ", 0, cut)
+    if space > cut // 2:
+        cut = space
+    for opener, closer in (("&", ";"), ("<", ">")):
+        start = line.rfind(opener, 0, cut)
+        if start > 0 and closer not in line[start:cut]:
+            cut = start
+    return max(cut, 1)
+
+
+def split_message(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
+    """Split at paragraph, then line boundaries so that no part exceeds ``limit`` UTF-16 units
+    (Telegram's measure: 2,048 emoji are 4,096 units).
+
+    HTML tags in this project never span a line break, so line-based splitting keeps them whole;
+    a line cut in the middle is never cut inside an entity or a tag.
     """
-    if len(text) <= limit:
+    if utf16_len(text) <= limit:
         return [text]
     parts: list[str] = []
     current = ""
     for line in text.split("\n"):
-        while len(line) > limit:  # a single monster line: cut hard, at a space if there is one
-            cut = line.rfind(" ", 0, limit)
-            cut = cut if cut > limit // 2 else limit
+        while utf16_len(line) > limit:  # a single monster line: cut hard, at a space if any
+            cut = _hard_cut(line, limit)
             if current:
                 parts.append(current)
                 current = ""
             parts.append(line[:cut])
             line = line[cut:].lstrip()
         candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > limit:
+        if utf16_len(candidate) > limit:
             parts.append(current)
             current = line
         else:

@@ -4,13 +4,21 @@ Data minimisation: the question log has no chat id (the curators' report needs t
 the person); a person's row holds only their chat id, chosen language and consents. Ticket rows
 need the chat id to deliver the answer and are deleted a set time after they are closed.
 
-One connection, WAL journal, a busy timeout; every multi-row change is one transaction.
+One connection, WAL journal, a busy timeout. Every write is one ``BEGIN IMMEDIATE`` transaction
+(it takes the write lock first, so waiting for another writer goes through the busy timeout
+instead of failing at once), and no read leaves a statement open: a read transaction kept open
+on the shared connection would turn a later write into an instant "database is locked".
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import hashlib
+import hmac
 import json
+import os
+import secrets
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -131,7 +139,17 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX event_reminders_pending ON event_reminders(sent_at, remind_at);
     """,
+    # 4: /forget reaches the question log and the ratings too (issue 15). ``asker`` is a keyed
+    # pseudonym of the chat id (HMAC with a random key kept in bot_state), never the chat id:
+    # the report does not need to know who asked, /forget needs to find their rows.
+    """
+    ALTER TABLE questions ADD COLUMN asker TEXT;
+    ALTER TABLE feedback ADD COLUMN asker TEXT;
+    CREATE INDEX questions_asker ON questions(asker);
+    CREATE INDEX feedback_asker ON feedback(asker);
+    """,
 )
+ASKER_KEY = "asker_key"
 
 
 def utcnow() -> datetime:
@@ -148,6 +166,9 @@ def _ts_precise(value: datetime) -> str:
     ISO strings of mixed precision still sort correctly ("…:05+00:00" < "…:05.3+00:00").
     """
     return value.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+BUSY_TIMEOUT = 10.0  # seconds a write waits for another connection's write lock
 
 
 def _probe(path: str) -> None:
@@ -200,41 +221,87 @@ class Store:
         # One connection is shared by handlers and the outbox worker: without this lock one
         # coroutine's commit() could commit another's half-finished transaction.
         self._lock = asyncio.Lock()
+        self._asker_key = b""
+        self.path: Path | None = None  # the database file (None for ":memory:")
+        self.inode: int | None = None  # its inode when opened: a deleted file is noticed
 
     @classmethod
-    async def open(cls, path: Path | str) -> Store:
+    async def open(cls, path: Path | str, *, busy_timeout: float = BUSY_TIMEOUT) -> Store:
         """Open (creating if needed) and migrate; raise StoreError with a clear reason."""
         if str(path) != ":memory:":
             target = Path(path)
             try:
-                target.parent.mkdir(parents=True, exist_ok=True)
+                _create_folder(target.parent)
             except OSError as exc:
                 raise StoreError(f"cannot create the folder for {target}: {exc.strerror}") from exc
+            try:
+                _create_file(target)
+            except OSError as exc:
+                raise StoreError(f"cannot create database {target}: {exc.strerror}") from exc
         try:
             # Probe with plain sqlite3 first: when aiosqlite's connect fails, its worker thread
             # may outlive the event loop and print a traceback after the clear message.
             await asyncio.to_thread(_probe, str(path))
-            db = await aiosqlite.connect(str(path), timeout=10)
+            # Autocommit: transactions are begun explicitly (BEGIN IMMEDIATE), never implicitly.
+            db = await aiosqlite.connect(str(path), timeout=busy_timeout, isolation_level=None)
         except (sqlite3.Error, OSError) as exc:
             raise StoreError(f"cannot open database {path}: {exc}") from exc
         db.row_factory = aiosqlite.Row
         store = cls(db)
         try:
             await db.execute("PRAGMA journal_mode=WAL")
-            await db.execute("PRAGMA busy_timeout=10000")
+            await db.execute(f"PRAGMA busy_timeout={round(busy_timeout * 1000)}")
             await db.execute("PRAGMA foreign_keys=ON")
             await db.execute("PRAGMA synchronous=NORMAL")
+            # Deleted rows are overwritten with zeros, whatever this SQLite's build default.
+            await db.execute("PRAGMA secure_delete=ON")
             result = await (await db.execute("PRAGMA quick_check")).fetchone()
             if result is None or result[0] != "ok":
                 raise StoreError(f"database {path} is damaged: {result[0] if result else '?'}")
             await store._migrate()
+            await store._load_asker_key()
         except sqlite3.DatabaseError as exc:
             await db.close()
             raise StoreError(f"database {path} cannot be used: {exc}") from exc
         except StoreError:
             await db.close()
             raise
+        if str(path) != ":memory:":
+            store.path = Path(path)
+            store.inode = (await asyncio.to_thread(Path(path).stat)).st_ino
         return store
+
+    def file_problem(self) -> str | None:
+        """None while the database file is the one opened; else what happened to it.
+
+        A file deleted (or replaced) while the bot runs goes unnoticed by SQLite: writes go to
+        the unlinked file and are gone after a restart.
+        """
+        if self.path is None or self.inode is None:
+            return None
+        try:
+            inode = self.path.stat().st_ino
+        except FileNotFoundError:
+            return "deleted"
+        except OSError as exc:
+            return f"cannot be read ({exc.strerror})"
+        return None if inode == self.inode else "replaced by another file"
+
+    async def _load_asker_key(self) -> None:
+        key = await self.state(ASKER_KEY)
+        if key is None:
+            await self._write(
+                "INSERT OR IGNORE INTO bot_state (key, value) VALUES (?, ?)",
+                (ASKER_KEY, secrets.token_hex(32)),
+            )
+            key = await self.state(ASKER_KEY)
+        self._asker_key = bytes.fromhex(key or "")
+
+    def asker(self, chat_id: int | None) -> str | None:
+        """The pseudonym of a chat in the question log (None for the console and tests)."""
+        if chat_id is None:
+            return None
+        return hmac.new(self._asker_key, str(chat_id).encode(), hashlib.sha256).hexdigest()[:32]
 
     async def close(self) -> None:
         await self._db.close()
@@ -243,7 +310,7 @@ class Store:
         await self._db.execute(
             "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"
         )
-        row = await (await self._db.execute("SELECT MAX(version) FROM schema_version")).fetchone()
+        row = await self._one("SELECT MAX(version) FROM schema_version")
         current = row[0] or 0
         if current > len(MIGRATIONS):
             raise StoreError(
@@ -259,15 +326,13 @@ class Store:
 
     @property
     async def schema_version(self) -> int:
-        row = await (await self._db.execute("SELECT MAX(version) FROM schema_version")).fetchone()
+        row = await self._one("SELECT MAX(version) FROM schema_version")
         return int(row[0] or 0)
 
     # ------------------------------------------------------------------------------ people
 
     async def language(self, chat_id: int) -> str | None:
-        row = await (
-            await self._db.execute("SELECT lang FROM people WHERE chat_id = ?", (chat_id,))
-        ).fetchone()
+        row = await self._one("SELECT lang FROM people WHERE chat_id = ?", (chat_id,))
         return row["lang"] if row else None
 
     async def set_language(self, chat_id: int, lang: str) -> None:
@@ -282,17 +347,30 @@ class Store:
     async def forget(self, chat_id: int) -> int:
         """Delete everything stored about ``chat_id``; return how many rows were removed."""
         removed = 0
+        asker = self.asker(chat_id)
         async with self._transaction():
-            for sql in (
-                "DELETE FROM outbox WHERE ticket_id IN (SELECT id FROM tickets WHERE chat_id = ?)",
-                "DELETE FROM tickets WHERE chat_id = ?",
-                "DELETE FROM people WHERE chat_id = ?",
-                "DELETE FROM event_subscriptions WHERE chat_id = ?",
-                "DELETE FROM event_reminders WHERE chat_id = ?",
-            ):
-                cursor = await self._db.execute(sql, (chat_id,))
+            for sql, key in (
+                ("DELETE FROM outbox WHERE ticket_id IN (SELECT id FROM tickets WHERE chat_id = ?)",
+                 chat_id),
+                ("DELETE FROM tickets WHERE chat_id = ?", chat_id),  # cascades to messages, maps
+                ("DELETE FROM people WHERE chat_id = ?", chat_id),
+                ("DELETE FROM event_subscriptions WHERE chat_id = ?", chat_id),
+                ("DELETE FROM event_reminders WHERE chat_id = ?", chat_id),
+                ("DELETE FROM feedback WHERE asker = ? OR question_id IN "
+                 "(SELECT id FROM questions WHERE asker = ?)", asker),
+                ("DELETE FROM questions WHERE asker = ?", asker),
+            ):  # fmt: skip
+                params = (key, key) if sql.count("?") == 2 else (key,)
+                cursor = await self._db.execute(sql, params)
                 removed += max(cursor.rowcount, 0)
+        await self.checkpoint()
         return removed
+
+    async def checkpoint(self) -> None:
+        """Move the WAL into the database file and truncate it: deleted rows (overwritten
+        there, secure_delete) must not survive in old WAL frames."""
+        async with self._lock:
+            await self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     # --------------------------------------------------------------------------- questions
 
@@ -308,13 +386,15 @@ class Store:
         score: float,
         reason: str,
         at: datetime | None = None,
+        chat_id: int | None = None,
     ) -> int:
+        """Log a question; ``chat_id`` is stored only as its pseudonym (for /forget)."""
         cursor = await self._write(
             "INSERT INTO questions (asked_at, channel, lang, text, decision, entry, candidates, "
-            "score, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "score, reason, asker) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 _ts(at or utcnow()), channel, lang, text[:1000], decision, entry,
-                json.dumps(list(candidates)), score, reason,
+                json.dumps(list(candidates)), score, reason, self.asker(chat_id),
             ),
         )  # fmt: skip
         return int(cursor.lastrowid or 0)
@@ -326,11 +406,17 @@ class Store:
         return [dict(row) for row in await cursor.fetchall()]
 
     async def add_feedback(
-        self, entry: str, lang: str, helpful: bool, question_id: int | None = None
+        self,
+        entry: str,
+        lang: str,
+        helpful: bool,
+        question_id: int | None = None,
+        chat_id: int | None = None,
     ) -> None:
         await self._write(
-            "INSERT INTO feedback (at, entry, lang, helpful, question_id) VALUES (?, ?, ?, ?, ?)",
-            (_ts(utcnow()), entry, lang, int(helpful), question_id),
+            "INSERT INTO feedback (at, entry, lang, helpful, question_id, asker) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (_ts(utcnow()), entry, lang, int(helpful), question_id, self.asker(chat_id)),
         )
 
     async def feedback_counts(self) -> dict[str, tuple[int, int]]:
@@ -347,10 +433,14 @@ class Store:
 
     async def _write(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Cursor:
         """One statement in its own transaction, serialised with every other write."""
-        async with self._lock:
-            cursor = await self._db.execute(sql, params)
-            await self._db.commit()
-            return cursor
+        async with self._transaction():
+            return await self._db.execute(sql, params)
+
+    async def _one(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
+        """The first row of a query; the statement is closed at once (no read left open)."""
+        async with self._db.execute(sql, params) as cursor:
+            row: aiosqlite.Row | None = await cursor.fetchone()
+            return row
 
     async def create_ticket(
         self,
@@ -414,20 +504,30 @@ class Store:
                 await self._enqueue(ticket_id, channel, payload, now)
 
     async def ticket(self, ticket_id: int) -> Ticket | None:
-        row = await (
-            await self._db.execute("SELECT * FROM tickets WHERE id = ?", (ticket_id,))
-        ).fetchone()
+        row = await self._one("SELECT * FROM tickets WHERE id = ?", (ticket_id,))
         return _ticket(row) if row else None
 
     async def open_ticket_for(self, chat_id: int) -> Ticket | None:
-        row = await (
-            await self._db.execute(
-                "SELECT * FROM tickets WHERE chat_id = ? AND status = 'open' "
-                "ORDER BY id DESC LIMIT 1",
-                (chat_id,),
-            )
-        ).fetchone()
+        row = await self._one(
+            "SELECT * FROM tickets WHERE chat_id = ? AND status = 'open' ORDER BY id DESC LIMIT 1",
+            (chat_id,),
+        )
         return _ticket(row) if row else None
+
+    async def count_follow_ups(self, ticket_id: int) -> int:
+        row = await self._one(
+            "SELECT COUNT(*) FROM ticket_messages WHERE ticket_id = ? AND kind = 'followup'",
+            (ticket_id,),
+        )
+        return int(row[0]) if row else 0
+
+    async def tickets_since(self, chat_id: int, since: datetime) -> int:
+        """How many tickets ``chat_id`` has opened since ``since`` (for the daily cap)."""
+        row = await self._one(
+            "SELECT COUNT(*) FROM tickets WHERE chat_id = ? AND created_at >= ?",
+            (chat_id, _ts(since)),
+        )
+        return int(row[0]) if row else 0
 
     async def close_ticket(self, ticket_id: int) -> bool:
         cursor = await self._write(
@@ -448,12 +548,10 @@ class Store:
         )
 
     async def ticket_for_staff_message(self, chat_id: int, message_id: int) -> int | None:
-        row = await (
-            await self._db.execute(
-                "SELECT ticket_id FROM staff_messages WHERE chat_id = ? AND message_id = ?",
-                (chat_id, message_id),
-            )
-        ).fetchone()
+        row = await self._one(
+            "SELECT ticket_id FROM staff_messages WHERE chat_id = ? AND message_id = ?",
+            (chat_id, message_id),
+        )
         return int(row[0]) if row else None
 
     async def migrate_staff_chat(self, old_chat_id: int, new_chat_id: int) -> None:
@@ -473,11 +571,7 @@ class Store:
         ]
 
     async def next_outbox_due(self) -> datetime | None:
-        row = await (
-            await self._db.execute(
-                "SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending'"
-            )
-        ).fetchone()
+        row = await self._one("SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending'")
         return datetime.fromisoformat(row[0]) if row and row[0] else None
 
     async def outbox_done(self, item_id: int) -> None:
@@ -548,9 +642,7 @@ class Store:
         )
 
     async def outbox_item(self, item_id: int) -> dict[str, Any] | None:
-        row = await (
-            await self._db.execute("SELECT * FROM outbox WHERE id = ?", (item_id,))
-        ).fetchone()
+        row = await self._one("SELECT * FROM outbox WHERE id = ?", (item_id,))
         return dict(row) if row else None
 
     async def ticket_messages(self, ticket_id: int) -> list[dict[str, Any]]:
@@ -562,13 +654,11 @@ class Store:
 
     async def staff_message_for_ticket(self, ticket_id: int) -> tuple[int, int] | None:
         """The first staff-group message of a ticket (what follow-ups reply to)."""
-        row = await (
-            await self._db.execute(
-                "SELECT chat_id, message_id FROM staff_messages WHERE ticket_id = ? "
-                "ORDER BY rowid LIMIT 1",
-                (ticket_id,),
-            )
-        ).fetchone()
+        row = await self._one(
+            "SELECT chat_id, message_id FROM staff_messages WHERE ticket_id = ? "
+            "ORDER BY rowid LIMIT 1",
+            (ticket_id,),
+        )
         return (int(row[0]), int(row[1])) if row else None
 
     async def map_resident_message(self, chat_id: int, message_id: int, ticket_id: int) -> None:
@@ -579,18 +669,14 @@ class Store:
         )
 
     async def ticket_for_resident_message(self, chat_id: int, message_id: int) -> int | None:
-        row = await (
-            await self._db.execute(
-                "SELECT ticket_id FROM resident_messages WHERE chat_id = ? AND message_id = ?",
-                (chat_id, message_id),
-            )
-        ).fetchone()
+        row = await self._one(
+            "SELECT ticket_id FROM resident_messages WHERE chat_id = ? AND message_id = ?",
+            (chat_id, message_id),
+        )
         return int(row[0]) if row else None
 
     async def state(self, key: str) -> str | None:
-        row = await (
-            await self._db.execute("SELECT value FROM bot_state WHERE key = ?", (key,))
-        ).fetchone()
+        row = await self._one("SELECT value FROM bot_state WHERE key = ?", (key,))
         return str(row[0]) if row else None
 
     async def set_state(self, key: str, value: str) -> None:
@@ -744,7 +830,7 @@ class Store:
         """Rows in one of the tables (for /status, retention reports and tests)."""
         if table not in _TABLES:
             raise ValueError(f"unknown table {table!r}")
-        row = await (await self._db.execute(f"SELECT COUNT(*) FROM {table}")).fetchone()
+        row = await self._one(f"SELECT COUNT(*) FROM {table}")
         return int(row[0]) if row else 0
 
 
@@ -772,11 +858,36 @@ class _Transaction:
     async def __aexit__(self, exc_type: object, exc: object, tb: object) -> None:
         try:
             if exc_type is None:
-                await self._db.commit()
+                try:
+                    await self._db.execute("COMMIT")
+                except BaseException:
+                    await self._rollback()  # e.g. disk full at commit: leave no transaction open
+                    raise
             else:
-                await self._db.rollback()
+                await self._rollback()
         finally:
             self._lock.release()
+
+    async def _rollback(self) -> None:
+        if self._db.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                await self._db.execute("ROLLBACK")
+
+
+def _create_folder(folder: Path) -> None:
+    """A new database folder is 0700 (only the bot's user reads what people asked); an existing
+    one keeps its mode."""
+    if not folder.exists():
+        folder.mkdir(mode=0o700, parents=True)
+        folder.chmod(0o700)  # mkdir's mode is filtered by the umask
+
+
+def _create_file(target: Path) -> None:
+    """A new database file is 0600; SQLite gives its -wal and -shm files the same mode."""
+    if not target.exists():
+        with contextlib.suppress(FileExistsError):
+            os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            target.chmod(0o600)
 
 
 def _ticket(row: aiosqlite.Row) -> Ticket:

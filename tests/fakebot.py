@@ -188,6 +188,7 @@ class FakeTelegram:
         self.updates: list[dict[str, Any]] = []
         self.messages: dict[tuple[int, int], dict[str, Any]] = {}
         self.failures: list[Failure] = []
+        self.left: set[int] = set()  # chats the bot left (leaveChat)
         self.holds: list[Hold] = []
         self.webhook: dict[str, Any] = {}
         self.confirmed = 0  # highest update id the bot has confirmed
@@ -409,6 +410,15 @@ class FakeTelegram:
         self._next_callback += 1
         return self.push({"callback_query": query})
 
+    def add_bot_to_group(self, chat_id: int, by: int = 777, lang: str | None = "en") -> int:
+        """Somebody adds the bot to a group (a ``my_chat_member`` update)."""
+        change = {
+            "chat": self.chat(chat_id), "from": self.user(by, lang), "date": int(time.time()),
+            "old_chat_member": {"user": self.bot_user, "status": "left"},
+            "new_chat_member": {"user": self.bot_user, "status": "member"},
+        }  # fmt: skip
+        return self.push({"my_chat_member": change})
+
     def delete_message(self, chat_id: int, message_id: int) -> None:
         """Someone deleted a message in a chat."""
         self.messages.pop((chat_id, message_id), None)
@@ -509,6 +519,10 @@ class FakeTelegram:
             raise _ApiError("Bad Request: MESSAGE_TOO_LONG")
         return True
 
+    def _m_leaveChat(self, params: dict[str, Any]) -> bool:
+        self.left.add(int(params["chat_id"]))
+        return True
+
     def _m_sendChatAction(self, params: dict[str, Any]) -> bool:
         return True
 
@@ -543,7 +557,12 @@ class FakeTelegram:
         self._check_markup(params)
         reply = params.get("reply_parameters") or {}
         reply_to = reply.get("message_id") or params.get("reply_to_message_id")
-        content: dict[str, Any] = {"text": params["text"]}
+        # Like Telegram, the message keeps the text without markup (the formatting would be in
+        # entities, which the bot never reads back).
+        text = str(params["text"])
+        if str(params.get("parse_mode", "")).upper() == "HTML":
+            text = html.unescape(re.sub(r"<[^>]*>", "", text))
+        content: dict[str, Any] = {"text": text}
         if reply_to:
             if (chat_id, int(reply_to)) in self.messages:
                 content["reply_to_message"] = self.messages[(chat_id, int(reply_to))]

@@ -106,3 +106,13 @@ def test_a_cold_start_empties_the_character_tables_too() -> None:
     assert normalize._MARKS and language._SCRIPT_OF
     latency.clear_module_caches()
     assert not normalize._MARKS and not language._SCRIPT_OF
+
+
+def test_answer_lengths_table_covers_every_language(real_brain: Brain) -> None:
+    from benchmarks import answers
+    from bot.language import LANGUAGES
+
+    rows = answers.table(real_brain.kb)
+    assert [row[0] for row in rows] == [*LANGUAGES, "all"]
+    assert all(len(row) == len(answers.COLUMNS) for row in rows)
+    assert "## Answer lengths" in "\n".join(answers.section(real_brain.kb))

@@ -3,6 +3,7 @@ build or start them, so these are static checks plus ``systemd-analyze verify`` 
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -76,3 +77,14 @@ def test_dockerfile_runs_the_bot_as_a_non_root_user_with_a_data_volume() -> None
     # What the bot needs at run time reaches the image; secrets and local data do not.
     assert not {"bot", "knowledge", "locales", "run_bot.py", "pyproject.toml"} & ignored
     assert {".env", "data", ".git", ".venv"} <= ignored
+
+
+def test_every_docker_run_example_restarts_the_bot_on_failure() -> None:
+    for name in ("Dockerfile", "README.md"):
+        text = (ROOT / name).read_text(encoding="utf-8").replace("\\\n", " ")
+        runs = [  # commands (also in the Dockerfile's comment), not prose about them
+            line for line in text.splitlines() if re.match(r"^(# `)?docker run ", line)
+        ]
+        assert runs, name
+        for line in runs:
+            assert "--restart on-failure" in line, (name, line)

@@ -307,3 +307,64 @@ async def test_console_pages_events_and_answers_event_questions(
     assert out[5].startswith("🎉 Dessauer Stadtfest\n🗓 ")
     assert "🗓 Fr., " in out[5] and " Juli 20" in out[5]  # Babel, in German, with weekdays
     assert "6. 🎉" in out[6]  # a page past the end shows the last one
+
+
+# Every dated occurrence of a recurring event in the city facts file (section "sample-events"),
+# as (event id, first day, last day or None, how the rule must meet it): "exact" = an occurrence
+# starts (and ends) on those days; "within" = an occurrence covers them; "overlaps" = for events
+# whose local programme days vary around a fixed week (Interkulturelle Woche).
+FACTS_DATED = [
+    ("kurt-weill-fest", date(2025, 2, 28), date(2025, 3, 16), "exact"),
+    ("kurt-weill-fest", date(2026, 2, 28), None, "within"),  # premiere of "Alma" at the festival
+    ("stadtfest", date(2023, 6, 30), date(2023, 7, 2), "exact"),
+    ("interkulturelle-woche", date(2018, 9, 22), date(2018, 10, 3), "overlaps"),
+    ("interkulturelle-woche", date(2019, 9, 20), date(2019, 10, 3), "overlaps"),
+    ("interkulturelle-woche", date(2020, 9, 28), date(2020, 10, 2), "overlaps"),
+    ("interkulturelle-woche", date(2021, 9, 27), date(2021, 10, 4), "overlaps"),
+    ("campusfest-hochschule", date(2024, 7, 12), date(2024, 7, 13), "within"),
+    ("vorlesetag", date(2021, 11, 19), None, "exact"),
+    ("vorlesetag", date(2024, 11, 15), None, "exact"),
+]
+# Recurring events the facts file gives no dated occurrence for (only "1st September weekend",
+# "August", "2nd Saturday in August").
+NOT_DATED = {"bauhausfest", "schifferfest-rosslau", "gartenreichtag"}
+
+
+def _in_year(event_id: str, kb: KnowledgeBase, year: int) -> list[tuple[date, date]]:
+    """The event's occurrences in ``year`` as (first day, last day), its rule anchored the year
+    before (the knowledge base starts each rule at its next edition)."""
+    import dataclasses
+
+    event = kb.events[event_id]
+    shift = event.start.year - (year - 1)  # type: ignore[union-attr]
+    start = event.start.replace(year=event.start.year - shift)  # type: ignore[union-attr]
+    # Same length as the edition in the file (a leap day in between must not stretch it).
+    end = start + (event.end - event.start) if event.end else None  # type: ignore[operator]
+    anchored = dataclasses.replace(event, start=start, end=end)
+    found = occurrences(
+        anchored, datetime(year, 1, 1, tzinfo=BERLIN), datetime(year + 1, 1, 1, tzinfo=BERLIN)
+    )
+    return [(o.start.date(), (o.end - timedelta(seconds=1)).date()) for o in found]
+
+
+def test_every_recurrence_meets_every_dated_occurrence_in_the_facts_file(real_brain: Brain) -> None:
+    kb = real_brain.kb
+    recurring = {e.id for e in kb.events.values() if e.repeat}
+    assert recurring == {row[0] for row in FACTS_DATED} | NOT_DATED
+    for event_id, first, last, how in FACTS_DATED:
+        last = last or first
+        spans = _in_year(event_id, kb, first.year)
+        if how == "exact":
+            ok = (first, last) in spans
+        elif how == "within":
+            ok = any(a <= first and last <= b for a, b in spans)
+        else:
+            ok = any(a <= last and first <= b for a, b in spans)
+        assert ok, f"{event_id} {first}–{last} ({how}): the rule gives {spans}"
+
+
+def test_stadtfest_is_the_weekend_of_the_first_sunday_in_july(real_brain: Brain) -> None:
+    for year in range(2023, 2040):
+        ((first, last),) = _in_year("stadtfest", real_brain.kb, year)
+        assert first.weekday() == 4 and (last - first).days == 2
+        assert last.month == 7 and last.day <= 7, (year, first, last)

@@ -163,3 +163,64 @@ def test_arbitrary_text_gives_problems_never_a_crash(write_kb: WriteKB, text: st
         load_knowledge(root)
     except KnowledgeError as exc:
         assert all(p.file.startswith("knowledge/") for p in exc.problems)
+
+
+def test_seasons_must_cover_the_year_once(write_kb: WriteKB) -> None:
+    contacts = CONTACT.replace(
+        "    hours:\n      mon: 08:00-12:00, 13:30-16:00\n      tue-thu: 08:00-12:00\n"
+        "      first-sat: 09:00-12:00\n",
+        "    hours:\n      - months: mar-oct\n        mon-sun: 10:00-17:00\n"
+        "      - months: oct-jan\n        tue-sun: 10:00-17:00\n"
+        "      - months: spring\n        mon: 10:00-12:00\n"
+        "      - from: 2027-13-01\n        mon: 10:00-12:00\n",
+    )
+    entries = "entries:\n" + entry_yaml("registration", ["Anmeldung?"], contacts="amt")
+    with pytest.raises(KnowledgeError) as info:
+        load_knowledge(write_kb({"c.yaml": contacts, "e.yaml": entries}))
+    text = info.value.report()
+    assert "contacts.amt.hours[2].months: use a month range like mar-oct: 'spring'" in text
+    assert "contacts.amt.hours: seasons overlap in oct" in text
+    assert "contacts.amt.hours: the seasons leave out feb" in text
+    assert "contacts.amt.hours[3].from: not a date (YYYY-MM-DD): '2027-13-01'" in text
+
+
+def test_a_season_valid_from_a_date_replaces_the_older_hours(write_kb: WriteKB) -> None:
+    contacts = CONTACT.replace(
+        "    hours:\n      mon: 08:00-12:00, 13:30-16:00\n      tue-thu: 08:00-12:00\n"
+        "      first-sat: 09:00-12:00\n",
+        "    hours:\n      - mon-fri: 08:00-12:00\n      - from: 2027-01-01\n"
+        "        mon-fri: 09:00-15:00\n",
+    )
+    entries = "entries:\n" + entry_yaml("registration", ["Anmeldung?"], contacts="amt")
+    kb = load_knowledge(write_kb({"c.yaml": contacts, "e.yaml": entries}))
+    hours = kb.contacts["amt"].hours
+    assert hours is not None
+    from datetime import date, time
+
+    from bot.render import spans_on
+
+    assert spans_on(hours, date(2026, 12, 28)) == ((time(8), time(12)),)
+    assert spans_on(hours, date(2027, 1, 4)) == ((time(9), time(15)),)
+
+
+def test_corrected_facts_stay_corrected_in_every_language() -> None:
+    """Issue 14's corrections, where a number or a link can be checked mechanically."""
+    from tests.conftest import REAL_KB
+
+    kb = load_knowledge(REAL_KB)
+    childcare = kb.entries["childcare"].texts
+    assert "bis zur Versetzung in die 7. Klasse" in (childcare["de"].details or "")
+    alg = kb.entries["employment-agency"].texts
+    for lang in childcare:
+        # Kita: a right through grade 6, then up to 14 as far as places are free (KiFöG LSA §3).
+        assert "14" in (childcare[lang].details or ""), lang
+        assert "mindestens 6" not in (childcare[lang].details or "")
+        # Arbeitslosengeld I: 12 months within the last 30 months (§143 SGB III since 2020).
+        assert "30" in (alg[lang].details or ""), lang
+    assert "Die Anmeldung ist kostenlos." in (kb.entries["registration"].texts["de"].details or "")
+    tax = kb.entries["tax-office"]
+    assert tax.contacts == ("finanzaemter-lsa",)
+    assert (kb.contacts["finanzaemter-lsa"].website or "").startswith(
+        "https://finanzamt.sachsen-anhalt.de/"
+    )
+    assert "anerkennung-in-deutschland" not in (kb.contacts["iq-netzwerk"].website or "")

@@ -12,12 +12,19 @@ from hypothesis import strategies as st
 
 from bot.assistant import Assistant
 from bot.errors import KnowledgeError
-from bot.knowledge import HoursRule, OpeningHours, knowledge_warnings, load_knowledge
+from bot.knowledge import (
+    HoursRule,
+    KnowledgeBase,
+    OpeningHours,
+    knowledge_warnings,
+    load_knowledge,
+)
 from bot.render import (
     FIRST_PART_LIMIT,
     HTML,
     PLAIN,
     TELEGRAM_LIMIT,
+    OpenState,
     first_part_length,
     format_hours,
     has_details,
@@ -25,6 +32,7 @@ from bot.render import (
     render_entry,
     spans_on,
     split_message,
+    utf16_len,
 )
 from tests.conftest import CONTACT, WriteKB, entry_yaml
 from tests.test_cli import run
@@ -112,11 +120,28 @@ def test_rtl_keeps_phone_numbers_isolated(real_assistant) -> None:  # type: igno
 @given(st.text(min_size=1, max_size=12000))
 def test_split_message_respects_the_limit(text: str) -> None:
     parts = split_message(text)
-    assert all(len(p) <= TELEGRAM_LIMIT for p in parts)
+    assert all(utf16_len(p) <= TELEGRAM_LIMIT for p in parts)
     assert (
         "".join(parts).replace("\n", "").replace(" ", "") == text.replace("\n", "").replace(" ", "")
         or not text.strip()
     )
+
+
+def test_split_message_counts_utf16_units_like_telegram() -> None:
+    emoji = "😀" * 2048  # 2,048 code points, 4,096 UTF-16 units
+    parts = split_message("Frage:\n" + emoji)
+    assert len(parts) == 2 and all(utf16_len(p) <= TELEGRAM_LIMIT for p in parts)
+    assert "".join(parts).count("😀") == 2048
+
+
+def test_split_message_never_cuts_inside_an_html_entity() -> None:
+    text = "&amp;" * 4000  # 4,000 escaped ampersands on one line
+    parts = split_message(text)
+    assert len(parts) > 1
+    assert all(p.startswith("&amp;") and p.endswith("&amp;") for p in parts)
+    assert "".join(parts) == text
+    tagged = "<b>x</b> " * 1000
+    assert all(p.strip().endswith("</b>") for p in split_message(tagged))
 
 
 def test_unknown_hours_suggest_only_what_the_contact_offers(write_kb: WriteKB) -> None:
@@ -222,3 +247,78 @@ def test_details_must_be_text(write_kb: WriteKB) -> None:
     assert "knowledge/e.yaml:16: entries.registration.text.de.details: expected text" in (
         info.value.report()
     )
+
+
+SEASONAL = """
+contacts:
+  - id: bauhaus
+    name: Bauhausgebäude
+    email: service@example.org
+    hours:
+      - months: mar-oct
+        mon-sun: 10:00-17:00
+      - months: nov-feb
+        tue-sun: 10:00-17:00
+    sources: [https://example.org/bauhaus]
+    checked: 2026-11-26
+  - id: klinik
+    name: Klinikum
+    phone: 0340 501-0
+    hours:
+      mon-sun: 00:00-24:00
+    sources: [https://example.org/klinik]
+    checked: 2026-11-26
+  - id: verein
+    name: Verein ohne Kontakt
+    address: Markt 1, Dessau-Roßlau
+    sources: [https://example.org/verein]
+    checked: 2026-11-26
+"""
+
+
+def seasonal_kb(write_kb: WriteKB) -> KnowledgeBase:
+    entries = "entries:\n" + entry_yaml("x", ["Frage?"], contacts="bauhaus, klinik, verein")
+    return load_knowledge(write_kb({"c.yaml": SEASONAL, "e.yaml": entries}))
+
+
+def test_seasonal_hours_on_a_summer_monday_and_a_winter_day(write_kb: WriteKB) -> None:
+    kb = seasonal_kb(write_kb)
+    hours = kb.contacts["bauhaus"].hours
+    assert hours is not None
+    summer_monday = datetime(2026, 7, 6, 11, 0, tzinfo=BERLIN)
+    assert open_state(hours, summer_monday) == OpenState(True, until=time(17))
+    winter_monday = datetime(2026, 12, 7, 11, 0, tzinfo=BERLIN)
+    state = open_state(hours, winter_monday)
+    assert (state.open_now, state.next_day) == (False, date(2026, 12, 8))
+    # The last day of October is summer, the first of November winter (both Sundays/Mondays).
+    assert spans_on(hours, date(2027, 11, 1)) == ()  # a Monday in November
+    assert spans_on(hours, date(2027, 3, 1)) == ((time(10), time(17)),)  # a Monday in March
+    text = render_entry(kb.entries["x"], kb, "de", summer_monday, PLAIN)
+    assert "März–Oktober:\n  Mo.–So.: 10:00–17:00" in text
+    assert "November–Februar:\n  Di.–So.: 10:00–17:00" in text
+    assert "Jetzt geöffnet, bis 17:00 Uhr" in text
+    winter = render_entry(kb.entries["x"], kb, "en", winter_monday, PLAIN)
+    assert winter.index("November–February:") < winter.index("March–October:")  # now first
+    assert "Closed now, opens tomorrow at 10:00" in winter
+
+
+def test_round_the_clock_places_say_open_24_hours(write_kb: WriteKB) -> None:
+    kb = seasonal_kb(write_kb)
+    late = datetime(2026, 12, 7, 23, 30, tzinfo=BERLIN)
+    text = render_entry(kb.entries["x"], kb, "de", late, PLAIN)
+    assert "Rund um die Uhr geöffnet" in text
+    assert "23:59" not in text
+    assert "Open 24 hours" in render_entry(kb.entries["x"], kb, "en", late, PLAIN)
+
+
+def test_a_contact_without_phone_mail_or_website_is_warned_about(write_kb: WriteKB) -> None:
+    kb = seasonal_kb(write_kb)
+    text = render_entry(kb.entries["x"], kb, "en", datetime.now(BERLIN), PLAIN)
+    block = text[text.index("Verein ohne Kontakt") :]
+    assert "Opening hours: not known to me." in block
+    assert "website" not in block and "call or write" not in block
+    warnings = [str(w) for w in knowledge_warnings(kb)]
+    assert warnings == [
+        "knowledge/c.yaml:19: contacts.verein: no phone, e-mail or website: people cannot reach "
+        "it from the answer; add one from a source"
+    ]

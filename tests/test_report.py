@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import sqlite3
 import struct
 import subprocess
+import sys
 from collections import defaultdict
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
@@ -479,3 +481,20 @@ def test_day_buckets_use_local_dates() -> None:
     for day, langs in report.per_day:
         counts[day] += sum(n for _, n in langs)
     assert counts[date(2026, 11, 26)] == 1
+
+
+def test_report_on_a_fresh_install_is_empty_and_says_what_is_logged(
+    write_kb: WriteKB, tmp_path: Path
+) -> None:
+    kb = write_kb({"c.yaml": CONTACT, "e.yaml": "entries:\n" + entry_yaml("x", ["Frage?"])})
+    db_path = tmp_path / "data" / "bot.sqlite3"  # where the bot would create it: not yet
+    env = {**os.environ, "KNOWLEDGE_DIR": str(kb), "BOT_DB_PATH": str(db_path)}
+    env.pop("TELEGRAM_BOT_TOKEN", None)
+    result = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve().parent.parent / "run_bot.py"), "report"],
+        capture_output=True, text=True, env=env, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0].startswith("0 questions from ")
+    assert "only questions asked on Telegram are logged" in result.stderr
+    assert not db_path.exists() and not db_path.parent.exists()

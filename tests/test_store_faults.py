@@ -12,11 +12,16 @@ from bot.store import Store
 async def test_wal_busy_timeout_and_foreign_keys_are_on(tmp_path: Path) -> None:
     store = await Store.open(tmp_path / "bot.sqlite3")
     pragmas = {}
-    for name in ("journal_mode", "busy_timeout", "foreign_keys"):
+    for name in ("journal_mode", "busy_timeout", "foreign_keys", "secure_delete"):
         row = await (await store._db.execute(f"PRAGMA {name}")).fetchone()
         pragmas[name] = row[0] if row else None
     await store.close()
-    assert pragmas == {"journal_mode": "wal", "busy_timeout": 10000, "foreign_keys": 1}
+    assert pragmas == {
+        "journal_mode": "wal",
+        "busy_timeout": 10000,
+        "foreign_keys": 1,
+        "secure_delete": 1,
+    }
 
 
 async def test_a_write_waits_for_another_writer_instead_of_failing(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.channels.staff import chat_missing, send_html, temporary
-from bot.escalation import Escalation, PermanentFailure
+from bot.escalation import Escalation, PermanentFailure, bookkeeping
 from bot.render import HTML, split_message
 from bot.store import OutboxItem
 from bot.telegram.keyboards import reply_to_team
@@ -47,7 +47,13 @@ class ResidentChannel:
                 raise PermanentFailure(code, f"Telegram: {exc!r}") from exc
             except (NetworkError, RetryAfter, TelegramError) as exc:
                 raise temporary(exc) from exc
-            await store.map_resident_message(ticket.chat_id, message.message_id, ticket.id)
+            # Delivered: a failed write below must not send the message again.
+            await bookkeeping(
+                store.map_resident_message(ticket.chat_id, message.message_id, ticket.id),
+                f"resident message {message.message_id} of ticket {ticket.id}",
+            )
             if not last:
                 payload["parts_sent"] = index + 1
-                await store.outbox_set_payload(item.id, payload)
+                await bookkeeping(
+                    store.outbox_set_payload(item.id, payload), f"progress of outbox {item.id}"
+                )

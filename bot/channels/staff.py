@@ -24,7 +24,7 @@ from telegram.error import (
 )
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.escalation import Escalation, PermanentFailure, RetryLater
+from bot.escalation import Escalation, PermanentFailure, RetryLater, bookkeeping
 from bot.render import HTML, split_message
 from bot.store import OutboxItem
 
@@ -116,11 +116,18 @@ class StaffChannel:
                 raise PermanentFailure("rejected", f"Telegram: {exc!r}") from exc
             except (NetworkError, RetryAfter, TelegramError) as exc:
                 raise temporary(exc) from exc
+            # Delivered: a failed write below must not send the message again (the ticket
+            # number in its text still routes replies to it).
             if item.ticket_id is not None:
-                await store.map_staff_message(message.chat_id, message.message_id, item.ticket_id)
+                await bookkeeping(
+                    store.map_staff_message(message.chat_id, message.message_id, item.ticket_id),
+                    f"staff message {message.message_id} of ticket {item.ticket_id}",
+                )
             if index < len(parts) - 1:
                 payload["parts_sent"] = index + 1
-                await store.outbox_set_payload(item.id, payload)
+                await bookkeeping(
+                    store.outbox_set_payload(item.id, payload), f"progress of outbox {item.id}"
+                )
 
     async def _reply_target(self, item: OutboxItem) -> int | None:
         """Follow-ups thread under the ticket message; notices under the reply they confirm."""

@@ -23,6 +23,7 @@ happens to updates in flight on a crash.
 from __future__ import annotations
 
 import asyncio
+import html
 import logging
 import re
 import signal
@@ -87,10 +88,12 @@ GET_UPDATES_READ_TIMEOUT = 5.0  # seconds beyond POLL_TIMEOUT before a getUpdate
 # 32 ≈ 269/s.
 CONNECTION_POOL = 8
 MAX_CONCURRENT_UPDATES = 64
+UNBOUNDED_UPDATES = 1 << 30  # PTB's semaphore; PerChatUpdateProcessor bounds the updates itself
 START_RETRY_MAX = 30.0  # seconds between getMe attempts while Telegram cannot be reached
 REQUEST_RETRIES = 3  # extra attempts for a Bot API call that did not reach Telegram (or 5xx)
 REQUEST_RETRY_DELAY = 0.5  # seconds before the first of them; doubles
 RETENTION_INTERVAL = timedelta(days=1)
+HEALTH_INTERVAL = timedelta(minutes=5)  # how often the database file is checked
 EXIT_CODE = "exit_code"  # bot_data key: why the bot stopped, if not by a signal
 EXIT_CONFLICT = 3
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
@@ -112,23 +115,30 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
 
     Order matters within a chat (a follow-up after its button, a consent after its offer);
     across chats it does not, and one slow reply must not hold up everybody else.
+
+    An update first waits for its chat's lock and only then takes one of the
+    ``max_concurrent_updates`` slots: a chat that floods the bot (100 × /chatid in a group
+    whose replies are rate-limited) holds one slot, never all of them. PTB's own semaphore,
+    which it takes before ``do_process_update``, is therefore made unbounded.
     """
 
     def __init__(self, max_concurrent_updates: int) -> None:
-        super().__init__(max_concurrent_updates)
+        super().__init__(UNBOUNDED_UPDATES)
+        self._slots = asyncio.Semaphore(max_concurrent_updates)
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         chat = update.effective_chat if isinstance(update, Update) else None
         if chat is None:
-            await coroutine
+            async with self._slots:
+                await coroutine
             return
         key = chat.id
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._waiting[key] = self._waiting.get(key, 0) + 1
         try:
-            async with lock:
+            async with lock, self._slots:
                 await coroutine
         finally:
             self._waiting[key] -= 1
@@ -248,7 +258,11 @@ def _add_handlers(app: App, settings: Settings) -> None:
     groups = filters.ChatType.GROUPS
     message = filters.UpdateType.MESSAGE
     admins = filters.User(user_id=settings.admin_ids)  # empty: nobody
-    app.add_handler(TypeHandler(Update, h.flood_guard), group=-1)
+    # One handler runs per group: the guards get a group each; groups other than the staff
+    # group first, then flood control.
+    app.add_handler(TypeHandler(Update, staff.group_guard), group=-3)
+    app.add_handler(TypeHandler(Update, h.flood_guard), group=-2)
+    app.add_handler(TypeHandler(Update, h.button_guard), group=-1)
     app.add_handlers(
         [
             CommandHandler("start", h.start, private),
@@ -293,6 +307,8 @@ async def _post_init(app: App) -> None:
         mail_enabled=settings.mail_enabled,
         titles=assistant.title,
         admin_ids=settings.admin_ids,
+        max_follow_ups=settings.max_follow_ups,
+        tickets_per_day=settings.tickets_per_day,
     )
     await escalation.load()
     channels: dict[str, Channel] = {RESIDENT: ResidentChannel(app.bot, escalation)}
@@ -317,6 +333,8 @@ async def _post_init(app: App) -> None:
         escalation=escalation,
         worker=worker,
         flood=FloodGate(settings.flood_limit, settings.flood_window_seconds),
+        # A team answering many tickets writes more than one person: four times the limit.
+        group_flood=FloodGate(settings.flood_limit * 4, settings.flood_window_seconds),
     )
     if not settings.forwarding_enabled:
         log.warning(
@@ -332,6 +350,9 @@ async def _post_init(app: App) -> None:
     if app.job_queue is not None:
         app.job_queue.run_repeating(
             _retention_job, interval=RETENTION_INTERVAL, first=RETENTION_INTERVAL, name="retention"
+        )
+        app.job_queue.run_repeating(
+            _health_job, interval=HEALTH_INTERVAL, first=HEALTH_INTERVAL, name="health"
         )
     await ev.schedule_jobs(app)  # weekly events digest; reminders pending from before
 
@@ -353,7 +374,40 @@ async def _log_health(app: App) -> None:
 
 
 async def _retention_job(context: context.BotContext) -> None:
+    await _check_database_file(context)
     await _enforce_retention(context.services)
+
+
+async def _health_job(context: context.BotContext) -> None:
+    await _check_database_file(context)
+
+
+async def _check_database_file(context: context.BotContext) -> None:
+    """Notice a database file deleted or replaced under the running bot: log it and tell the
+    admins (directly, not through the outbox: its rows would go to the lost file)."""
+    services = context.services
+    problem = services.store.file_problem()
+    if problem is None or context.bot_data.get("database_problem") == problem:
+        return
+    context.bot_data["database_problem"] = problem  # once per problem, not every 5 minutes
+    path = services.store.path
+    log.error(
+        "the database file %s was %s while the bot runs: new data is lost at the next restart. "
+        "Restore it from a backup or stop the bot, then start it again", path, problem,
+    )  # fmt: skip
+    _ = gettext_for(STAFF_LANG)
+    text = _(
+        "⚠️ The bot's database file {path} was deleted or replaced while the bot runs. What it "
+        "stores now is lost at the next restart. Please restore the file from a backup (or stop "
+        "the bot), then start the bot again."
+    ).format(path=path)
+    for admin_id in services.settings.admin_ids:
+        try:
+            await context.bot.send_message(
+                admin_id, html.escape(text, quote=False), parse_mode=ParseMode.HTML
+            )
+        except TelegramError as exc:
+            log.warning("could not tell admin %s about the database file: %r", admin_id, exc)
 
 
 async def _enforce_retention(services: context.Services) -> None:

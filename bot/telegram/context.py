@@ -49,7 +49,8 @@ class Services:
     store: Store
     escalation: Escalation
     worker: OutboxWorker
-    flood: FloodGate
+    flood: FloodGate  # per person (private chats, and members of the staff group)
+    group_flood: FloodGate  # per group chat
 
 
 @dataclass(slots=True)

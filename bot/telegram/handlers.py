@@ -28,7 +28,7 @@ from telegram.ext import ApplicationHandlerStop
 
 from bot.assistant import Assistant
 from bot.conversation import reply_language, ui_language
-from bot.escalation import RESIDENT
+from bot.escalation import RESIDENT, LimitReached
 from bot.i18n import days_text, gettext_for
 from bot.language import NATIVE_NAMES, normalize_code
 from bot.matching import EVENT_PREFIX, Decision
@@ -74,6 +74,22 @@ async def flood_guard(update: Update, context: BotContext) -> None:
             await context.bot.send_message(chat.id, esc(text), parse_mode=ParseMode.HTML)
     elif update.callback_query:
         await update.callback_query.answer()
+    raise ApplicationHandlerStop
+
+
+async def button_guard(update: Update, context: BotContext) -> None:
+    """Every button belongs to a resident's private chat, and only that resident may press it.
+
+    In a private chat the chat id is the user's id; a press from anybody else (a forged
+    callback, a message forwarded with its keyboard) is refused before any handler acts.
+    """
+    query = update.callback_query
+    if query is None:
+        return
+    chat = update.effective_chat
+    if chat is not None and chat.type == ChatType.PRIVATE and query.from_user.id == chat.id:
+        return
+    await refuse(query, await ui_lang(update, context))
     raise ApplicationHandlerStop
 
 
@@ -258,7 +274,7 @@ async def on_text(update: Update, context: BotContext) -> None:
         state.last_question = pending
         await services.store.log_question(
             channel="telegram", lang=pending.lang, text=text, decision="escalate", entry=None,
-            candidates=[], score=0.0, reason="asked-for-person",
+            candidates=[], score=0.0, reason="asked-for-person", chat_id=chat.id,
         )  # fmt: skip
         await _offer_forwarding(chat.id, pending, context, unknown=False)
         return
@@ -266,7 +282,7 @@ async def on_text(update: Update, context: BotContext) -> None:
     question_id = await services.store.log_question(
         channel="telegram", lang=decision.lang, text=text, decision=decision.decision,
         entry=decision.entry, candidates=decision.candidates, score=decision.score,
-        reason=decision.reason,
+        reason=decision.reason, chat_id=chat.id,
     )  # fmt: skip
     pending = Pending(state.new_offer(), text, decision.lang, decision.candidates, decision.scores)
     state.last_question = pending
@@ -305,10 +321,29 @@ async def _maybe_follow_up(message: Message, text: str, ui: str, context: BotCon
         )
         await send(context, message.chat_id, esc(reply))
         return True
+    if result == "limit":
+        await send(
+            context, message.chat_id, esc(limit_text(LimitReached("follow-ups", ticket_id), ui))
+        )
+        return True
     if result == "closed":
         reply = _("Your question {ticket} is already closed, so I treat this as a new question.")
         await send(context, message.chat_id, esc(reply.format(ticket=ticket_id)))
     return False
+
+
+def limit_text(limit: LimitReached, lang: str) -> str:
+    """The polite note when a person reached a cap on what they can send to the team."""
+    _ = gettext_for(lang)
+    if limit.kind == "daily":
+        return _(
+            "You have sent several questions to the city's team today. Please wait for their "
+            "answers, or ask again tomorrow."
+        )
+    return _(
+        "Your question {ticket} already has many additions. Please wait for the team's answer; "
+        "it will come here."
+    ).format(ticket=limit.ticket)
 
 
 async def _show_answer(chat_id: int, target: str, lang: str, context: BotContext) -> None:
@@ -483,7 +518,7 @@ async def _rate(
         await refuse(query, lang, _("This answer has changed since. Thank you anyway!"))
         return
     question_id = state.last_question_id if state.last_entry == data.entry else None
-    await services.store.add_feedback(data.entry, data.lang, data.helpful, question_id)
+    await services.store.add_feedback(data.entry, data.lang, data.helpful, question_id, chat_id)
     await query.answer(_("Thank you!"))
     with suppress(BadRequest):
         await query.edit_message_reply_markup(keyboards.without_rating(entry, data.lang, assistant))
@@ -572,12 +607,22 @@ async def _consent(
     if not data.yes:
         await send(context, chat_id, esc(_("OK, I will not forward it. Ask me anything else.")))
         return
-    ticket = await services.escalation.escalate(
-        chat_id=chat_id, question=pending.question, lang=pending.lang,
-        candidates=pending.candidates, scores=pending.scores,
-    )  # fmt: skip
-    if ticket is None:
+    try:
+        forwarded = await services.escalation.forward(
+            chat_id=chat_id, question=pending.question, lang=pending.lang,
+            candidates=pending.candidates, scores=pending.scores,
+        )  # fmt: skip
+    except LimitReached as exc:
+        await send(context, chat_id, esc(limit_text(exc, pending.lang)))
+        return
+    if forwarded is None:
         await send(context, chat_id, forwarding_unavailable_html(services.assistant, pending.lang))
+        return
+    ticket = forwarded.ticket
+    if forwarded.added:  # one open ticket per person: the new question joins it
+        reply = _("✅ Added to your question {ticket}. The team will see it.").format(ticket=ticket)
+        message = await send(context, chat_id, esc(reply))
+        await services.store.map_resident_message(chat_id, message.message_id, ticket)
         return
     lines = [
         "✅ " + _("Thank you! I forwarded your question to the city's team."),

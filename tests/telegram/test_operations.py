@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from datetime import timedelta
 from pathlib import Path
 
 import aiohttp
 import pytest
 
+import bot.telegram.app as telegram_app
 from bot.config import Settings
 from bot.store import Store
 from tests.fakebot import TOKEN, FakeTelegram
 from tests.telegram.conftest import STAFF, StartBot, free_port
 from tests.telegram.process import BotProcess, delivered, telegram_env
+from tests.telegram.test_telegram_faults import watch_log
 
 ALICE, BOB = 5001, 5002
 QUESTION = "Wo melde ich meine Wohnung an?"
@@ -139,3 +142,17 @@ async def test_debug_log_has_no_message_texts_and_no_token(
     assert leaked == [], [line for line in bot.lines if any(s in line for s in leaked)][:5]
     with sqlite3.connect(tmp_path / "bot.sqlite3") as db:  # the database has them, of course
         assert db.execute("SELECT COUNT(*) FROM questions").fetchone()[0] == 2
+
+
+async def test_a_database_file_deleted_while_running_is_noticed_and_reported(
+    fake: FakeTelegram, start_bot: StartBot, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(telegram_app, "HEALTH_INTERVAL", timedelta(seconds=0.2))
+    admin = 9001
+    with watch_log() as watch:
+        async with start_bot(admin_ids=frozenset({admin})):
+            settings.db_path.unlink()
+            notice = await fake.wait_message(admin, "bot.sqlite3")
+            assert str(settings.db_path) in notice.text
+            await watch.wait("was deleted while the bot runs")
+        assert sum("was deleted while the bot runs" in m for m in watch.messages) == 1

@@ -11,8 +11,8 @@ from bot.assistant import Assistant
 from bot.config import Settings
 from bot.i18n import days_text, gettext_for
 from bot.language import LANGUAGES
-from tests.fakebot import FakeTelegram
-from tests.telegram.conftest import FIXTURE_KB, STAFF, StartBot
+from tests.fakebot import Call, FakeTelegram
+from tests.telegram.conftest import FIXTURE_KB, STAFF, StartBot, t, t_html
 from tests.telegram.process import delivered
 from tests.telegram.test_telegram_faults import watch_log
 from tests.test_retention import counts, fill
@@ -151,3 +151,77 @@ async def test_a_consent_button_from_before_a_restart_is_refused(
     assert "no longer waiting" in refusal.params["text"]
     assert [c for c in fake.calls[mark:] if c.method == "sendMessage"] == []
     assert fake.sent(STAFF) == []
+
+
+async def test_a_button_pressed_by_someone_else_than_the_chats_resident_is_refused(
+    fake: FakeTelegram, start_bot: StartBot
+) -> None:
+    async with start_bot() as bot:
+        mark = fake.mark()
+        fake.send_text(ALICE, "/language", lang="en")
+        menu = await fake.wait_message(ALICE, t_html("en", "Choose your language:"), after=mark)
+        data = menu.button("Українська")["callback_data"]
+        message = fake.messages[(ALICE, menu.result["message_id"])]
+        intruder = {"id": 6666, "is_bot": False, "first_name": "Mallory", "language_code": "en"}
+        fake.push(
+            {"callback_query": {"id": "forged-1", "from": intruder, "chat_instance": "x",
+                                "message": message, "data": data}}
+        )  # fmt: skip
+        await bot.settle()
+        assert await bot.store.language(ALICE) is None
+        refused = t(
+            "en", "This button is out of date. Please send /start or ask your question again."
+        )
+        assert any(
+            c.method == "answerCallbackQuery" and c.params.get("text") == refused
+            for c in fake.calls
+        )
+        fake.press(ALICE, data, menu.result["message_id"], "en")  # Alice herself may
+        await bot.settle()
+        assert await bot.store.language(ALICE) == "uk"
+
+
+async def rated_answer(fake: FakeTelegram, chat_id: int) -> Call:
+    """The first answer with 👍/👎 buttons sent to ``chat_id``."""
+    return await fake.wait_for(
+        lambda c: c.ok and c.chat_id == chat_id and any(b["text"] == "👎" for b in c.buttons)
+    )
+
+
+async def test_forget_removes_the_persons_questions_and_ratings_from_the_log(
+    fake: FakeTelegram, start_bot: StartBot, settings: Settings
+) -> None:
+    secret = "Zyxwvu here: where do I register my flat?"  # answered, so it can be rated
+    async with start_bot() as bot:
+        fake.send_text(BOB, QUESTION, lang="en")  # Bob's question and rating stay
+        bob_answer = await rated_answer(fake, BOB)
+        fake.press(BOB, bob_answer.button("👍")["callback_data"], bob_answer.result["message_id"])
+        mark = fake.mark()
+        fake.send_text(ALICE, secret, lang="en")
+        answer = await rated_answer(fake, ALICE)
+        fake.press(ALICE, answer.button("👎")["callback_data"], answer.result["message_id"], "en")
+        await bot.settle()
+        assert await bot.store.count_rows("questions") == 2
+        assert await bot.store.count_rows("feedback") == 2
+        fake.send_text(ALICE, "/forget", lang="en")
+        confirm = await fake.wait_message(ALICE, "delete everything")
+        mark = fake.mark()
+        fake.press(ALICE, confirm.button("Yes, delete")["callback_data"], lang="en")
+        await fake.wait_message(ALICE, "Done", after=mark)
+        await bot.settle()
+        assert await bot.store.count_rows("questions") == 1
+        assert await bot.store.count_rows("feedback") == 1
+        # Nothing of it is left in the files either (secure_delete, WAL checkpointed).
+        wal = Path(str(settings.db_path) + "-wal")
+        for path in (settings.db_path, wal):
+            assert not path.exists() or b"Zyxwvu" not in path.read_bytes(), path
+
+
+async def test_a_new_database_is_private_to_the_bots_user(
+    start_bot: StartBot, settings: Settings, tmp_path: Path
+) -> None:
+    db_path = tmp_path / "new" / "state" / "bot.sqlite3"
+    async with start_bot(db_path=db_path):
+        pass
+    assert db_path.stat().st_mode & 0o777 == 0o600
+    assert db_path.parent.stat().st_mode & 0o777 == 0o700
