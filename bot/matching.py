@@ -64,12 +64,12 @@ class Thresholds:
 # languages: the blended score is comparable across them, and the development set is too small
 # to tune ten sets. Re-run it (seconds) after large content changes.
 _TUNED = Thresholds(
-    answer=0.36,
-    margin=0.1,
-    probable=0.24,
-    close=0.3,
-    clarify=0.22,
-    related=0.12,
+    answer=0.62,
+    margin=0.2,
+    probable=0.22,
+    close=0.25,
+    clarify=0.3,
+    related=0.1,
     support=0.05,
     human=0.18,
 )
@@ -78,7 +78,7 @@ DEFAULT_THRESHOLDS: dict[str, Thresholds] = dict.fromkeys(LANGUAGES, _TUNED)
 SECOND_TOPIC = 0.1
 # How much of the blended score is the learned model's probability (the rest is the index's).
 MODEL_WEIGHT = 0.5
-MODEL_WEIGHT_LONG = 0.5  # ... for messages of more than LONG_WORDS words
+MODEL_WEIGHT_LONG = 0.6  # ... for messages of more than LONG_WORDS words
 LONG_WORDS = 12
 # Softmax temperature for the SVM's decision values.
 TEMPERATURE = 3.0

@@ -58,9 +58,9 @@ async def test_without_forwarding_shows_the_integration_office(real_assistant: A
 async def test_did_you_mean_choice_by_number(real_assistant: Assistant) -> None:
     # Find a question the real knowledge base is unsure about, then choose option 1.
     # ("Kinder" alone is answered directly since issue 13: child benefit.)
-    decision = real_assistant.match("kinder geld kita")
+    decision = real_assistant.match("kita jobcenter")
     assert decision.decision == "clarify", decision
-    script = Script(["kinder geld kita", "1"])
+    script = Script(["kita jobcenter", "1"])
     await Console(real_assistant, read=script.read, write=script.write).run()
     assert "1) " in script.text and "0) " in script.text
     assert real_assistant.title(decision.candidates[0], decision.lang) in script.text

@@ -21,7 +21,7 @@ from bot.language import LANGUAGES
 TOP1_FLOOR = 0.96
 TOP1_FLOOR_PER_LANGUAGE = 0.9
 OOS_ANSWERED_CEILING = 0.05
-WRONG_CEILING = 0.02
+WRONG_CEILING = 0.025
 HUMAN_FLOOR = 0.95
 # Issue 13: answered directly (not a menu) and right; the language detected without a hint.
 ANSWERED_RIGHT_FLOOR = 0.93
