@@ -27,8 +27,13 @@ DEFAULT_KNOWLEDGE = (
     PROJECT_ROOT / "knowledge" if SOURCE_TREE else Path(__file__).resolve().parent / "_knowledge"
 )
 DEFAULT_DOTENV = (PROJECT_ROOT if SOURCE_TREE else Path()) / ".env"
-# The learned matching model, cached by the knowledge base's content hash (bot/classifier.py).
-DEFAULT_MODEL_CACHE = (PROJECT_ROOT if SOURCE_TREE else Path()) / "data" / "model-cache"
+# The learned matching model, cached by the knowledge base's content hash (bot/classifier.py);
+# an installed package keeps it in the user's cache folder, not in the working directory.
+DEFAULT_MODEL_CACHE = (
+    PROJECT_ROOT / "data" / "model-cache"
+    if SOURCE_TREE
+    else Path.home() / ".cache" / "ankommen-dessau-rosslau" / "model"
+)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 
 
