@@ -15,16 +15,20 @@ A second linear model on the same features learns the language of each variant; 
 knowledge base's transliterated variants and German office words inside other languages.
 
 The trained arrays are cached in a file named by the hash of the training data, so a start with
-an unchanged knowledge base loads them (tens of milliseconds) instead of training.
+an unchanged knowledge base loads them (tens of milliseconds) instead of training. Training runs
+in a child process, so that scikit-learn's peak memory never adds to the bot's.
 """
 
 from __future__ import annotations
 
 import hashlib
 import itertools
+import json
 import logging
 import os
 import re
+import subprocess
+import sys
 import tempfile
 from collections import Counter
 from collections.abc import Sequence
@@ -39,7 +43,7 @@ from bot.normalize import normalize
 log = logging.getLogger(__name__)
 
 # Bump when features() or the training changes: old cache files are then not used.
-FORMAT = 3
+FORMAT = 4
 NGRAMS = (2, 3, 4, 5)
 # Beyond this many classes the weight matrix (features × classes) stops being small, and the
 # training minutes; such a knowledge base is answered by the lexical index alone.
@@ -70,7 +74,7 @@ def features(normalized: str) -> list[str]:
     return out
 
 
-@lru_cache(maxsize=16_384)  # bounded for a bot that runs for months
+@lru_cache(maxsize=4096)  # bounded for a bot that runs for months (~25 n-grams a word)
 def _word_features(word: str) -> tuple[str, ...]:
     padded = f" {word} "
     size = len(padded)
@@ -119,12 +123,12 @@ class Model:
     def decision(self, normalized: str | Counter[str]) -> np.ndarray:
         """Decision values per class (higher is more likely); the bias alone for no features."""
         columns, values = self.vector(normalized)
-        return values @ self.weights[columns] + self.bias
+        return values @ self.weights[columns].astype(np.float32) + self.bias
 
     def language(self, normalized: str | Counter[str]) -> np.ndarray:
         """Decision values per language of ``self.languages``."""
         columns, values = self.vector(normalized)
-        return values @ self.lang_weights[columns] + self.lang_bias
+        return values @ self.lang_weights[columns].astype(np.float32) + self.lang_bias
 
     @property
     def nbytes(self) -> int:
@@ -188,8 +192,10 @@ def _dense(coef: np.ndarray, intercept: np.ndarray, n: int) -> tuple[np.ndarray,
     if n == 2 and coef.shape[0] == 1:
         coef = np.vstack((-coef[0], coef[0]))
         intercept = np.array((-intercept[0], intercept[0]))
+    # Half precision: three significant digits are plenty for decision values around ±1, and
+    # it halves the largest array in memory (features × classes).
     return (
-        np.ascontiguousarray(coef.T, dtype=np.float32),
+        np.ascontiguousarray(coef.T, dtype=np.float16),
         np.asarray(intercept, dtype=np.float32),
     )
 
@@ -244,14 +250,48 @@ def load_or_train(samples: Sequence[Sample], cache_dir: Path | None) -> Model | 
             return load(path)
         except (OSError, ValueError, KeyError) as exc:  # a damaged file is rebuilt
             log.warning("model cache %s unreadable (%s); training again", path, exc)
-    model = train(samples)
-    if path is not None:
-        try:
-            save(model, path)
-            _prune(path)
-        except OSError as exc:  # a read-only disk costs start-up time, not answers
-            log.warning("model cache %s not written: %s", path, exc)
+    if path is None:
+        return train(samples)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _train_in_child(samples, path)
+        model = load(path)
+    except (OSError, ValueError, KeyError, subprocess.SubprocessError) as exc:
+        # A read-only disk costs start-up time and memory, not answers.
+        log.warning("model not cached in %s (%s); training in this process", path, exc)
+        return train(samples)
+    _prune(path)
     return model
+
+
+def _train_in_child(samples: Sequence[Sample], path: Path) -> None:
+    """Train in a separate Python process: scikit-learn and its matrices (some 250 MB at the
+    peak) never enter the bot's memory, which only loads the result."""
+    rows = [[s.text, s.target, s.lang] for s in samples]
+    with tempfile.NamedTemporaryFile("w", suffix=".json", dir=path.parent, delete=False) as f:
+        json.dump(rows, f)
+    try:
+        subprocess.run(
+            [sys.executable, "-m", "bot.classifier", f.name, str(path)],
+            check=True,
+            capture_output=True,
+            timeout=600,
+            cwd=Path(__file__).resolve().parent.parent,  # where ``bot`` is importable
+        )
+    finally:
+        Path(f.name).unlink(missing_ok=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m bot.classifier SAMPLES.json MODEL.npz``: train and write a cache file."""
+    source, target = argv if argv is not None else sys.argv[1:]
+    rows = json.loads(Path(source).read_text(encoding="utf-8"))
+    save(train([Sample(*row) for row in rows]), Path(target))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
 
 
 def _prune(keep: Path, count: int = 3) -> None:

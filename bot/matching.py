@@ -284,8 +284,8 @@ class Matcher:
         else:
             whole = model.counts(normalize(text))
         columns, weights = model.vector(whole)
-        values = weights @ model.weights[columns] + model.bias
-        languages = weights @ model.lang_weights[columns] + model.lang_bias
+        values = weights @ model.weights[columns].astype(np.float32) + model.bias
+        languages = weights @ model.lang_weights[columns].astype(np.float32) + model.lang_bias
         if len(parts) > 1:
             for part, counts in zip(parts, counted, strict=True):
                 # "Hallo." or "Danke!" before the question is not what it is about.
