@@ -31,7 +31,8 @@ COPY . .
 
 USER ankommen
 VOLUME ["/data"]
-# Only used in webhook mode (WEBHOOK_URL set; then also set WEBHOOK_LISTEN=0.0.0.0).
+# Webhook mode (WEBHOOK_URL set; then also WEBHOOK_LISTEN=0.0.0.0) or the web chat (WEB_PORT set;
+# then also WEB_HOST=0.0.0.0; with both, give them different ports).
 EXPOSE 8080
 # SIGTERM: finish the updates in progress and the outbox delivery, then exit 0.
 STOPSIGNAL SIGTERM

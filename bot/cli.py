@@ -1,5 +1,5 @@
 """Command line: ``python run_bot.py COMMAND ...`` (run, ask, match, kb, validate, report,
-translations, retention, events, letter).
+translations, retention, events, web, letter).
 
 Exit codes of ``run``: 0 stopped by SIGTERM/SIGINT, 1 database error, 2 configuration or token
 error, 3 another instance polls with the same token (409 Conflict).
@@ -10,8 +10,9 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import TextIO
@@ -104,8 +105,8 @@ async def _console_with_mail(settings: Settings, assistant: Assistant) -> None:
     """The console chat, forwarding questions to ZWK_INBOX through the same outbox."""
     from bot.channels.mail import MailChannel
     from bot.console import Console
+    from bot.dialogue import Pending
     from bot.escalation import MAIL, Escalation, OutboxWorker
-    from bot.matching import Decision
     from bot.store import Store
 
     store = await Store.open(settings.db_path)
@@ -118,10 +119,10 @@ async def _console_with_mail(settings: Settings, assistant: Assistant) -> None:
     )
     escalation.on_enqueue(worker.wake)
 
-    async def escalate(question: str, lang: str, decision: Decision) -> int | None:
+    async def escalate(question: str, lang: str, pending: Pending) -> int | None:
         return await escalation.escalate(
             chat_id=None, question=question, lang=lang,
-            candidates=decision.candidates, scores=decision.scores,
+            candidates=pending.candidates, scores=pending.scores,
         )  # fmt: skip
 
     await worker.start()
@@ -134,57 +135,74 @@ async def _console_with_mail(settings: Settings, assistant: Assistant) -> None:
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    """One question, answered as the console would answer it: the alternatives or menu
+    options are listed (there is nothing to pick them with), ``--more`` adds the details."""
+    from datetime import datetime
+
+    from bot.dialogue import Conversation, Dialogue, More, Show
+    from bot.events import BERLIN
+    from bot.replies import option_label, render_details, reply_text
+
     assistant = _assistant(settings.knowledge_dir, settings.model_cache_dir)
     lang = normalize_code(args.lang) if args.lang else None
     if args.lang and lang is None:
         print(f"unknown language {args.lang!r}; use one of {' '.join(LANGUAGES)}", file=sys.stderr)
         return 2
-    decision = assistant.match(args.text, lang=lang)
-    from datetime import datetime
-
-    from bot.events import BERLIN, event_question
-    from bot.render import render_event_answer
-
-    events = event_question(assistant.kb, args.text, decision, datetime.now(BERLIN))
-    if events is not None:  # "what's on this weekend": the events, as in the chat
-        print(render_event_answer(events, assistant.kb, decision.lang, PLAIN))
-    elif decision.decision == "answer" and decision.entry:
-        print(assistant.render(decision.entry, decision.lang, PLAIN))
-    elif decision.decision == "clarify":
-        from bot.i18n import gettext_for
-
-        _ = gettext_for(decision.lang)
-        print(_("Did you mean…"))
-        for target in decision.candidates:
-            print(f"- {assistant.title(target, decision.lang)}")
-    else:
-        from bot.console import forwarding_unavailable
-        from bot.i18n import gettext_for
-
-        _ = gettext_for(decision.lang)
-        print(_("I don't know that yet."))
-        print(forwarding_unavailable(assistant.kb, decision.lang, datetime.now(BERLIN)))
+    # Nothing can be forwarded from a one-shot command: an unknown question gets the
+    # Integrationsbüro's contact.
+    dialogue = Dialogue(assistant, forwarding=False)
+    reply = dialogue.question(args.text, Conversation(), lang=lang)
+    now = datetime.now(BERLIN)
+    parts = [reply_text(reply, assistant, PLAIN, now)]
+    for option in reply.options:
+        if isinstance(option, More) and args.more:
+            parts.append(render_details(assistant, option.target, option.lang, PLAIN, now))
+    listed = [option_label(o, assistant, reply.lang) for o in reply.options if isinstance(o, Show)]
+    if listed:
+        parts.append("\n".join("- " + label for label in listed))
+    print("\n\n".join(p for p in parts if p))
     return 0
 
 
-def match_lines(assistant: Assistant, source: TextIO, out: TextIO, err: TextIO) -> int:
-    """The ``match --jsonl`` loop; a bad line gets an error on ``err`` and an error object."""
+def match_lines(
+    assistant: Assistant, source: Iterable[bytes | str], out: TextIO, err: TextIO
+) -> int:
+    """The ``match --jsonl`` loop: exactly one output line per input line, in order.
+
+    A bad line (blank, not JSON, not UTF-8, no text, empty text, unknown language) gets an
+    error object ``{"error": ..., "line": n}`` and a message on ``err``; a UTF-8 byte-order
+    mark before the first line is ignored. Each question is answered as the dialogue would
+    answer it in a new conversation (contract C1: an answer's alternatives follow its entry).
+    """
+    from bot.dialogue import Conversation, Dialogue, reply_json
+
+    dialogue = Dialogue(assistant)
     failures = 0
     for number, raw in enumerate(source, start=1):
-        line = raw.strip()
-        if not line:
-            continue
         try:
+            if isinstance(raw, bytes):
+                try:
+                    raw = raw.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    raise ValueError(f"not UTF-8 (byte {exc.start + 1})") from None
+            if number == 1:
+                raw = raw.removeprefix("\ufeff")
+            line = raw.strip()
+            if not line:
+                raise ValueError("empty line")
             if len(line) > MAX_LINE_CHARS:
                 raise ValueError(f"line is longer than {MAX_LINE_CHARS} characters")
             item = json.loads(line)
             if not isinstance(item, dict) or not isinstance(item.get("text"), str):
                 raise ValueError('expected an object with a "text" string')
+            text = item["text"].replace("\x00", "").strip()
+            if not text:
+                raise ValueError('"text" is empty')
             lang = item.get("lang")
             if lang is not None and (not isinstance(lang, str) or normalize_code(lang) is None):
                 raise ValueError(f"unknown language {lang!r}; use one of {' '.join(LANGUAGES)}")
-            decision = assistant.match(item["text"], lang=lang)
-            out.write(json.dumps(decision.as_json(), ensure_ascii=False) + "\n")
+            reply = dialogue.question(text, Conversation(), lang=lang)
+            out.write(json.dumps(reply_json(reply), ensure_ascii=False) + "\n")
         except (ValueError, RecursionError) as exc:
             failures += 1
             message = (
@@ -200,7 +218,8 @@ def match_lines(assistant: Assistant, source: TextIO, out: TextIO, err: TextIO) 
 
 def cmd_match(args: argparse.Namespace, settings: Settings) -> int:
     assistant = _assistant(settings.knowledge_dir, settings.model_cache_dir)
-    return match_lines(assistant, sys.stdin, sys.stdout, sys.stderr)
+    # Bytes, so that a line that is not UTF-8 is one error, not the end of the run.
+    return match_lines(assistant, sys.stdin.buffer, sys.stdout, sys.stderr)
 
 
 def cmd_letter(args: argparse.Namespace, settings: Settings) -> int:
@@ -221,7 +240,7 @@ def cmd_letter(args: argparse.Namespace, settings: Settings) -> int:
     except OSError as exc:
         print(f"cannot read {args.file}: {exc.strerror}", file=sys.stderr)
         return 2
-    kb = _assistant(settings.knowledge_dir).kb
+    kb = _assistant(settings.knowledge_dir, settings.model_cache_dir).kb
     desk = LetterDesk(settings.tessdata_dir, 1, settings.ocr_timeout_seconds)
     try:
         result = asyncio.run(desk.read(data, kb, Path(args.file).name))
@@ -406,6 +425,24 @@ def cmd_retention(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_web(args: argparse.Namespace, settings: Settings) -> int:
+    """The web chat on its own: page and API on WEB_HOST:WEB_PORT (default 8080)."""
+    import asyncio
+
+    from bot.store import StoreError
+    from bot.web.server import serve_web
+
+    assistant = _assistant(settings.knowledge_dir, settings.model_cache_dir)
+    try:
+        return asyncio.run(serve_web(settings, assistant))
+    except StoreError as exc:
+        print(f"database error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # the port is taken, or the address is not this machine's
+        print(f"web chat cannot listen on {settings.web_host}: {exc}", file=sys.stderr)
+        return 2
+
+
 def cmd_events(args: argparse.Namespace, settings: Settings) -> int:
     """Events as iCalendar: write the whole calendar, or import the events of a file."""
     from datetime import datetime
@@ -521,6 +558,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask = sub.add_parser("ask", help="answer one question and exit")
     ask.add_argument("text")
     ask.add_argument("--lang", help="answer in this language (de, en, uk, ...)")
+    ask.add_argument("--more", action="store_true", help="also the details behind 'More'")
     match = sub.add_parser("match", help="match JSON lines from standard input")
     match.add_argument("--jsonl", action="store_true", required=True, help="JSON lines in/out")
     kb = sub.add_parser("kb", help="knowledge-base tools")
@@ -566,6 +604,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev_imp.add_argument("--dir", help="knowledge folder (default: KNOWLEDGE_DIR)")
     ev_imp.add_argument("--check", action="store_true", help="check only, write nothing")
     sub.add_parser("retention", help="delete data past its retention time now (see /privacy)")
+    sub.add_parser("web", help="serve the web chat (page, embed script, JSON API) on WEB_PORT")
     letter = sub.add_parser("letter", help="explain a photo or PDF of an official letter")
     letter.add_argument("file", help="image (JPEG, PNG, ...) or PDF")
     letter.add_argument("--lang", help="explain in this language (default de)")
@@ -601,6 +640,7 @@ COMMANDS = {
     "translations": cmd_translations,
     "events": cmd_events,
     "retention": cmd_retention,
+    "web": cmd_web,
     "letter": cmd_letter,
 }
 
@@ -613,4 +653,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     # httpx logs every request URL, and Telegram URLs contain the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    raise SystemExit(COMMANDS[args.command](args, settings))
+    try:
+        code = COMMANDS[args.command](args, settings)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader went away (``| head``): stop quietly, as Unix tools do. Python would
+        # flush stdout again at exit and print the error; point it at /dev/null first.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        raise SystemExit(141) from None  # 128 + SIGPIPE, what a shell reports for such a tool
+    raise SystemExit(code)

@@ -6,6 +6,7 @@ that was wrong, so that whoever deploys the bot can fix it from one line.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
@@ -34,6 +35,7 @@ DEFAULT_MODEL_CACHE = (
     if SOURCE_TREE
     else Path.home() / ".cache" / "ankommen-dessau-rosslau" / "model"
 )
+DEFAULT_WEB_PORT = 8080
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 
 
@@ -72,6 +74,13 @@ class Settings:
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8080
     webhook_secret: str | None = field(default=None, repr=False)
+    # Web chat (bot.web): ``web_port`` None = not alongside the Telegram bot; ``run_bot.py web``
+    # then uses DEFAULT_WEB_PORT. Origins that may embed the chat and call its API (CORS), and
+    # the reverse proxies whose X-Forwarded-For is believed (nobody else's is).
+    web_host: str = "127.0.0.1"
+    web_port: int | None = None
+    web_allowed_origins: tuple[str, ...] = ()
+    web_trusted_proxies: tuple[str, ...] = ()
     # Photos of letters: where Tesseract's German model is (found in Debian's places when
     # unset), how many letters are read at once, and how long one may take.
     tessdata_dir: Path | None = None
@@ -221,6 +230,45 @@ def _webhook(env: Mapping[str, str]) -> dict[str, Any]:
             "webhook_port": port}  # fmt: skip
 
 
+def _web(env: Mapping[str, str]) -> dict[str, Any]:
+    """WEB_*: where the web chat listens, who may embed it, which proxies are believed."""
+    port = _int(env, "WEB_PORT", None)
+    if port is not None and not 0 < port < 65536:
+        raise ConfigError(f"WEB_PORT must be between 1 and 65535, got {env.get('WEB_PORT')!r}")
+    origins: list[str] = []
+    for part in filter(None, (p.strip() for p in env.get("WEB_ALLOWED_ORIGINS", "").split(","))):
+        if not re.fullmatch(r"https?://[A-Za-z0-9.-]+(:\d{1,5})?", part):
+            raise ConfigError(
+                "WEB_ALLOWED_ORIGINS must be comma-separated origins such as "
+                f"https://www.dessau-rosslau.de (no path), got {part!r}"
+            )
+        origins.append(part.lower())
+    proxies: list[str] = []
+    for part in filter(None, (p.strip() for p in env.get("WEB_TRUSTED_PROXIES", "").split(","))):
+        try:
+            ipaddress.ip_network(part, strict=False)
+        except ValueError:
+            raise ConfigError(
+                f"WEB_TRUSTED_PROXIES must be IP addresses or networks, got {part!r}"
+            ) from None
+        proxies.append(part)
+    return {
+        "web_host": env.get("WEB_HOST", "").strip() or "127.0.0.1",
+        "web_port": port,
+        "web_allowed_origins": tuple(origins),
+        "web_trusted_proxies": tuple(proxies),
+    }
+
+
+def _web_next_to_webhook(webhook: dict[str, Any], web: dict[str, Any]) -> dict[str, Any]:
+    """The web chat and the webhook server run in one process: never on the same port."""
+    if webhook["webhook_url"] and web["web_port"] == webhook["webhook_port"]:
+        raise ConfigError(
+            f"WEB_PORT and WEBHOOK_PORT are both {web['web_port']}: give the web chat another port"
+        )
+    return web
+
+
 def load_settings(
     environ: Mapping[str, str] | None = None, dotenv: Path | None = DEFAULT_DOTENV
 ) -> Settings:
@@ -291,6 +339,7 @@ def load_settings(
         ticket_retention_days=_days(env, "TICKET_RETENTION_DAYS", 30),
         open_ticket_days=_days(env, "OPEN_TICKET_DAYS", 180),
         **_webhook(env),
+        **_web_next_to_webhook(_webhook(env), _web(env)),
         tessdata_dir=Path(raw) if (raw := env.get("TESSDATA_DIR", "").strip()) else None,
         ocr_workers=_positive(env, "OCR_WORKERS", 1),
         ocr_timeout_seconds=_float(env, "OCR_TIMEOUT_SECONDS", 20.0, 1.0),

@@ -7,18 +7,16 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from bot.assistant import Assistant
-from bot.events import BERLIN, answer_window, event_question
+from bot.dialogue import Conversation, Dialogue, Events, Forward, OfferForwarding, Pending, Reply
+from bot.events import BERLIN, answer_window
 from bot.i18n import gettext_for
-from bot.knowledge import KnowledgeBase
 from bot.language import LANGUAGES, NATIVE_NAMES, normalize_code
-from bot.matching import Decision
-from bot.render import PLAIN, Style, render_contact, render_event_answer
+from bot.render import PLAIN, render_event_answer
+from bot.replies import forwarding_unavailable, option_label, reply_text
 
 ReadLine = Callable[[str], Awaitable[str | None]]
 Write = Callable[[str], None]
-Escalate = Callable[[str, str, Decision], Awaitable[int | None]]
-
-INTEGRATION_CONTACT = "integrationsbuero"
+Escalate = Callable[[str, str, Pending], Awaitable[int | None]]
 
 
 async def _stdin_line(prompt: str) -> str | None:
@@ -32,22 +30,10 @@ def _stdout(text: str) -> None:
     print(text, flush=True)
 
 
-def forwarding_unavailable(
-    kb: KnowledgeBase, lang: str, now: datetime, style: Style = PLAIN
-) -> str:
-    """What to say when no forwarding channel is configured: the Integrationsbüro's contact."""
-    _ = gettext_for(lang)
-    text = style.esc(
-        _("Forwarding questions is not available here. Please contact the city directly:")
-    )
-    contact = kb.contacts.get(INTEGRATION_CONTACT)
-    if contact is None:
-        return text
-    return text + "\n\n" + render_contact(contact, lang, now, style)
-
-
 class Console:
-    """A read–answer loop; input and output are injectable so that tests drive it directly."""
+    """A read–answer loop on the shared dialogue; input and output are injectable so that tests
+    drive it directly. Every line is handled alike: a number picks from the options the last
+    reply listed, anything else is a new question (the dialogue decides)."""
 
     def __init__(
         self,
@@ -62,10 +48,13 @@ class Console:
         self.read = read
         self.write = write
         self.escalate = escalate
-        self.lang = normalize_code(lang)  # chosen with /lang; wins over detection
+        self.dialogue = Dialogue(assistant, forwarding=escalate is not None)
+        self.state = Conversation()
+        self.chosen = normalize_code(lang)  # chosen with /lang, like /language on Telegram
+        self.state.lang = self.chosen
 
-    def _ui_lang(self, decision_lang: str | None = None) -> str:
-        return self.lang or decision_lang or "en"
+    def _ui_lang(self) -> str:
+        return self.state.lang or self.chosen or "en"
 
     async def run(self) -> None:
         _ = gettext_for(self._ui_lang())
@@ -89,62 +78,43 @@ class Console:
         if text.startswith("/"):
             await self._command(text)
             return
-        decision = self.assistant.match(text, lang=self.lang)
-        lang = self._ui_lang(decision.lang)
-        _ = gettext_for(lang)
-        events = event_question(self.assistant.kb, text, decision, datetime.now(BERLIN))
-        if events is not None:  # "what's on this weekend", "when is the Stadtfest"
-            self.write(render_event_answer(events, self.assistant.kb, lang, PLAIN))
-            if events.page(0)[1] > 1:
-                self.write(_("All events: /events"))
-        elif decision.decision == "answer" and decision.entry:
-            self.write(self.assistant.render(decision.entry, lang, PLAIN))
-        elif decision.decision == "clarify":
-            await self._clarify(text, decision, lang)
-        else:
-            await self._offer_escalation(text, decision, lang)
+        await self.show(self.dialogue.message(text, self.state, chosen=self.chosen))
 
-    async def _clarify(self, question: str, decision: Decision, lang: str) -> None:
-        _ = gettext_for(lang)
-        options = list(decision.candidates)
-        lines = [_("Did you mean…")]
-        lines += [f"  {i}) {self.assistant.title(t, lang)}" for i, t in enumerate(options, 1)]
-        lines.append("  0) " + _("None of these"))
-        self.write("\n".join(lines))
-        choice = (await self.read(_("Number: ")) or "").strip()
-        if choice.isdigit() and 1 <= int(choice) <= len(options):
-            self.write(self.assistant.render(options[int(choice) - 1], lang, PLAIN))
-        elif choice == "0":
-            await self._offer_escalation(question, decision, lang)
-        else:
-            self.write(_("OK. Ask me something else any time."))
-
-    async def _offer_escalation(self, question: str, decision: Decision, lang: str) -> None:
-        _ = gettext_for(lang)
-        now = datetime.now(BERLIN)
-        if decision.reason != "human":
-            self.write(_("I don't know that yet."))
-        if self.escalate is None:
-            self.write(forwarding_unavailable(self.assistant.kb, lang, now))
+    async def show(self, reply: Reply) -> None:
+        """Write a reply and its numbered options; forward a question the person agreed to."""
+        _ = gettext_for(reply.lang)
+        if isinstance(reply, Forward):
+            await self._forward(reply.pending)
             return
-        self.write(
-            _(
-                "Shall I forward your question to the city's team by e-mail? They will see your "
-                "question and its language, not your name. (yes/no)"
-            )
-        )
-        answer = (await self.read("> ") or "").strip().casefold()
-        if answer in {"y", "yes", "j", "ja", "1", "+", "да", "так", "نعم", "بله", "evet", "da",
-                      "tak", "có", "co", "ok"}:  # fmt: skip
-            ticket = await self.escalate(question, lang, decision)
-            if ticket is None:
-                self.write(forwarding_unavailable(self.assistant.kb, lang, now))
-            else:
-                self.write(
-                    _("Done. Your question has ticket number {ticket}.").format(ticket=ticket)
+        parts = [reply_text(reply, self.assistant, PLAIN)]
+        if isinstance(reply, Events) and reply.answer.page(0)[1] > 1:
+            parts.append(_("All events: /events"))
+        if isinstance(reply, OfferForwarding):
+            parts.append(
+                _(
+                    "Shall I forward your question to the city's team by e-mail? They will see "
+                    "your question and its language, not your name. (yes/no)"
                 )
+            )
+        if reply.options:
+            parts.append(
+                "\n".join(
+                    f"  {number}) {option_label(option, self.assistant, reply.lang)}"
+                    for number, option in enumerate(reply.options, 1)
+                )
+            )
+        self.write("\n\n".join(p for p in parts if p))
+
+    async def _forward(self, pending: Pending) -> None:
+        _ = gettext_for(pending.lang)
+        ticket = None
+        if self.escalate is not None:
+            ticket = await self.escalate(pending.question, pending.lang, pending)
+        if ticket is None:
+            now = datetime.now(BERLIN)
+            self.write(forwarding_unavailable(self.assistant.kb, pending.lang, now))
         else:
-            self.write(_("OK, I will not forward it."))
+            self.write(_("Done. Your question has ticket number {ticket}.").format(ticket=ticket))
 
     async def _command(self, text: str) -> None:
         command, _sep, arg = text.partition(" ")
@@ -156,7 +126,8 @@ class Console:
                 names = ", ".join(f"{c} ({NATIVE_NAMES[c]})" for c in LANGUAGES)
                 self.write(_("Choose one of: {languages}").format(languages=names))
                 return
-            self.lang = code
+            self.chosen = code
+            self.state.choose_language(code)
             _ = gettext_for(code)
             self.write(_("Language set to {language}.").format(language=NATIVE_NAMES[code]))
         elif command == "/events":  # "/events 2": the second page

@@ -2,7 +2,9 @@
 
 The reply-language rule (used by the Telegram bot; documented in the README):
 
-1. The *preferred* language is the one the person chose with /language, else their Telegram
+1. The *preferred* language is the conversation's current language: the one the person chose
+   with /language, or the language of the bot's last answer when a later question switched it
+   (so that after two German questions "anmelden" is answered in German); else the Telegram
    client's language if the bot supports it. Without one, the matcher detects the language.
 2. A question written in a non-Latin script that the preferred language does not use (Cyrillic,
    Arabic) is answered in the language detected for it: that is unambiguous evidence.
@@ -59,9 +61,15 @@ def dominant_script(text: str) -> str | None:
     return counts.most_common(1)[0][0] if counts else None
 
 
-def reply_language(text: str, chosen: str | None, client: str | None) -> str | None:
-    """The language to answer ``text`` in, or None to let the matcher detect it (rule above)."""
-    preferred = normalize_code(chosen) or normalize_code(client)
+def reply_language(
+    text: str, chosen: str | None, client: str | None, current: str | None = None
+) -> str | None:
+    """The language to answer ``text`` in, or None to let the matcher detect it (rule above).
+
+    ``current`` is the conversation's language (the last answer's, or the one just chosen); it
+    wins over ``chosen`` and ``client`` because it is the most recent evidence.
+    """
+    preferred = normalize_code(current) or normalize_code(chosen) or normalize_code(client)
     if preferred is None:
         return None
     script = dominant_script(text)

@@ -48,6 +48,8 @@ STAFF = "staff"
 MAIL = "mail"
 RESIDENT = "resident"
 ADMIN = "admin"  # notices for the people in ADMIN_IDS (e.g. a mail the server rejected)
+WEB = "web"  # a staff answer for a web chat session (bot.web)
+WEB_MAIL = "web-mail"  # ... and by e-mail, when the person left an address for that ticket
 
 
 class RetryLater(Exception):
@@ -182,8 +184,13 @@ class Escalation:
         lang: str,
         candidates: Sequence[str] = (),
         scores: Sequence[float] = (),
+        web_session: int | None = None,
+        email: str | None = None,
     ) -> int | None:
-        """Write a ticket and queue it for every channel; None if no channel is configured."""
+        """Write a ticket and queue it for every channel; None if no channel is configured.
+
+        A web chat question has no chat id but its ``web_session`` (and optionally the
+        ``email`` address the person gave for this ticket's answer)."""
         channels = self.channels()
         if not channels:
             return None
@@ -199,11 +206,12 @@ class Escalation:
             "question": question,
             "guesses": guesses,
             "asked": _berlin_now(),
-            "answerable": chat_id is not None,
+            "answerable": chat_id is not None or web_session is not None,
         }
         ticket = await self.store.create_ticket(
             chat_id=chat_id, lang=lang, question=question, candidates=list(candidates),
-            channels=[(name, payload) for name in channels],
+            channels=[(name, payload) for name in channels], web_session=web_session,
+            email=email,
         )  # fmt: skip
         log.info("ticket %d created (%s), queued for %s", ticket, lang, ", ".join(channels))
         self._wake()
@@ -212,14 +220,18 @@ class Escalation:
     async def forward(
         self,
         *,
-        chat_id: int,
+        chat_id: int | None,
         question: str,
         lang: str,
         candidates: Sequence[str] = (),
         scores: Sequence[float] = (),
+        web_session: int | None = None,
+        email: str | None = None,
     ) -> Forwarded | None:
         """A resident's question for the team: added to their open ticket if they have one
         (one open ticket per person), else a new ticket; None if no channel is configured.
+        A web chat's person is its ``web_session`` (``chat_id`` None); ``email`` goes with a
+        new ticket only.
 
         Raises LimitReached when the person has added ``max_follow_ups`` messages to the open
         ticket or opened ``tickets_per_day`` tickets in the last 24 hours: one account must not
@@ -227,27 +239,35 @@ class Escalation:
         """
         if not self.channels():
             return None
-        ticket = await self.store.open_ticket_for(chat_id)
+        if web_session is not None:
+            ticket = await self.store.open_web_ticket(web_session)
+        else:
+            assert chat_id is not None
+            ticket = await self.store.open_ticket_for(chat_id)
         if ticket is not None:
-            result = await self.follow_up(ticket.id, chat_id, question)
+            result = await self.follow_up(ticket.id, chat_id, question, web_session=web_session)
             if result == "limit":
                 raise LimitReached("follow-ups", ticket.id)
             if result == "added":
                 return Forwarded(ticket.id, added=True)
         since = utcnow() - timedelta(days=1)
-        if await self.store.tickets_since(chat_id, since) >= self.tickets_per_day:
+        opened = await self.store.tickets_since(chat_id, since, web_session=web_session)
+        if opened >= self.tickets_per_day:
             log.info("a person reached the daily ticket limit (%d)", self.tickets_per_day)
             raise LimitReached("daily")
         created = await self.escalate(
-            chat_id=chat_id, question=question, lang=lang, candidates=candidates, scores=scores
-        )
+            chat_id=chat_id, question=question, lang=lang, candidates=candidates, scores=scores,
+            web_session=web_session, email=email,
+        )  # fmt: skip
         return Forwarded(created, added=False) if created is not None else None
 
-    async def follow_up(self, ticket_id: int, chat_id: int, text: str) -> FollowUpResult:
+    async def follow_up(
+        self, ticket_id: int, chat_id: int | None, text: str, *, web_session: int | None = None
+    ) -> FollowUpResult:
         """Add the resident's message to their open ticket (only the owner may, and only
-        ``max_follow_ups`` times)."""
+        ``max_follow_ups`` times). A web chat's ticket is owned by its ``web_session``."""
         ticket = await self.store.ticket(ticket_id)
-        if ticket is None or ticket.chat_id != chat_id:
+        if ticket is None or (ticket.chat_id, ticket.web_session) != (chat_id, web_session):
             return "not-yours"
         if ticket.status != "open":
             return "closed"
@@ -269,7 +289,7 @@ class Escalation:
         ticket = await self.store.ticket(ticket_id)
         if ticket is None:
             return "unknown"
-        if ticket.chat_id is None:
+        if ticket.chat_id is None and ticket.web_session is None:
             return "no-resident"
         payload = {
             "kind": "reply",
@@ -277,9 +297,13 @@ class Escalation:
             "staff_chat": staff_chat_id,
             "staff_message": staff_message_id,
         }
-        await self.store.add_ticket_message(
-            ticket_id, "reply", payload["text"], [(RESIDENT, payload)]
-        )
+        if ticket.web_session is None:
+            rows = [(RESIDENT, payload)]
+        else:  # the web page shows it; a copy by e-mail only if the person asked for one
+            rows = [(WEB, payload)]
+            if ticket.email and self.mail_enabled:
+                rows.append((WEB_MAIL, {**payload, "copy": True}))
+        await self.store.add_ticket_message(ticket_id, "reply", payload["text"], rows)
         self._wake()
         return "queued"
 
@@ -311,7 +335,7 @@ class Escalation:
         if item.channel == STAFF and result.outcome == "failed":
             await self._tell_admins(result, "staff-rejected")
             return
-        if item.channel != RESIDENT or result.outcome == "retry":
+        if item.channel not in (RESIDENT, WEB) or result.outcome == "retry":
             return
         ticket_id = item.ticket_id
         reply_to = item.payload.get("staff_message")

@@ -377,9 +377,8 @@ def render_entry(
             )  # fmt: skip
     if entry.category != "smalltalk":
         # Templates are escaped before formatting so that the links inserted stay markup.
+        # "Translated automatically" is the dialogue's to add: once per conversation, not here.
         footer = []
-        if text.status == "machine" and used != "de":
-            footer.append(style.esc(_("Translated automatically, not yet checked by a person.")))
         if not short:
             if entry.sources:
                 links = ", ".join(ltr(style.link(u), lang) for u in entry.sources[:2])

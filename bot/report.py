@@ -582,7 +582,7 @@ def check_freshness(
     kb: KnowledgeBase, now: datetime, *, months: int = 12, event_days: int = 60
 ) -> Freshness:
     """What in a valid knowledge base may be out of date (never an error: facts age slowly)."""
-    from bot.console import INTEGRATION_CONTACT  # the bot's own fallback contact counts as used
+    from bot.replies import INTEGRATION_CONTACT  # the bot's own fallback contact counts as used
 
     today = now.astimezone(BERLIN).date()
     limit = today - relativedelta(months=months)

@@ -4,6 +4,8 @@
 - Forwarded questions (tickets), their follow-ups, replies, message mappings and outbox rows:
   ``TICKET_RETENTION_DAYS`` after the team closed them, and ``OPEN_TICKET_DAYS`` after they were
   asked even if nobody closed them.
+- Web chat conversations (``bot.web``): ``TICKET_RETENTION_DAYS`` after the last message, unless
+  a forwarded question of theirs is still kept (then they go with it).
 
 The Telegram bot runs this once at start and then daily (JobQueue); ``python run_bot.py
 retention`` runs it by hand (e.g. from cron when the bot runs in webhook mode elsewhere).
@@ -25,6 +27,7 @@ log = logging.getLogger(__name__)
 class RetentionResult:
     questions: int
     tickets: int
+    web_sessions: int = 0
 
 
 async def enforce_retention(
@@ -39,7 +42,10 @@ async def enforce_retention(
         closed_before=now - timedelta(days=settings.ticket_retention_days),
         created_before=now - timedelta(days=settings.open_ticket_days),
     )
-    result = RetentionResult(questions=questions, tickets=tickets)
+    web_sessions = await store.purge_web_sessions(
+        idle_before=now - timedelta(days=settings.ticket_retention_days)
+    )
+    result = RetentionResult(questions=questions, tickets=tickets, web_sessions=web_sessions)
     log.info(
         "retention: deleted %d logged questions older than %d days and %d tickets "
         "(closed more than %d days ago or asked more than %d days ago)",

@@ -148,6 +148,35 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX questions_asker ON questions(asker);
     CREATE INDEX feedback_asker ON feedback(asker);
     """,
+    # 5 (web chat, issue 19): a web conversation is a random session id kept by the browser;
+    # only its SHA-256 is stored. ``state`` is the dialogue's state (JSON). A web ticket names
+    # its session instead of a chat id, and may carry the e-mail address the person gave for
+    # this one ticket (deleted with it). ``web_inbox`` holds staff answers until the page
+    # fetches them; ``outbox_id`` makes a retried delivery idempotent.
+    """
+    CREATE TABLE web_sessions (
+        id INTEGER PRIMARY KEY,
+        token_hash TEXT NOT NULL UNIQUE,
+        lang TEXT,
+        state TEXT NOT NULL DEFAULT '{}',
+        created_at TEXT NOT NULL,
+        last_seen TEXT NOT NULL
+    );
+    CREATE INDEX web_sessions_last_seen ON web_sessions(last_seen);
+    ALTER TABLE tickets ADD COLUMN web_session INTEGER
+        REFERENCES web_sessions(id) ON DELETE CASCADE;
+    ALTER TABLE tickets ADD COLUMN email TEXT;
+    CREATE INDEX tickets_web_session ON tickets(web_session);
+    CREATE TABLE web_inbox (
+        id INTEGER PRIMARY KEY,
+        session_id INTEGER NOT NULL REFERENCES web_sessions(id) ON DELETE CASCADE,
+        ticket_id INTEGER REFERENCES tickets(id) ON DELETE CASCADE,
+        outbox_id INTEGER UNIQUE,
+        text TEXT NOT NULL,
+        at TEXT NOT NULL
+    );
+    CREATE INDEX web_inbox_session ON web_inbox(session_id, id);
+    """,
 )
 ASKER_KEY = "asker_key"
 
@@ -189,6 +218,18 @@ class Ticket:
     created_at: str
     status: str
     resident_unreachable: bool
+    web_session: int | None = None  # asked in the web chat (then ``chat_id`` is None)
+    email: str | None = None  # web only: where the person also wants the answer
+
+
+@dataclass(frozen=True, slots=True)
+class WebSession:
+    """A web chat conversation (``bot.web``): its row id, language and dialogue state."""
+
+    id: int
+    lang: str | None
+    state: dict[str, Any]
+    last_seen: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -450,6 +491,8 @@ class Store:
         question: str,
         candidates: Sequence[str],
         channels: Sequence[tuple[str, dict[str, Any]]],
+        web_session: int | None = None,
+        email: str | None = None,
     ) -> int:
         """Write a ticket and its outbox rows in one transaction; return the ticket number.
 
@@ -458,9 +501,9 @@ class Store:
         now = _ts(utcnow())
         async with self._transaction():
             cursor = await self._db.execute(
-                "INSERT INTO tickets (chat_id, lang, question, candidates, created_at) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (chat_id, lang, question, json.dumps(list(candidates)), now),
+                "INSERT INTO tickets (chat_id, lang, question, candidates, created_at, "
+                "web_session, email) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (chat_id, lang, question, json.dumps(list(candidates)), now, web_session, email),
             )
             ticket_id = int(cursor.lastrowid or 0)
             await self._db.execute(
@@ -521,11 +564,16 @@ class Store:
         )
         return int(row[0]) if row else 0
 
-    async def tickets_since(self, chat_id: int, since: datetime) -> int:
-        """How many tickets ``chat_id`` has opened since ``since`` (for the daily cap)."""
+    async def tickets_since(
+        self, chat_id: int | None, since: datetime, *, web_session: int | None = None
+    ) -> int:
+        """How many tickets ``chat_id`` (or a web chat's ``web_session``) has opened since
+        ``since`` (for the daily cap)."""
+        column, key = ("web_session", web_session) if web_session is not None else (
+            "chat_id", chat_id)  # fmt: skip
         row = await self._one(
-            "SELECT COUNT(*) FROM tickets WHERE chat_id = ? AND created_at >= ?",
-            (chat_id, _ts(since)),
+            f"SELECT COUNT(*) FROM tickets WHERE {column} = ? AND created_at >= ?",
+            (key, _ts(since)),
         )
         return int(row[0]) if row else 0
 
@@ -826,6 +874,154 @@ class Store:
             await self._db.execute("DELETE FROM feedback WHERE at < ?", (_ts(before),))
         return removed
 
+    # ---------------------------------------------------------- web chat (issue 19)
+
+    async def create_web_session(self, token_hash: str, lang: str | None) -> WebSession:
+        now = _ts(utcnow())
+        cursor = await self._write(
+            "INSERT INTO web_sessions (token_hash, lang, created_at, last_seen) "
+            "VALUES (?, ?, ?, ?)",
+            (token_hash, lang, now, now),
+        )
+        return WebSession(int(cursor.lastrowid or 0), lang, {}, now)
+
+    def web_asker(self, session_id: int) -> str:
+        """The pseudonym of a web conversation in the question log (for "delete my data")."""
+        key = f"web:{session_id}".encode()
+        return hmac.new(self._asker_key, key, hashlib.sha256).hexdigest()[:32]
+
+    async def web_session(self, token_hash: str) -> WebSession | None:
+        row = await self._one(
+            "SELECT id, lang, state, last_seen FROM web_sessions WHERE token_hash = ?",
+            (token_hash,),
+        )
+        if row is None:
+            return None
+        return WebSession(int(row[0]), row[1], json.loads(row[2]), str(row[3]))
+
+    async def save_web_session(
+        self, session_id: int, lang: str | None, state: dict[str, Any]
+    ) -> None:
+        await self._write(
+            "UPDATE web_sessions SET lang = ?, state = ?, last_seen = ? WHERE id = ?",
+            (lang, json.dumps(state, separators=(",", ":")), _ts(utcnow()), session_id),
+        )
+
+    async def write_web_batch(
+        self,
+        questions: Sequence[dict[str, Any]],
+        feedback: Sequence[dict[str, Any]],
+        sessions: Sequence[tuple[int, str | None, dict[str, Any]]],
+    ) -> list[int]:
+        """Logged questions, ratings and conversation states of the web chat in one
+        transaction (written behind the requests, a few times a second); return the new
+        questions' ids in order. A rating names its question by ``question_id`` or by
+        ``question_index`` into ``questions``; questions and ratings carry their session's
+        pseudonym (``session``); a state whose session is gone changes nothing."""
+        now = _ts(utcnow())
+        ids: list[int] = []
+        async with self._transaction():
+            if questions:
+                await self._db.executemany(
+                    "INSERT INTO questions (asked_at, channel, lang, text, decision, entry, "
+                    "candidates, score, reason, asker) VALUES (?, 'web', ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        (q["at"], q["lang"], q["text"][:1000], q["decision"], q["entry"],
+                         json.dumps(list(q["candidates"])), q["score"], q["reason"],
+                         self.web_asker(q["session"]))
+                        for q in questions
+                    ],
+                )  # fmt: skip
+                # One writer holds the lock: the rows just inserted have the highest ids.
+                row = await self._one("SELECT MAX(id) FROM questions")
+                last = int(row[0]) if row and row[0] is not None else 0
+                ids = list(range(last - len(questions) + 1, last + 1))
+            if feedback:
+                rows = []
+                for f in feedback:
+                    index = f.get("question_index")
+                    question = ids[index] if index is not None else f.get("question_id")
+                    rows.append((f["at"], f["entry"], f["lang"], int(f["helpful"]), question,
+                                 self.web_asker(f["session"])))  # fmt: skip
+                await self._db.executemany(
+                    "INSERT INTO feedback (at, entry, lang, helpful, question_id, asker) "
+                    "SELECT ?, ?, ?, ?, (SELECT id FROM questions WHERE id = ?), ?",
+                    rows,
+                )
+            if sessions:
+                await self._db.executemany(
+                    "UPDATE web_sessions SET lang = ?, state = ?, last_seen = ? WHERE id = ?",
+                    [
+                        (lang, json.dumps(state, separators=(",", ":")), now, session_id)
+                        for session_id, lang, state in sessions
+                    ],
+                )
+        return ids
+
+    async def open_web_ticket(self, session_id: int) -> Ticket | None:
+        row = await self._one(
+            "SELECT * FROM tickets WHERE web_session = ? AND status = 'open' "
+            "ORDER BY id DESC LIMIT 1",
+            (session_id,),
+        )
+        return _ticket(row) if row else None
+
+    async def add_web_inbox(
+        self, session_id: int, ticket_id: int, outbox_id: int, text: str
+    ) -> None:
+        """Keep a staff answer for the page; a retried delivery of the same row adds nothing."""
+        await self._write(
+            "INSERT OR IGNORE INTO web_inbox (session_id, ticket_id, outbox_id, text, at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (session_id, ticket_id, outbox_id, text, _ts(utcnow())),
+        )
+
+    async def web_inbox(self, session_id: int, after: int = 0) -> list[tuple[int, str]]:
+        """Answers waiting for the page, oldest first, as (id, text)."""
+        async with self._db.execute(
+            "SELECT id, text FROM web_inbox WHERE session_id = ? AND id > ? ORDER BY id",
+            (session_id, after),
+        ) as cursor:
+            return [(int(row[0]), str(row[1])) for row in await cursor.fetchall()]
+
+    async def ack_web_inbox(self, session_id: int, upto: int) -> None:
+        """The page has shown the answers up to ``upto``: they need not be kept any longer."""
+        await self._write(
+            "DELETE FROM web_inbox WHERE session_id = ? AND id <= ?", (session_id, upto)
+        )
+
+    async def forget_web_session(self, session_id: int) -> int:
+        """Delete a web conversation with its tickets, their deliveries, waiting answers, and
+        its questions and ratings in the log (as /forget does for a chat)."""
+        removed = 0
+        asker = self.web_asker(session_id)
+        async with self._transaction():
+            for sql, key in (
+                ("DELETE FROM outbox WHERE ticket_id IN "
+                 "(SELECT id FROM tickets WHERE web_session = ?)", session_id),
+                ("DELETE FROM tickets WHERE web_session = ?", session_id),
+                ("DELETE FROM web_inbox WHERE session_id = ?", session_id),
+                ("DELETE FROM web_sessions WHERE id = ?", session_id),
+                ("DELETE FROM feedback WHERE asker = ? OR question_id IN "
+                 "(SELECT id FROM questions WHERE asker = ?)", asker),
+                ("DELETE FROM questions WHERE asker = ?", asker),
+            ):  # fmt: skip
+                params = (key, key) if sql.count("?") == 2 else (key,)
+                cursor = await self._db.execute(sql, params)
+                removed += max(cursor.rowcount, 0)
+        await self.checkpoint()
+        return removed
+
+    async def purge_web_sessions(self, *, idle_before: datetime) -> int:
+        """Delete web conversations idle since ``idle_before`` that have no ticket left (a
+        ticket keeps its session until the ticket's own retention ends)."""
+        cursor = await self._write(
+            "DELETE FROM web_sessions WHERE last_seen < ? AND NOT EXISTS "
+            "(SELECT 1 FROM tickets t WHERE t.web_session = web_sessions.id)",
+            (_ts(idle_before),),
+        )
+        return max(cursor.rowcount, 0)
+
     async def count_rows(self, table: str) -> int:
         """Rows in one of the tables (for /status, retention reports and tests)."""
         if table not in _TABLES:
@@ -836,7 +1032,7 @@ class Store:
 
 _TABLES = frozenset(
     {"people", "questions", "feedback", "tickets", "ticket_messages", "outbox", "staff_messages",
-     "resident_messages", "bot_state"}
+     "resident_messages", "bot_state", "web_sessions", "web_inbox"}
 )  # fmt: skip
 
 
@@ -900,4 +1096,6 @@ def _ticket(row: aiosqlite.Row) -> Ticket:
         created_at=row["created_at"],
         status=row["status"],
         resident_unreachable=bool(row["resident_unreachable"]),
+        web_session=row["web_session"],
+        email=row["email"],
     )

@@ -24,6 +24,12 @@ def real_assistant(real_brain: Brain) -> Assistant:
     return Assistant(real_brain, REAL_KB)
 
 
+@pytest.fixture(scope="session")
+def fixture_kb_brain() -> Brain:
+    """The small fixture knowledge base of tests/fixtures/kb, loaded once."""
+    return build(Path(__file__).resolve().parent / "fixtures" / "kb")
+
+
 WriteKB = Callable[[dict[str, str]], Path]
 
 

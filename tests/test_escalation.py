@@ -196,7 +196,8 @@ def test_retry_after_is_read_in_both_forms(monkeypatch: pytest.MonkeyPatch) -> N
 
 ALL_CALLBACKS = [
     cb.SetLanguage("fa"), cb.ShowEntry("a" * 48, "uk"), cb.ShowEntry("event:" + "b" * 42, "ar"),
-    cb.Rate(True, "c" * 48, "vi", "0123abcd"), cb.ShowCategory("family"), cb.ShowTopic("work"),
+    cb.ShowDetails("d" * 48, "fa"), cb.Rate(True, "c" * 48, "vi", "0123abcd"),
+    cb.ShowCategory("family"), cb.ShowTopic("work"),
     cb.ShowMenu("topics"), cb.Consent(True, 10**11), cb.NoneOfThese(7), cb.AskPerson(),
     cb.AddToTicket(10**11), cb.Forget(False),
 ]  # fmt: skip

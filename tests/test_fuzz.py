@@ -169,6 +169,7 @@ VALID = st.one_of(
     st.builds(cb.SetLanguage, LANG),
     st.builds(cb.ShowEntry, ENTRY_ID, LANG),
     st.builds(cb.ShowEntry, ENTRY_ID.map(lambda e: "event:" + e), LANG),
+    st.builds(cb.ShowDetails, ENTRY_ID, LANG),
     st.builds(
         cb.Rate, st.booleans(), ENTRY_ID, LANG, st.from_regex(r"[0-9a-f]{4}", fullmatch=True)
     ),

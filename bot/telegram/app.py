@@ -77,8 +77,10 @@ from bot.telegram import admin, context, staff
 from bot.telegram import events as ev
 from bot.telegram import handlers as h
 from bot.telegram.context import App
+from bot.web import server as web
 
 log = logging.getLogger(__name__)
+WEB_SERVER = "web_server"  # bot_data key of the web chat's server, when WEB_PORT is set
 
 
 POLL_TIMEOUT = 30  # seconds of long polling per getUpdates call
@@ -318,6 +320,8 @@ async def _post_init(app: App) -> None:
         channels[MAIL] = MailChannel(settings, escalation)
     if settings.admin_ids:
         channels[ADMIN] = AdminChannel(app.bot, escalation)
+    # Staff answers to web chat questions (issue 19), also when this process serves no web chat.
+    channels.update(web.web_channels(settings, escalation))
     # Retention runs as a JobQueue job (below), not as the worker's hourly housekeeping.
     worker = OutboxWorker(
         store,
@@ -355,6 +359,9 @@ async def _post_init(app: App) -> None:
             _health_job, interval=HEALTH_INTERVAL, first=HEALTH_INTERVAL, name="health"
         )
     await ev.schedule_jobs(app)  # weekly events digest; reminders pending from before
+    if settings.web_port is not None:  # the web chat in the same process, same services
+        chat = web.WebChat(assistant, store, escalation, settings)
+        app.bot_data[WEB_SERVER] = await web.start_web(chat, settings, lambda: assistant.kb.version)
 
 
 async def _log_health(app: App) -> None:
@@ -429,12 +436,18 @@ async def _publish_commands(app: App) -> None:
 
 
 async def _post_stop(app: App) -> None:
+    server: web.WebServer | None = app.bot_data.pop(WEB_SERVER, None)
+    if server is not None:
+        await server.stop()
     services: context.Services | None = app.bot_data.get("services")
     if services is not None:
         await services.worker.stop()
 
 
 async def _post_shutdown(app: App) -> None:
+    server: web.WebServer | None = app.bot_data.pop(WEB_SERVER, None)
+    if server is not None:  # post_stop did not run (start-up failed half-way)
+        await server.stop()
     services: context.Services | None = app.bot_data.pop("services", None)
     if services is not None:
         await services.worker.stop()  # no-op if post_stop ran

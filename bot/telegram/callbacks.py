@@ -51,6 +51,18 @@ class ShowEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class ShowDetails:
+    """ "More": the rest of entry ``entry``'s answer (documents, special cases) in ``lang``."""
+
+    entry: str
+    lang: str
+    code: ClassVar[str] = "d"
+
+    def data(self) -> str:
+        return _join(self.code, self.entry, self.lang)
+
+
+@dataclass(frozen=True, slots=True)
 class Rate:
     helpful: bool
     entry: str
@@ -177,8 +189,8 @@ class EventReminder:
 
 EVENT_CALLBACKS = (EventsPage, EventCalendar, EventReminder)
 Callback = (
-    SetLanguage | ShowEntry | Rate | ShowCategory | ShowTopic | ShowMenu | Consent | NoneOfThese
-    | AskPerson | AddToTicket | Forget | EventsPage | EventCalendar | EventReminder
+    SetLanguage | ShowEntry | ShowDetails | Rate | ShowCategory | ShowTopic | ShowMenu | Consent
+    | NoneOfThese | AskPerson | AddToTicket | Forget | EventsPage | EventCalendar | EventReminder
 )  # fmt: skip
 
 
@@ -200,6 +212,7 @@ _PATTERNS: tuple[tuple[re.Pattern[str], type], ...] = tuple(
     for pattern, kind in (
         (rf"l\|({_LANG})", SetLanguage),
         (rf"a\|((?:event:)?{_ENTRY})\|({_LANG})", ShowEntry),
+        (rf"d\|({_ENTRY})\|({_LANG})", ShowDetails),
         (rf"f\|([+-])\|({_ENTRY})\|({_LANG})\|([0-9a-f]{{{KB_TAG_LENGTH}}})", Rate),
         (rf"c\|({_CATEGORY})", ShowCategory),
         (rf"t\|({_alternatives(MAIN_TOPICS)})", ShowTopic),

@@ -6,7 +6,7 @@ import asyncio
 import html
 import logging
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, cast
 
@@ -22,12 +22,13 @@ from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.assistant import Assistant
 from bot.config import Settings
-from bot.console import forwarding_unavailable
 from bot.conversation import FloodGate, ui_language
+from bot.dialogue import Conversation
 from bot.escalation import STAFF, Escalation, OutboxWorker
 from bot.events import BERLIN
 from bot.i18n import gettext_for
 from bot.render import HTML, split_message
+from bot.replies import forwarding_unavailable
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -54,32 +55,20 @@ class Services:
 
 
 @dataclass(slots=True)
-class Pending:
-    """A question the person may agree to forward; ``offer`` ties it to its buttons."""
-
-    offer: int
-    question: str
-    lang: str
-    candidates: tuple[str, ...] = ()
-    scores: tuple[float, ...] = ()
-
-
-@dataclass(slots=True)
 class ChatState:
-    """Per-chat conversation state, in memory only: after a restart a button may be stale."""
+    """Per-chat state, in memory only: after a restart a button may be stale.
 
-    next_offer: int = 1
-    pending: Pending | None = None
-    last_question: Pending | None = None
+    ``talk`` is the conversation the dialogue keeps (open menu, pending question, language,
+    whether the machine-translation note was shown); the rest is Telegram's own: what to rate,
+    and whether the next message is a question for the team or a follow-up to a ticket.
+    """
+
+    talk: Conversation = field(default_factory=Conversation)
     last_entry: str | None = None
     last_question_id: int | None = None
     awaiting: Literal["question", "followup"] | None = None
     awaiting_ticket: int | None = None
     awaiting_since: float = 0.0
-
-    def new_offer(self) -> int:
-        offer, self.next_offer = self.next_offer, self.next_offer + 1
-        return offer
 
     def clear_awaiting(self) -> None:
         self.awaiting, self.awaiting_ticket = None, None

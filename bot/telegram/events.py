@@ -30,18 +30,15 @@ from bot.events import (
     REMINDER_TIME,
     EventAnswer,
     Window,
-    answer_event,
     answer_window,
     between,
     digest_window,
-    event_question,
     iso_week,
     occurrence_on,
     reminder_time,
 )
 from bot.i18n import gettext_for
 from bot.ics import event_ics
-from bot.matching import Decision
 from bot.render import HTML, TELEGRAM_LIMIT, render_event_answer, render_occurrence
 from bot.store import Reminder
 from bot.telegram import callbacks as cb
@@ -128,22 +125,9 @@ async def send_window(context: BotContext, chat_id: int, window: Window, lang: s
     await _send_answer(context, chat_id, answer, lang)
 
 
-async def show_event(context: BotContext, chat_id: int, event_id: str, lang: str) -> bool:
-    """A named event with its next date and buttons; False if the event does not exist."""
-    answer = answer_event(context.services.assistant.kb, event_id, _now())
-    if answer is None:
-        return False
+async def send_answer(context: BotContext, chat_id: int, answer: EventAnswer, lang: str) -> None:
+    """The events a question asked for (the dialogue's ``Events`` reply), with buttons."""
     await _send_answer(context, chat_id, answer, lang)
-    return True
-
-
-async def answer_question(context: BotContext, chat_id: int, text: str, decision: Decision) -> bool:
-    """Answer an event question with the events asked for; False if it is no such question."""
-    answer = event_question(context.services.assistant.kb, text, decision, _now())
-    if answer is None:
-        return False
-    await _send_answer(context, chat_id, answer, decision.lang)
-    return True
 
 
 # -------------------------------------------------------------------------- commands

@@ -26,18 +26,20 @@ from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError
 from telegram.ext import ApplicationHandlerStop
 
+from bot import dialogue as dlg
 from bot.assistant import Assistant
 from bot.conversation import reply_language, ui_language
+from bot.dialogue import Pending
 from bot.escalation import RESIDENT, LimitReached
 from bot.i18n import days_text, gettext_for
 from bot.language import NATIVE_NAMES, normalize_code
 from bot.matching import EVENT_PREFIX, Decision
 from bot.render import HTML
+from bot.replies import reply_text
 from bot.telegram import callbacks as cb
 from bot.telegram import keyboards
 from bot.telegram.context import (
     BotContext,
-    Pending,
     chat_languages,
     drop_keyboard,
     esc,
@@ -103,6 +105,7 @@ async def start(update: Update, context: BotContext) -> None:
     code = normalize_code(context.args[0]) if context.args else None
     if code:  # a deep link such as t.me/<bot>?start=uk chooses the language
         await context.services.store.set_language(chat.id, code)
+        context.state.talk.choose_language(code)
     context.state.clear_awaiting()
     lang = await ui_lang(update, context)
     _ = gettext_for(lang)
@@ -253,7 +256,7 @@ async def unknown_command(update: Update, context: BotContext) -> None:
 
 
 async def on_text(update: Update, context: BotContext) -> None:
-    """A text message in a private chat: a follow-up if the person said so, else a question."""
+    """A text message in a private chat: a follow-up if the person said so, else the dialogue."""
     message, chat = update.effective_message, update.effective_chat
     assert message is not None and chat is not None
     text = (message.text or "").replace("\x00", "").strip()
@@ -267,34 +270,57 @@ async def on_text(update: Update, context: BotContext) -> None:
     if await _maybe_follow_up(message, text, ui, context):
         return
     services = context.services
-    lang = reply_language(text, chosen, client)
+    talk = state.talk
     if state.awaiting == "question":
         state.clear_awaiting()
-        pending = Pending(state.new_offer(), text, lang or ui)
-        state.last_question = pending
+        lang = reply_language(text, chosen, client, talk.lang) or ui
+        pending = Pending(talk.new_offer(), text, lang)
+        talk.last_question = pending
         await services.store.log_question(
             channel="telegram", lang=pending.lang, text=text, decision="escalate", entry=None,
             candidates=[], score=0.0, reason="asked-for-person", chat_id=chat.id,
         )  # fmt: skip
-        await _offer_forwarding(chat.id, pending, context, unknown=False)
+        await _send_reply(chat.id, _dialogue(context).offer(pending, talk, unknown=False), context)
         return
-    decision = services.assistant.match(text, lang=lang, hint=chosen or client)
-    question_id = await services.store.log_question(
-        channel="telegram", lang=decision.lang, text=text, decision=decision.decision,
-        entry=decision.entry, candidates=decision.candidates, score=decision.score,
-        reason=decision.reason, chat_id=chat.id,
-    )  # fmt: skip
-    pending = Pending(state.new_offer(), text, decision.lang, decision.candidates, decision.scores)
-    state.last_question = pending
-    if await _events().answer_question(context, chat.id, text, decision):
-        return  # "what's on this weekend", "when is the Stadtfest": the events asked for
-    if decision.decision == "answer" and decision.entry:
-        state.last_entry, state.last_question_id = decision.entry, question_id
-        await _show_answer(chat.id, decision.entry, decision.lang, context)
-    elif decision.decision == "clarify":
-        await _clarify(chat.id, pending, decision, context)
-    else:
-        await _offer_forwarding(chat.id, pending, context, unknown=decision.reason != "human")
+    reply = _dialogue(context).message(text, talk, chosen=chosen, client=client)
+    decision = getattr(reply, "decision", None)
+    if isinstance(decision, Decision):
+        question_id = await services.store.log_question(
+            channel="telegram", lang=decision.lang, text=text, decision=decision.decision,
+            entry=decision.entry, candidates=decision.candidates, score=decision.score,
+            reason=decision.reason, chat_id=chat.id,
+        )  # fmt: skip
+        if isinstance(reply, dlg.Answer):
+            state.last_entry, state.last_question_id = reply.target, question_id
+    await _send_reply(chat.id, reply, context)
+
+
+def _dialogue(context: BotContext) -> dlg.Dialogue:
+    services = context.services
+    return dlg.Dialogue(
+        services.assistant, forwarding=services.escalation.forwarding_enabled, now=_events()._now
+    )
+
+
+async def _send_reply(chat_id: int, reply: dlg.Reply, context: BotContext) -> None:
+    """Render a reply of the dialogue as a message with its buttons (or forward, on consent)."""
+    assistant = context.services.assistant
+    match reply:
+        case dlg.Events():
+            await _events().send_answer(context, chat_id, reply.answer, reply.lang)
+        case dlg.Answer() | dlg.Details():
+            text = reply_text(reply, assistant, HTML)
+            await send(context, chat_id, text, keyboards.answer(reply, assistant))
+        case dlg.Clarify():
+            text = reply_text(reply, assistant, HTML)
+            await send(context, chat_id, text, keyboards.clarify(reply, assistant))
+        case dlg.OfferForwarding():
+            await _offer_forwarding(chat_id, reply, context)
+        case dlg.Forward():
+            await _forward(chat_id, reply.pending, context)
+        case _:
+            markup = keyboards.options(reply.options, assistant, reply.lang)
+            await send(context, chat_id, reply_text(reply, assistant, HTML), markup)
 
 
 async def _maybe_follow_up(message: Message, text: str, ui: str, context: BotContext) -> bool:
@@ -347,38 +373,17 @@ def limit_text(limit: LimitReached, lang: str) -> str:
 
 
 async def _show_answer(chat_id: int, target: str, lang: str, context: BotContext) -> None:
-    event_id = target.removeprefix(EVENT_PREFIX) if target.startswith(EVENT_PREFIX) else None
-    if event_id and await _events().show_event(context, chat_id, event_id, lang):
-        return  # with its calendar and reminder buttons
-    assistant = context.services.assistant
-    entry = assistant.entry(target)
-    keyboard = keyboards.answer(entry, lang, assistant) if entry else None
-    await send(context, chat_id, assistant.render(target, lang, HTML), keyboard)
+    """An entry or event chosen by a button, with the dialogue's options."""
+    await _send_reply(chat_id, _dialogue(context).show(target, lang, context.state.talk), context)
 
 
-async def _clarify(chat_id: int, pending: Pending, decision: Decision, context: BotContext) -> None:
-    context.state.pending = pending
-    _ = gettext_for(pending.lang)
-    keyboard = keyboards.clarify(
-        decision.candidates, pending.lang, context.services.assistant, pending.offer
-    )
-    await send(context, chat_id, "🤔 " + esc(_("Did you mean…")), keyboard)
-
-
-async def _offer_forwarding(
-    chat_id: int, pending: Pending, context: BotContext, *, unknown: bool
-) -> None:
+async def _offer_forwarding(chat_id: int, reply: dlg.OfferForwarding, context: BotContext) -> None:
     """Ask before forwarding: say what will be sent (question, language) and to whom."""
     services = context.services
     escalation = services.escalation
+    pending = reply.pending
     _ = gettext_for(pending.lang)
-    lead = ("🤷 " + esc(_("I don't know that yet.")) + "\n\n") if unknown else ""
-    if not escalation.forwarding_enabled:
-        await send(
-            context, chat_id, lead + forwarding_unavailable_html(services.assistant, pending.lang)
-        )
-        return
-    context.state.pending = pending
+    lead = reply_text(reply, services.assistant, HTML)
     inbox = services.settings.zwk_inbox
     if escalation.staff_chat_id is not None and escalation.mail_enabled:
         whom = _(
@@ -401,37 +406,72 @@ async def _offer_forwarding(
     else:
         how = _("They cannot answer you in this chat; for a reply, please also contact them.")
     text = (
-        lead
+        (lead + "\n\n" if lead else "")
         + "📨 " + esc(_("Shall I forward your question to the city's team?")) + "\n\n"
         + quote(pending.question) + "\n\n"
         + "ℹ️ " + esc(whom.format(inbox=inbox) + " " + how)
     )  # fmt: skip
-    await send(context, chat_id, text, keyboards.consent(pending.offer, pending.lang))
+    markup = keyboards.options(reply.options, services.assistant, pending.lang)
+    await send(context, chat_id, text, markup)
 
 
 async def _ask_person(chat_id: int, lang: str, context: BotContext) -> None:
     """The "ask a person" path: an open ticket, the last question, or a new one."""
     services, state = context.services, context.state
     _ = gettext_for(lang)
-    if not services.escalation.forwarding_enabled:
-        await send(context, chat_id, forwarding_unavailable_html(services.assistant, lang))
+    if services.escalation.forwarding_enabled:
+        ticket = await services.store.open_ticket_for(chat_id)
+        if ticket is not None:
+            text = _(
+                "Your question {ticket} is already with the city's team; the answer will come "
+                "here. Do you want to add something?"
+            ).format(ticket=ticket.id)
+            await send(context, chat_id, esc(text), keyboards.add_to_ticket(ticket.id, lang))
+            return
+    reply = _dialogue(context).ask_person(state.talk, lang)
+    if isinstance(reply, dlg.Notice) and reply.kind == "type-question":
+        state.awaiting, state.awaiting_since = "question", time.monotonic()
+    await _send_reply(chat_id, reply, context)
+
+
+async def _forward(chat_id: int, pending: dlg.Pending, context: BotContext) -> None:
+    """The person agreed: write the ticket (the outbox delivers it) and confirm its number."""
+    services = context.services
+    _ = gettext_for(pending.lang)
+    try:
+        forwarded = await services.escalation.forward(
+            chat_id=chat_id, question=pending.question, lang=pending.lang,
+            candidates=pending.candidates, scores=pending.scores,
+        )  # fmt: skip
+    except LimitReached as exc:
+        await send(context, chat_id, esc(limit_text(exc, pending.lang)))
         return
-    ticket = await services.store.open_ticket_for(chat_id)
-    if ticket is not None:
-        text = _(
-            "Your question {ticket} is already with the city's team; the answer will come here. "
-            "Do you want to add something?"
-        ).format(ticket=ticket.id)
-        await send(context, chat_id, esc(text), keyboards.add_to_ticket(ticket.id, lang))
+    if forwarded is None:
+        await send(context, chat_id, forwarding_unavailable_html(services.assistant, pending.lang))
         return
-    last = state.last_question
-    if last is not None:
-        pending = Pending(state.new_offer(), last.question, last.lang, last.candidates, last.scores)
-        await _offer_forwarding(chat_id, pending, context, unknown=False)
+    ticket = forwarded.ticket
+    if forwarded.added:  # one open ticket per person: the new question joins it
+        reply = _("✅ Added to your question {ticket}. The team will see it.").format(ticket=ticket)
+        message = await send(context, chat_id, esc(reply))
+        await services.store.map_resident_message(chat_id, message.message_id, ticket)
         return
-    state.awaiting, state.awaiting_since = "question", time.monotonic()
-    text = _("Please type your question for the city's team in one message.")
-    await send(context, chat_id, esc(text))
+    lines = [
+        "✅ " + _("Thank you! I forwarded your question to the city's team."),
+        _("Your ticket number is {ticket}.").format(ticket=ticket),
+    ]
+    if services.escalation.staff_chat_id is not None:
+        lines.append(
+            _(
+                "The answer will come here in this chat. To add something, tap the button or "
+                "reply to this message."
+            )
+        )
+    else:
+        lines.append(_("The team cannot answer you in this chat; please also contact them."))
+    message = await send(
+        context, chat_id, esc("\n".join(lines)), keyboards.add_to_ticket(ticket, pending.lang)
+    )
+    await services.store.map_resident_message(chat_id, message.message_id, ticket)
 
 
 async def on_other(update: Update, context: BotContext) -> None:
@@ -465,6 +505,13 @@ async def on_button(update: Update, context: BotContext) -> None:
                 return
             await query.answer()
             await _show_answer(chat.id, target, entry_lang, context)
+        case cb.ShowDetails(target, entry_lang):
+            if target not in assistant.kb.entries:
+                await refuse(query, lang)
+                return
+            await query.answer()
+            reply = _dialogue(context).details(target, entry_lang, context.state.talk)
+            await _send_reply(chat.id, reply, context)
         case cb.Rate():
             await _rate(query, chat.id, data, lang, context)
         case cb.ShowCategory(category):
@@ -476,13 +523,13 @@ async def on_button(update: Update, context: BotContext) -> None:
         case cb.Consent():
             await _consent(query, chat.id, data, lang, context)
         case cb.NoneOfThese(offer):
-            pending = context.state.pending
-            if pending is None or pending.offer != offer:
+            reply = _dialogue(context).choose(dlg.NoneOfThese(offer), context.state.talk)
+            if isinstance(reply, dlg.Notice):
                 await refuse(query, lang)
                 return
             await query.answer()
             await drop_keyboard(query)
-            await _offer_forwarding(chat.id, pending, context, unknown=False)
+            await _send_reply(chat.id, reply, context)
         case cb.AskPerson():
             await query.answer()
             await _ask_person(chat.id, lang, context)
@@ -500,6 +547,7 @@ def _exists(assistant: Assistant, target: str) -> bool:
 
 async def _set_language(query: CallbackQuery, chat_id: int, code: str, context: BotContext) -> None:
     await context.services.store.set_language(chat_id, code)
+    context.state.talk.choose_language(code)
     _ = gettext_for(code)
     await query.answer()
     await drop_keyboard(query)
@@ -521,7 +569,8 @@ async def _rate(
     await services.store.add_feedback(data.entry, data.lang, data.helpful, question_id, chat_id)
     await query.answer(_("Thank you!"))
     with suppress(BadRequest):
-        await query.edit_message_reply_markup(keyboards.without_rating(entry, data.lang, assistant))
+        markup = query.message.reply_markup if isinstance(query.message, Message) else None
+        await query.edit_message_reply_markup(keyboards.without_rating(markup))
     if data.helpful:
         return
     text = _("Thank you for telling me — that helps to improve the answers.")
@@ -593,54 +642,15 @@ async def _show_menu(
 async def _consent(
     query: CallbackQuery, chat_id: int, data: cb.Consent, lang: str, context: BotContext
 ) -> None:
-    state, services = context.state, context.services
-    pending = state.pending
-    if pending is None or pending.offer != data.offer:
+    reply = _dialogue(context).choose(dlg.Consent(data.yes, data.offer), context.state.talk)
+    if isinstance(reply, dlg.Notice):  # a second press finds nothing to forward
         _ = gettext_for(lang)
         text = _("This question is no longer waiting. Please type it again if you need to.")
         await refuse(query, lang, text)
         return
-    state.pending = None  # a second press of the same button finds nothing to forward
     await query.answer()
     await drop_keyboard(query)
-    _ = gettext_for(pending.lang)
-    if not data.yes:
-        await send(context, chat_id, esc(_("OK, I will not forward it. Ask me anything else.")))
-        return
-    try:
-        forwarded = await services.escalation.forward(
-            chat_id=chat_id, question=pending.question, lang=pending.lang,
-            candidates=pending.candidates, scores=pending.scores,
-        )  # fmt: skip
-    except LimitReached as exc:
-        await send(context, chat_id, esc(limit_text(exc, pending.lang)))
-        return
-    if forwarded is None:
-        await send(context, chat_id, forwarding_unavailable_html(services.assistant, pending.lang))
-        return
-    ticket = forwarded.ticket
-    if forwarded.added:  # one open ticket per person: the new question joins it
-        reply = _("✅ Added to your question {ticket}. The team will see it.").format(ticket=ticket)
-        message = await send(context, chat_id, esc(reply))
-        await services.store.map_resident_message(chat_id, message.message_id, ticket)
-        return
-    lines = [
-        "✅ " + _("Thank you! I forwarded your question to the city's team."),
-        _("Your ticket number is {ticket}.").format(ticket=ticket),
-    ]
-    if services.escalation.staff_chat_id is not None:
-        lines.append(
-            _(
-                "The answer will come here in this chat. To add something, tap the button or "
-                "reply to this message."
-            )
-        )
-    else:
-        lines.append(_("The team cannot answer you in this chat; please also contact them."))
-    message = await send(
-        context, chat_id, esc("\n".join(lines)), keyboards.add_to_ticket(ticket, pending.lang)
-    )
-    await services.store.map_resident_message(chat_id, message.message_id, ticket)
+    await _send_reply(chat_id, reply, context)
 
 
 async def _add_to_ticket(

@@ -7,10 +7,12 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot import dialogue as dlg
 from bot.assistant import Assistant
 from bot.i18n import N_, gettext_for
 from bot.knowledge import CATEGORIES, Entry
 from bot.language import FLAGS, LANGUAGES, NATIVE_NAMES
+from bot.replies import option_label
 from bot.telegram.callbacks import (
     AddToTicket,
     AskPerson,
@@ -21,10 +23,14 @@ from bot.telegram.callbacks import (
     Rate,
     SetLanguage,
     ShowCategory,
+    ShowDetails,
     ShowEntry,
     ShowMenu,
     ShowTopic,
 )
+from bot.telegram.callbacks import parse as cb_parse
+
+Button = InlineKeyboardButton
 
 MAX_RELATED = 3
 
@@ -112,13 +118,58 @@ def entry_list(
     return InlineKeyboardMarkup(rows)
 
 
-def answer(entry: Entry, lang: str, assistant: Assistant) -> InlineKeyboardMarkup | None:
-    """Related topics, then 👍 / 👎 (not for small talk: rating "hello" tells nobody anything)."""
-    rows = [
-        [_button("➡️ " + assistant.title(rid, lang), ShowEntry(rid, lang))]
-        for rid in entry.related[:MAX_RELATED]
-        if rid in assistant.kb.entries
-    ]
+def _option_button(option: dlg.Option, assistant: Assistant, lang: str, arrow: bool) -> Button:
+    label = option_label(option, assistant, lang)
+    match option:
+        case dlg.Show(target, target_lang):
+            return _button(("➡️ " + label) if arrow else label, ShowEntry(target, target_lang))
+        case dlg.More(target, target_lang):
+            return _button(label, ShowDetails(target, target_lang))
+        case dlg.Person():
+            return _button(label, AskPerson())
+        case dlg.NoneOfThese(offer):
+            return _button(label, NoneOfThese(offer))
+        case dlg.Consent(yes, offer):
+            return _button(label, Consent(yes, offer))
+    raise AssertionError(f"unknown option {option!r}")  # pragma: no cover
+
+
+def option_rows(
+    options: Sequence[dlg.Option], assistant: Assistant, lang: str, *, arrows: bool = True
+) -> list[list[Button]]:
+    """One row per option; Yes / No side by side. ``arrows``: topics get "➡️" (they lead on
+    from an answer; a "did you mean" menu lists them plain)."""
+    rows: list[list[Button]] = []
+    for option in options:
+        button = _option_button(option, assistant, lang, arrows)
+        if isinstance(option, dlg.Consent) and rows and rows[-1][0].text.startswith("✅"):
+            rows[-1].append(button)
+        else:
+            rows.append([button])
+    return rows
+
+
+def options(
+    options: Sequence[dlg.Option], assistant: Assistant, lang: str, *, arrows: bool = True
+) -> InlineKeyboardMarkup | None:
+    rows = option_rows(options, assistant, lang, arrows=arrows)
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+def answer(reply: dlg.Answer | dlg.Details, assistant: Assistant) -> InlineKeyboardMarkup | None:
+    """An answer's options ("More", alternatives, "ask a person"), related topics when the
+    answer is certain, then 👍 / 👎 (not for small talk: rating "hello" tells nobody anything)."""
+    lang = reply.lang
+    rows = option_rows(reply.options, assistant, lang)
+    entry = assistant.entry(reply.target)
+    if entry is None or isinstance(reply, dlg.Details):  # the answer above has the rest
+        return InlineKeyboardMarkup(rows) if rows else None
+    if not any(isinstance(o, dlg.Show) for o in reply.options):
+        rows += [
+            [_button("➡️ " + assistant.title(rid, lang), ShowEntry(rid, lang))]
+            for rid in entry.related[:MAX_RELATED]
+            if rid in assistant.kb.entries
+        ]
     if entry.category != "smalltalk":
         version = assistant.kb.version
         rows.append(
@@ -130,37 +181,20 @@ def answer(entry: Entry, lang: str, assistant: Assistant) -> InlineKeyboardMarku
     return InlineKeyboardMarkup(rows) if rows else None
 
 
-def without_rating(entry: Entry, lang: str, assistant: Assistant) -> InlineKeyboardMarkup | None:
-    """The answer's keyboard after a rating: the related topics stay, the thumbs go."""
+def without_rating(markup: InlineKeyboardMarkup | None) -> InlineKeyboardMarkup | None:
+    """An answer's keyboard after a rating: everything stays but the thumbs."""
+    if markup is None:
+        return None
     rows = [
-        [_button("➡️ " + assistant.title(rid, lang), ShowEntry(rid, lang))]
-        for rid in entry.related[:MAX_RELATED]
-        if rid in assistant.kb.entries
+        list(row)
+        for row in markup.inline_keyboard
+        if not any(isinstance(cb_parse(b.callback_data), Rate) for b in row)
     ]
     return InlineKeyboardMarkup(rows) if rows else None
 
 
-def clarify(
-    candidates: Sequence[str], lang: str, assistant: Assistant, offer: int
-) -> InlineKeyboardMarkup:
-    _ = gettext_for(lang)
-    rows = [
-        [_button(assistant.title(target, lang), ShowEntry(target, lang))] for target in candidates
-    ]
-    rows.append([_button(_("None of these"), NoneOfThese(offer))])
-    return InlineKeyboardMarkup(rows)
-
-
-def consent(offer: int, lang: str) -> InlineKeyboardMarkup:
-    _ = gettext_for(lang)
-    return InlineKeyboardMarkup(
-        [
-            [
-                _button(_("✅ Yes, forward it"), Consent(True, offer)),
-                _button(_("✖️ No"), Consent(False, offer)),
-            ]
-        ]
-    )
+def clarify(reply: dlg.Clarify, assistant: Assistant) -> InlineKeyboardMarkup | None:
+    return options(reply.options, assistant, reply.lang, arrows=False)
 
 
 def forget(lang: str) -> InlineKeyboardMarkup:

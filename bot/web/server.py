@@ -1,0 +1,134 @@
+"""Running the web chat: on its own (``python run_bot.py web``) or inside the Telegram bot's
+process (``WEB_PORT`` set; ``bot.telegram.app`` starts it next to the updates).
+
+On its own there is no Telegram bot, so no staff group: questions are forwarded by e-mail
+(``SMTP_HOST``), like the console chat, and the team cannot answer in the chat. Run the web chat
+alongside the Telegram bot for answers from the staff group.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from bot.assistant import Assistant
+from bot.channels.mail import MailChannel
+from bot.config import DEFAULT_WEB_PORT, Settings
+from bot.escalation import MAIL, WEB, WEB_MAIL, Channel, Escalation, OutboxWorker
+from bot.retention import enforce_retention
+from bot.store import Store
+from bot.web.app import DEFAULT_RATES, Rates, create_app
+from bot.web.channel import WebChannel, WebMailChannel
+from bot.web.chat import WebChat
+
+__all__ = ["WebChat", "WebServer", "serve_web", "start_web", "web_channels"]
+
+log = logging.getLogger(__name__)
+
+
+def web_channels(settings: Settings, escalation: Escalation) -> dict[str, Channel]:
+    """The outbox channels that deliver the team's answers to web sessions."""
+    channels: dict[str, Channel] = {WEB: WebChannel(escalation)}
+    if settings.mail_enabled:
+        channels[WEB_MAIL] = WebMailChannel(settings, escalation)
+    return channels
+
+
+@dataclass(slots=True)
+class WebServer:
+    runner: web.AppRunner
+    chat: WebChat
+    host: str
+    port: int
+
+    async def stop(self) -> None:
+        """Finish the requests in progress, then write what the chat still has queued."""
+        await self.runner.cleanup()
+        await self.chat.close()
+
+
+async def start_web(
+    chat: WebChat,
+    settings: Settings,
+    kb_version: Callable[[], str],
+    *,
+    port: int | None = None,
+    rates: Rates = DEFAULT_RATES,
+) -> WebServer:
+    """Serve the web chat on ``WEB_HOST``:``port`` (``WEB_PORT``; 0 = any free port).
+    The per-address limits are the defaults except in tests and the benchmark."""
+    app = create_app(chat, settings, kb_version, rates=rates)
+    # access_log off: request lines would carry session ids (the path of the poll).
+    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    await runner.setup()
+    if port is None:
+        port = settings.web_port if settings.web_port is not None else DEFAULT_WEB_PORT
+    wanted = port
+    site = web.TCPSite(runner, settings.web_host, wanted)
+    await site.start()
+    bound = wanted
+    server = site._server  # aiohttp exposes the bound port only through the server's sockets
+    if server is not None and getattr(server, "sockets", None):
+        bound = server.sockets[0].getsockname()[1]
+    log.info("web chat on http://%s:%d/", settings.web_host, bound)
+    return WebServer(runner, chat, settings.web_host, bound)
+
+
+def private_log() -> None:
+    """Keep people's messages out of the log at every level, as the Telegram bot does
+    (aiosqlite logs SQL parameters at DEBUG)."""
+    from bot.telegram.app import PrivateLog
+
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, PrivateLog) for f in handler.filters):
+            handler.addFilter(PrivateLog())
+
+
+async def serve_web(settings: Settings, assistant: Assistant) -> int:
+    """The web chat on its own until SIGTERM/SIGINT (e-mail forwarding only)."""
+    private_log()
+    store = await Store.open(settings.db_path)
+    escalation = Escalation(
+        store, staff_chat_id=None, mail_enabled=settings.mail_enabled, titles=assistant.title,
+    )  # fmt: skip
+    channels = web_channels(settings, escalation)
+    if settings.mail_enabled:
+        channels[MAIL] = MailChannel(settings, escalation)
+
+    async def housekeeping() -> None:
+        try:
+            await enforce_retention(store, settings)
+        except Exception:  # the next round is in an hour; the error is for the log
+            log.exception("retention failed")
+
+    worker = OutboxWorker(
+        store, channels, base_delay=settings.outbox_retry_seconds,
+        listener=escalation.after_delivery, housekeeping=housekeeping,
+    )  # fmt: skip
+    escalation.on_enqueue(worker.wake)
+    chat = WebChat(assistant, store, escalation, settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    server: WebServer | None = None
+    try:
+        await worker.start()
+        server = await start_web(chat, settings, lambda: assistant.kb.version)
+        if not settings.forwarding_enabled:
+            log.warning("SMTP_HOST is not set: questions from the web chat cannot be forwarded")
+        await stop.wait()
+        log.info("stopping the web chat")
+    finally:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(sig)
+        if server is not None:
+            await server.stop()
+        await worker.stop()
+        await store.close()
+    return 0
