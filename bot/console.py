@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from pathlib import Path
 
 from bot.assistant import Assistant
 from bot.dialogue import Conversation, Dialogue, Events, Forward, OfferForwarding, Pending, Reply
 from bot.events import BERLIN, answer_window
 from bot.i18n import gettext_for
 from bot.language import LANGUAGES, NATIVE_NAMES, normalize_code
+from bot.letters import LetterDesk
 from bot.render import PLAIN, render_event_answer
 from bot.replies import forwarding_unavailable, option_label, reply_text
 
@@ -52,6 +54,7 @@ class Console:
         self.state = Conversation()
         self.chosen = normalize_code(lang)  # chosen with /lang, like /language on Telegram
         self.state.lang = self.chosen
+        self._letters: LetterDesk | None = None  # Tesseract is loaded on the first letter
 
     def _ui_lang(self) -> str:
         return self.state.lang or self.chosen or "en"
@@ -64,12 +67,16 @@ class Console:
                 "Commands: /lang xx (language), /events, /help. Quit with Ctrl-D."
             )
         )
-        while True:
-            line = await self.read("> ")
-            if line is None:
-                self.write("")
-                return
-            await self.handle(line)
+        try:
+            while True:
+                line = await self.read("> ")
+                if line is None:
+                    self.write("")
+                    return
+                await self.handle(line)
+        finally:
+            if self._letters is not None:
+                self._letters.close()
 
     async def handle(self, line: str) -> None:
         text = line.strip().replace("\x00", "")
@@ -77,6 +84,9 @@ class Console:
             return
         if text.startswith("/"):
             await self._command(text)
+            return
+        if _letter_file(text) is not None:  # a path typed or dropped into the terminal
+            await self._letter(text, None)
             return
         await self.show(self.dialogue.message(text, self.state, chosen=self.chosen))
 
@@ -105,6 +115,20 @@ class Console:
             )
         self.write("\n\n".join(p for p in parts if p))
 
+    async def _letter(self, path: str, caption: str | None) -> None:
+        """Explain a photo or PDF of a letter, as Telegram does for a photo."""
+        file = _letter_file(path)
+        if file is None:
+            _ = gettext_for(self._ui_lang())
+            self.write(_("I cannot open this file: {path}").format(path=path))
+            return
+        if self._letters is None:
+            self._letters = LetterDesk()
+        result = await self._letters.read(file.read_bytes(), self.assistant.kb, file.name)
+        await self.show(
+            self.dialogue.letter(result, self.state, caption=caption, chosen=self.chosen)
+        )
+
     async def _forward(self, pending: Pending) -> None:
         _ = gettext_for(pending.lang)
         ticket = None
@@ -130,6 +154,12 @@ class Console:
             self.state.choose_language(code)
             _ = gettext_for(code)
             self.write(_("Language set to {language}.").format(language=NATIVE_NAMES[code]))
+        elif command == "/letter":
+            path, _sep, caption = arg.strip().partition(" ")
+            if not path:
+                self.write(_("Usage: /letter FILE (a photo or PDF of a letter)"))
+                return
+            await self._letter(path, caption or None)
         elif command == "/events":  # "/events 2": the second page
             kb = self.assistant.kb
             answer = answer_window(kb, "all", datetime.now(BERLIN))
@@ -146,8 +176,24 @@ class Console:
                     "Commands: /lang xx (language), /events, /help. Quit with Ctrl-D."
                 )
             )
+            self.write(_("To have a letter explained: /letter FILE (a photo or PDF of it)."))
         else:
             self.write(_("Unknown command. Try /help."))
+
+
+LETTER_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".heic", ".pdf")
+
+
+def _letter_file(text: str) -> Path | None:
+    """The file a line names, when it is an image or PDF that exists (quotes from drag-and-drop
+    removed)."""
+    candidate = Path(text.strip().strip("'\"")).expanduser()
+    if candidate.suffix.lower() not in LETTER_SUFFIXES:
+        return None
+    try:
+        return candidate if candidate.is_file() else None
+    except OSError:
+        return None
 
 
 def run_console(assistant: Assistant, escalate: Escalate | None = None) -> None:

@@ -24,16 +24,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Literal
 
 from bot.assistant import Assistant
 from bot.conversation import reply_language
 from bot.events import BERLIN, EVENTS_ENTRY, EventAnswer, answer_event, event_question
-from bot.language import normalize_code
+from bot.language import detect, normalize_code
+from bot.letters import LetterResult
 from bot.matching import EVENT_PREFIX, Decision
 
+# What the team reads about a letter (the team works in German).
+LETTER_QUESTION = "📄 Frage zu einem Brief (automatisch gelesen):"
+LETTER_TEXT_HEADER = "\n\n--- Text des Briefs, automatisch gelesen (mit Einwilligung) ---\n"
 MAX_ALTERNATIVES = 3
 MAX_RELATED = 2
 CERTAIN_REASONS = frozenset({"confident", "event-name"})
@@ -78,10 +82,12 @@ class NoneOfThese:
 
 @dataclass(frozen=True, slots=True)
 class Consent:
-    """Forward (or not) the question pending as ``offer``."""
+    """Forward (or not) the question pending as ``offer``; ``attach``: with the text of the
+    letter it is about (only ever on the person's explicit choice)."""
 
     yes: bool
     offer: int
+    attach: bool = False
 
 
 Option = Show | More | Person | NoneOfThese | Consent
@@ -99,6 +105,8 @@ class Pending:
     lang: str
     candidates: tuple[str, ...] = ()
     scores: tuple[float, ...] = ()
+    # The text of a photographed letter, in memory only, sent along only if the person chooses.
+    attachment: str = field(default="", repr=False)
 
 
 @dataclass(slots=True)
@@ -219,6 +227,16 @@ class Declined:
     options: tuple[Option, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class Letter:
+    """A photographed or sent letter, read (or not: ``result.problem``); its options: "More"
+    of the entry that says what to do, and asking the team (with or without the letter's text)."""
+
+    result: LetterResult
+    lang: str
+    options: tuple[Option, ...] = ()
+
+
 NoticeKind = Literal["empty", "no-menu", "out-of-range", "stale", "type-question"]
 
 
@@ -234,7 +252,7 @@ class Notice:
 
 Reply = (
     Answer | Details | Events | Clarify | OfferForwarding | Unavailable | Forward | Declined
-    | Notice
+    | Notice | Letter
 )  # fmt: skip
 
 
@@ -380,12 +398,17 @@ class Dialogue:
                 if pending is None or pending.offer != offer:
                     return Notice("stale", ui_lang(state))
                 return self.offer(pending, state, unknown=False)
-            case Consent(yes, offer):
+            case Consent(yes, offer, attach):
                 pending = state.pending
                 if pending is None or pending.offer != offer:
                     return Notice("stale", ui_lang(state))
                 state.pending, state.menu = None, ()
-                return Forward(pending) if yes else Declined(pending.lang)
+                if not yes:
+                    return Declined(pending.lang)
+                question = pending.question
+                if attach and pending.attachment:
+                    question += LETTER_TEXT_HEADER + pending.attachment
+                return Forward(replace(pending, question=question, attachment=""))
         raise AssertionError(f"unknown option {option!r}")  # pragma: no cover
 
     def show(self, target: str, lang: str, state: Conversation) -> Reply:
@@ -459,6 +482,48 @@ class Dialogue:
         state.pending = pending
         options = (Consent(True, pending.offer), Consent(False, pending.offer), *shown)
         return self._remember(state, OfferForwarding(pending, unknown, related, options, decision))
+
+    def letter(
+        self,
+        result: LetterResult,
+        state: Conversation,
+        *,
+        caption: str | None = None,
+        chosen: str | None = None,
+        client: str | None = None,
+    ) -> Reply:
+        """A letter the person sent as a photo or file, read by ``bot.letters``."""
+        caption = (caption or "").replace("\x00", "").strip() or None
+        lang = ui_lang(state, chosen, client)
+        if caption:  # a caption is a question: its language wins as for any question
+            lang = reply_language(caption, chosen, client, state.lang) or detect(caption, lang)
+        state.lang, state.menu = lang, ()
+        reading = result.reading
+        if reading is None:
+            return Letter(result, lang)
+        summary = [LETTER_QUESTION]
+        if caption:
+            summary.append(caption)
+        kind = self.assistant.kb.letter_kinds.get(reading.kind or "")
+        facts = [
+            f"Absender: {reading.sender}" if reading.sender else None,
+            f"Art: {kind.names['de']}" if kind else None,
+            f"Frist: {reading.facts.deadline.date}" if reading.facts.deadline else None,
+        ]
+        summary.append(" · ".join(f for f in facts if f) or "?")
+        pending = Pending(
+            state.new_offer(), "\n".join(summary), lang,
+            (reading.entry,) if reading.entry else (), attachment=result.text,
+        )  # fmt: skip
+        # a later "ask a person" forwards the letter's summary, never its text
+        state.last_question = replace(pending, attachment="")
+        options: list[Option] = []
+        if reading.entry and self.has_details(reading.entry, lang):
+            options.append(More(reading.entry, lang))
+        if self.forwarding:
+            state.pending = pending
+            options += [Consent(True, pending.offer), Consent(True, pending.offer, attach=True)]
+        return self._remember(state, Letter(result, lang, tuple(options)))
 
     # ----------------------------------------------------------------------- knowledge
 

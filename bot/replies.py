@@ -15,6 +15,7 @@ from bot.dialogue import (
     Details,
     Events,
     Forward,
+    Letter,
     More,
     NoneOfThese,
     Notice,
@@ -28,6 +29,7 @@ from bot.dialogue import (
 from bot.events import BERLIN
 from bot.i18n import gettext_for
 from bot.knowledge import KnowledgeBase
+from bot.letters.explain import explain, unavailable, unreadable
 from bot.render import PLAIN, Style, render_contact, render_event_answer
 
 INTEGRATION_CONTACT = "integrationsbuero"
@@ -115,7 +117,27 @@ def reply_text(
             return notice_text(reply, style)
         case Forward():
             return ""
+        case Letter():
+            return letter_text(reply, assistant, style, now)
     raise AssertionError(f"unknown reply {reply!r}")  # pragma: no cover
+
+
+def letter_text(reply: Letter, assistant: Assistant, style: Style, now: datetime) -> str:
+    result = reply.result
+    if result.reading is None:
+        if result.problem == "unavailable":
+            return unavailable(reply.lang, style)
+        return unreadable(reply.lang, style)
+    text = explain(result.reading, assistant.kb, reply.lang, now, style)
+    if any(isinstance(o, Consent) for o in reply.options):
+        _ = gettext_for(reply.lang)
+        text += "\n\n" + style.esc(
+            _(
+                "Shall I forward a question about this letter to the city's team? They see what I "
+                "found in it, not your name. The letter's text goes along only if you choose so."
+            )
+        )
+    return text
 
 
 def option_label(option: Option, assistant: Assistant, lang: str) -> str:
@@ -130,6 +152,8 @@ def option_label(option: Option, assistant: Assistant, lang: str) -> str:
             return _("🙋 Ask a person")
         case NoneOfThese():
             return _("None of these")
+        case Consent(yes=True, attach=True):
+            return _("📎 Yes, with the letter's text")
         case Consent(yes=True):
             return _("✅ Yes, forward it")
         case Consent(yes=False):

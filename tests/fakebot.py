@@ -189,6 +189,8 @@ class FakeTelegram:
         self.messages: dict[tuple[int, int], dict[str, Any]] = {}
         self.failures: list[Failure] = []
         self.left: set[int] = set()  # chats the bot left (leaveChat)
+        self.files: dict[str, bytes] = {}  # what residents sent as photos or files, by file_id
+        self.downloads: list[str] = []  # file_ids the bot downloaded
         self.holds: list[Hold] = []
         self.webhook: dict[str, Any] = {}
         self.confirmed = 0  # highest update id the bot has confirmed
@@ -207,6 +209,7 @@ class FakeTelegram:
         self._closing = False
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._download)
         self._runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=1.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", port)
@@ -264,6 +267,17 @@ class FakeTelegram:
             return _error(400, exc.description)
         await self._record(Call(method, params, ok=True, result=result))
         return web.json_response({"ok": True, "result": result})
+
+    async def _download(self, request: web.Request) -> web.Response:
+        """A file download (what getFile's file_path points to), as Telegram serves it."""
+        if request.match_info["token"] != self.token:
+            return _error(401, "Unauthorized")
+        file_id = request.match_info["path"].rsplit("/", 1)[-1].split(".")[0]
+        if file_id not in self.files:
+            return _error(404, "Not Found")
+        self.downloads.append(file_id)
+        self._changed.fire()
+        return web.Response(body=self.files[file_id], content_type="application/octet-stream")
 
     async def _record(self, call: Call) -> None:
         self.calls.append(call)
@@ -409,6 +423,32 @@ class FakeTelegram:
         }  # fmt: skip
         self._next_callback += 1
         return self.push({"callback_query": query})
+
+    def _file(self, data: bytes) -> dict[str, Any]:
+        file_id = f"file{len(self.files) + 1}"
+        self.files[file_id] = data
+        return {"file_id": file_id, "file_unique_id": file_id + "u", "file_size": len(data)}
+
+    def send_photo(
+        self, chat_id: int, data: bytes, *, caption: str | None = None, lang: str | None = "de"
+    ) -> int:
+        """A resident sends a photo; Telegram offers it in sizes, the largest last."""
+        thumb = {**self._file(b"thumbnail"), "width": 90, "height": 120}
+        full = {**self._file(data), "width": 1500, "height": 2000}
+        content: dict[str, Any] = {"photo": [thumb, full]}
+        if caption:
+            content["caption"] = caption
+        return self.push(
+            {"message": self.new_message(chat_id, self.user(chat_id, lang), **content)}
+        )
+
+    def send_file(
+        self, chat_id: int, data: bytes, file_name: str, mime_type: str, *, lang: str | None = "de"
+    ) -> int:
+        """A resident sends a file (an image or PDF as a document)."""
+        document = {**self._file(data), "file_name": file_name, "mime_type": mime_type}
+        message = self.new_message(chat_id, self.user(chat_id, lang), document=document)
+        return self.push({"message": message})
 
     def add_bot_to_group(self, chat_id: int, by: int = 777, lang: str | None = "en") -> int:
         """Somebody adds the bot to a group (a ``my_chat_member`` update)."""
@@ -574,6 +614,15 @@ class FakeTelegram:
         if params.get("reply_markup"):
             content["reply_markup"] = params["reply_markup"]
         return self.new_message(chat_id, self.bot_user, **content)
+
+    def _m_getFile(self, params: dict[str, Any]) -> dict[str, Any]:
+        file_id = str(params["file_id"])
+        if file_id not in self.files:
+            raise _ApiError("Bad Request: invalid file_id")
+        size = len(self.files[file_id])
+        path = f"documents/{file_id}.bin"
+        return {"file_id": file_id, "file_unique_id": file_id + "u", "file_size": size,
+                "file_path": path}  # fmt: skip
 
     def _m_sendDocument(self, params: dict[str, Any]) -> dict[str, Any]:
         chat_id = int(params["chat_id"])

@@ -71,6 +71,7 @@ from bot.escalation import (
 )
 from bot.i18n import N_, gettext_for, preload
 from bot.language import LANGUAGES
+from bot.letters import LetterDesk
 from bot.retention import enforce_retention
 from bot.store import Store
 from bot.telegram import admin, context, staff
@@ -255,6 +256,10 @@ def build_application(
     return app
 
 
+# A letter: a photo, or an image or PDF sent as a file.
+LETTER_FILES = filters.PHOTO | filters.Document.IMAGE | filters.Document.PDF
+
+
 def _add_handlers(app: App, settings: Settings) -> None:
     private = filters.ChatType.PRIVATE
     groups = filters.ChatType.GROUPS
@@ -284,6 +289,7 @@ def _add_handlers(app: App, settings: Settings) -> None:
             CommandHandler("report", admin.report_command, private & admins),
             MessageHandler(private & message & filters.COMMAND, h.unknown_command),
             MessageHandler(private & message & filters.TEXT, h.on_text),
+            MessageHandler(private & message & LETTER_FILES, h.on_letter),
             MessageHandler(private & message, h.on_other),
             CallbackQueryHandler(ev.on_event_button, pattern=ev.is_event_button),
             CallbackQueryHandler(h.on_button),
@@ -339,7 +345,14 @@ async def _post_init(app: App) -> None:
         flood=FloodGate(settings.flood_limit, settings.flood_window_seconds),
         # A team answering many tickets writes more than one person: four times the limit.
         group_flood=FloodGate(settings.flood_limit * 4, settings.flood_window_seconds),
+        letters=LetterDesk(
+            settings.tessdata_dir, settings.ocr_workers, settings.ocr_timeout_seconds
+        ),
     )
+    if not app.bot_data["services"].letters.available:
+        log.warning(
+            "photos of letters cannot be read: %s", app.bot_data["services"].letters.missing
+        )
     if not settings.forwarding_enabled:
         log.warning(
             "neither STAFF_CHAT_ID nor SMTP_HOST is set: questions cannot be forwarded to people"
@@ -452,6 +465,8 @@ async def _post_shutdown(app: App) -> None:
     if services is not None:
         await services.worker.stop()  # no-op if post_stop ran
         await services.store.close()
+        if services.letters is not None:
+            services.letters.close()
 
 
 @asynccontextmanager

@@ -104,14 +104,17 @@ class ShowMenu:
 
 @dataclass(frozen=True, slots=True)
 class Consent:
-    """Yes/No to forwarding the question pending as offer ``offer`` in this chat."""
+    """Yes/No to forwarding the question pending as offer ``offer`` in this chat; "t": yes, with
+    the text of the letter the question is about."""
 
     yes: bool
     offer: int
+    attach: bool = False
     code: ClassVar[str] = "e"
 
     def data(self) -> str:
-        return _join(self.code, "y" if self.yes else "n", str(self.offer))
+        answer = ("t" if self.attach else "y") if self.yes else "n"
+        return _join(self.code, answer, str(self.offer))
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,7 +220,7 @@ _PATTERNS: tuple[tuple[re.Pattern[str], type], ...] = tuple(
         (rf"c\|({_CATEGORY})", ShowCategory),
         (rf"t\|({_alternatives(MAIN_TOPICS)})", ShowTopic),
         (rf"m\|({_alternatives(MENUS)})", ShowMenu),
-        (rf"e\|([yn])\|({_NUMBER})", Consent),
+        (rf"e\|([ynt])\|({_NUMBER})", Consent),
         (rf"n\|({_NUMBER})", NoneOfThese),
         (r"h", AskPerson),
         (rf"k\|({_NUMBER})", AddToTicket),
@@ -241,7 +244,7 @@ def parse(data: object) -> Callback | None:
         if kind is Rate:
             return Rate(args[0] == "+", args[1], args[2], args[3])
         if kind is Consent:
-            return Consent(args[0] == "y", int(args[1]))
+            return Consent(args[0] != "n", int(args[1]), attach=args[0] == "t")
         if kind in (NoneOfThese, AddToTicket):
             return kind(int(args[0]))  # type: ignore[no-any-return]
         if kind is Forget:

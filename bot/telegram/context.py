@@ -27,6 +27,7 @@ from bot.dialogue import Conversation
 from bot.escalation import STAFF, Escalation, OutboxWorker
 from bot.events import BERLIN
 from bot.i18n import gettext_for
+from bot.letters import LetterDesk
 from bot.render import HTML, split_message
 from bot.replies import forwarding_unavailable
 from bot.store import Store
@@ -52,6 +53,7 @@ class Services:
     worker: OutboxWorker
     flood: FloodGate  # per person (private chats, and members of the staff group)
     group_flood: FloodGate  # per group chat
+    letters: LetterDesk | None = None  # photos of letters (None: not set up, e.g. in tests)
 
 
 @dataclass(slots=True)

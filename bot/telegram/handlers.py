@@ -22,8 +22,8 @@ from telegram import (
     Message,
     Update,
 )
-from telegram.constants import ChatType, ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError
+from telegram.constants import ChatAction, ChatType, ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import ApplicationHandlerStop
 
 from bot import dialogue as dlg
@@ -33,6 +33,8 @@ from bot.dialogue import Pending
 from bot.escalation import RESIDENT, LimitReached
 from bot.i18n import days_text, gettext_for
 from bot.language import NATIVE_NAMES, normalize_code
+from bot.letters import LetterResult
+from bot.letters.reading import MAX_BYTES as MAX_LETTER_BYTES
 from bot.matching import EVENT_PREFIX, Decision
 from bot.render import HTML
 from bot.replies import reply_text
@@ -211,13 +213,20 @@ async def privacy_command(update: Update, context: BotContext) -> None:
             "reminders you set (until the event), with your chat number and language."
         )),
         ("🗑", _("Deleting"), _(
-            "/forget deletes your language and your forwarded questions in the bot at once. "
-            "E-mails that already reached the city's inbox are kept by the city; ask the "
-            "Integrationsbüro to delete them."
+            "/forget deletes at once what the bot keeps about you: your language, your "
+            "forwarded questions, and your questions and ratings in the question log. E-mails "
+            "that already reached the city's inbox are kept by the city; ask the Integrationsbüro "
+            "to delete them."
+        )),
+        ("📄", _("Photos of letters"), _(
+            "I read a photo or PDF of a letter only in memory, to explain it to you. I do not "
+            "keep the picture or its text and do not write them to a log; I only count which "
+            "kind of letter it was. Its text goes to the city's team only if you choose "
+            "\"with the letter's text\"."
         )),
         ("⚠️", _("Please note"), _(
-            "Do not send health information, ID or passport numbers, or photos of documents. "
-            "I do not need them to answer you."
+            "Do not type health information or ID or passport numbers into your questions. I do "
+            "not need them to answer you."
         )),
     ]  # fmt: skip
     parts = [
@@ -478,8 +487,40 @@ async def on_other(update: Update, context: BotContext) -> None:
     """Stickers, photos, voice messages…: the bot reads only text."""
     assert update.effective_chat is not None
     _ = gettext_for(await ui_lang(update, context))
-    text = _("I can only read text messages. Please type your question.")
+    text = _("I can read text messages and photos of letters. Please type your question.")
     await send(context, update.effective_chat.id, esc(text))
+
+
+async def on_letter(update: Update, context: BotContext) -> None:
+    """A photo, or an image or PDF sent as a file: "what is this letter?" (bot.letters)."""
+    message, chat = update.effective_message, update.effective_chat
+    assert message is not None and chat is not None
+    chosen, client = await chat_languages(update, context)
+    talk = context.state.talk
+    desk = context.services.letters
+    if message.photo:
+        item, name = message.photo[-1], None  # the largest size Telegram made
+    else:
+        assert message.document is not None
+        item, name = message.document, message.document.file_name
+    if desk is None or not desk.available:
+        result = LetterResult(None, "", "unavailable")
+    elif (item.file_size or 0) > MAX_LETTER_BYTES:
+        result = LetterResult(None, "", "unreadable")
+    else:
+        await context.bot.send_chat_action(chat.id, ChatAction.TYPING)
+        try:
+            file = await context.bot.get_file(item.file_id)
+            data = bytes(await file.download_as_bytearray())
+        except TelegramError as exc:  # a file too large for the Bot API, or gone
+            log.info("letter not downloaded: %s", type(exc).__name__)
+            result = LetterResult(None, "", "unreadable")
+        else:
+            result = await desk.read(data, context.services.assistant.kb, name)
+    reply = _dialogue(context).letter(
+        result, talk, caption=message.caption, chosen=chosen, client=client
+    )
+    await _send_reply(chat.id, reply, context)
 
 
 # --------------------------------------------------------------------------- buttons
@@ -642,7 +683,9 @@ async def _show_menu(
 async def _consent(
     query: CallbackQuery, chat_id: int, data: cb.Consent, lang: str, context: BotContext
 ) -> None:
-    reply = _dialogue(context).choose(dlg.Consent(data.yes, data.offer), context.state.talk)
+    reply = _dialogue(context).choose(
+        dlg.Consent(data.yes, data.offer, data.attach), context.state.talk
+    )
     if isinstance(reply, dlg.Notice):  # a second press finds nothing to forward
         _ = gettext_for(lang)
         text = _("This question is no longer waiting. Please type it again if you need to.")

@@ -129,8 +129,8 @@ def _option_button(option: dlg.Option, assistant: Assistant, lang: str, arrow: b
             return _button(label, AskPerson())
         case dlg.NoneOfThese(offer):
             return _button(label, NoneOfThese(offer))
-        case dlg.Consent(yes, offer):
-            return _button(label, Consent(yes, offer))
+        case dlg.Consent(yes, offer, attach):
+            return _button(label, Consent(yes, offer, attach))
     raise AssertionError(f"unknown option {option!r}")  # pragma: no cover
 
 

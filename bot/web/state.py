@@ -63,8 +63,8 @@ def encode_action(action: Action) -> dict[str, Any]:
             return {"k": "person"}
         case NoneOfThese(offer):
             return {"k": "none", "offer": offer}
-        case Consent(yes, offer):
-            return {"k": "consent", "yes": yes, "offer": offer}
+        case Consent(yes, offer, attach):
+            return {"k": "consent", "yes": yes, "offer": offer, "attach": attach}
         case Rate(entry, lang, helpful):
             return {"k": "rate", "entry": entry, "lang": lang, "helpful": helpful}
         case EventsNow():
@@ -87,7 +87,7 @@ def decode_action(data: dict[str, Any]) -> Action:
     if kind == "none":
         return NoneOfThese(int(data["offer"]))
     if kind == "consent":
-        return Consent(bool(data["yes"]), int(data["offer"]))
+        return Consent(bool(data["yes"]), int(data["offer"]), bool(data.get("attach", False)))
     if kind == "rate":
         return Rate(str(data["entry"]), str(data["lang"]), bool(data["helpful"]))
     if kind == "events":

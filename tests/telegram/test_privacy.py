@@ -21,8 +21,13 @@ ALICE, BOB = 5001, 5002
 QUESTION = "Wo melde ich meine Wohnung an?"
 UNKNOWN = "When does the bus to Berlin leave?"
 WARNING = (
-    "Do not send health information, ID or passport numbers, or photos of documents. "
-    "I do not need them to answer you."
+    "Do not type health information or ID or passport numbers into your questions. I do "
+    "not need them to answer you."
+)
+LETTERS = (
+    "I read a photo or PDF of a letter only in memory, to explain it to you. I do not keep the "
+    "picture or its text and do not write them to a log; I only count which kind of letter it "
+    "was. Its text goes to the city's team only if you choose \"with the letter's text\"."
 )
 RETENTION = (
     "Forwarded questions are deleted {closed} after the team has closed them, and at the latest "
@@ -49,6 +54,7 @@ async def test_privacy_in_all_ten_languages_warns_and_states_the_retention(
             _ = gettext_for(lang)
             reply = await fake.wait_message(ALICE + offset, esc(_("What I store")))
             assert esc(_(WARNING)) in reply.text, lang
+            assert esc(_(LETTERS)) in reply.text, lang
             closed, open_, log = (days_text(lang, n) for n in (14, 121, 1))
             retention = _(RETENTION).format(closed=closed, open=open_, log=log)
             assert esc(retention) in reply.text, lang
