@@ -22,7 +22,16 @@ from pathlib import Path
 if __package__ in (None, ""):  # ``python benchmarks/run.py``: make the project importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks import accuracy, answers, footprint, latency, machine, synthetic, throughput
+from benchmarks import (
+    accuracy,
+    answers,
+    letters,
+    footprint,
+    latency,
+    machine,
+    synthetic,
+    throughput,
+)
 from benchmarks.queries import build_queries
 from benchmarks.results import (
     Row,
@@ -64,11 +73,12 @@ class Mode:
     limited_updates: int = 0  # also run with the production rate limiter (0: skip)
     latency_repeats: int = 1  # fresh matchers measured on the real KB (median figures)
     distinct_questions: int = 0  # memory after this many different questions (0: skip)
+    letters: int = 4  # generated photos of letters read with real OCR
 
 
 FULL = Mode(
     "full", scale=100, typo_variants=2, load_runs=5, startup_runs=7, updates=3000, chats=1000,
-    limited_updates=150, latency_repeats=5, distinct_questions=50_000,
+    limited_updates=150, latency_repeats=5, distinct_questions=50_000, letters=120,
 )  # fmt: skip
 QUICK = Mode("quick", scale=5, typo_variants=0, load_runs=1, startup_runs=2, updates=200, chats=200)
 
@@ -84,6 +94,7 @@ class Report:
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
     answer_lengths: list[str] = field(default_factory=list)  # Markdown lines
+    letters: list[str] = field(default_factory=list)  # Markdown lines
 
 
 def _latency_rows(result: latency.Latency, target: float, what: str) -> list[Row]:
@@ -216,6 +227,8 @@ def collect(mode: Mode, progress: Progress, knowledge: Path = DEFAULT_KNOWLEDGE)
 
     progress("answer lengths")
     report.answer_lengths = answers.section(load_knowledge(knowledge))
+    progress("photos of letters")
+    report.letters = letters.section(mode.letters)
     progress("knowledge base: load and index build")
     times = footprint.load_and_build(knowledge, mode.load_runs)
     rows.append(
@@ -390,6 +403,7 @@ def markdown(report: Report) -> str:
             "",
         ]
     parts += report.answer_lengths
+    parts += report.letters
     parts += ["## Method", "", *(f"- {note}" for note in [*report.notes, *METHOD]), ""]
     return "\n".join(parts)
 
