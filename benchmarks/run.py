@@ -25,9 +25,9 @@ if __package__ in (None, ""):  # ``python benchmarks/run.py``: make the project 
 from benchmarks import (
     accuracy,
     answers,
-    letters,
     footprint,
     latency,
+    letters,
     machine,
     synthetic,
     throughput,
