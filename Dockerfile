@@ -8,7 +8,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    BOT_DB_PATH=/data/bot.sqlite3
+    BOT_DB_PATH=/data/bot.sqlite3 \
+    MODEL_CACHE_DIR=/data/model-cache
 
 # Tesseract's German model for photos of letters (the OCR engine itself comes with tesserocr).
 RUN apt-get update \

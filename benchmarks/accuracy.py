@@ -9,12 +9,12 @@ else escalates. Nothing here is tuned: both run with their defaults, once.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process, utils
 
-from bot.evaluation import Sample, Tally, evaluate
+from bot.evaluation import Sample, Tally, evaluate, known
 from bot.knowledge import KnowledgeBase
 from bot.language import LANGUAGES
 from bot.matching import Decision, Matcher
@@ -141,3 +141,71 @@ def text_table(acc: Accuracy) -> str:
         )
         for r in rows
     )
+
+
+# ----------------------------------------------------------------------------- issue 13 table
+
+# (name, short target, long target, value of a tally, higher is better)
+ISSUE_METRICS: tuple[tuple[str, float, float, Callable[[Tally], float], bool], ...] = (
+    ("answered directly and right", 0.93, 0.70, lambda t: t.right_rate, True),
+    ("right entry first", 0.98, 0.92, lambda t: t.top1_rate, True),
+    ("wrong direct answers", 0.02, 0.03, lambda t: t.wrong_rate, False),
+    ("out-of-scope answered", 0.05, 0.10, lambda t: t.oos_answer_rate, False),
+    ("requests for a person escalated", 0.95, 0.95, lambda t: t.human_rate, True),
+    ("language right (no client hint)", 0.97, 0.95, lambda t: t.lang_rate, True),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SetResult:
+    name: str
+    kind: str  # "short" or "long": which column of the issue's targets applies
+    tally: Tally
+
+
+def issue_sets(
+    matcher: Matcher, public: Sequence[Sample], dev: Sequence[Sample]
+) -> list[SetResult]:
+    """The public set (short typical questions) and the development set by kind; the language
+    is detected, never given. Development rows whose entry is not in the knowledge base are
+    left out (see ``known``)."""
+    results = [SetResult("tests/eval (public, short)", "short", _tally(matcher, public))]
+    usable = known(dev, matcher.kb)
+    for kind in ("short", "long"):
+        part = [s for s in usable if s.kind == kind]
+        if part:
+            results.append(SetResult(f"devset {kind}", kind, _tally(matcher, part)))
+    return results
+
+
+def _tally(matcher: Matcher, samples: Sequence[Sample]) -> Tally:
+    return evaluate(samples, matcher.match, give_lang=False).get("all", Tally())
+
+
+def issue_rows(results: Sequence[SetResult]) -> list[tuple[str, ...]]:
+    """One row per set: n, then each metric with its target and ✓/✗."""
+    rows = []
+    for r in results:
+        t = r.tally
+        cells = [r.name, f"{t.in_scope}+{t.out_of_scope}+{t.human}"]
+        for _name, short, long, value, higher in ISSUE_METRICS:
+            target = short if r.kind == "short" else long
+            v = value(t)
+            ok = v >= target if higher else v <= target
+            sign = "≥" if higher else "≤"
+            cells.append(f"{v:.1%} ({sign} {target:.0%}) {'✓' if ok else '✗'}")
+        rows.append(tuple(cells))
+    return rows
+
+
+ISSUE_COLUMNS: tuple[str, ...] = (
+    "set",
+    "n (in-scope+oos+person)",
+    *(name for name, *_ in ISSUE_METRICS),
+)
+
+
+def issue_text(results: Sequence[SetResult]) -> str:
+    rows = [ISSUE_COLUMNS, *issue_rows(results)]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(ISSUE_COLUMNS))]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows)

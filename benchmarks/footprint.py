@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.latency import clear_module_caches
+from bot.config import DEFAULT_MODEL_CACHE
 from bot.knowledge import KnowledgeBase, load_knowledge
 from bot.matching import Matcher
 
@@ -36,7 +37,7 @@ def load_and_build(directory: Path, runs: int) -> LoadTimes:
         start = time.perf_counter()
         kb = load_knowledge(directory)
         loaded = time.perf_counter()
-        Matcher(kb)
+        Matcher(kb, cache_dir=DEFAULT_MODEL_CACHE)
         builds.append(time.perf_counter() - loaded)
         loads.append(loaded - start)
     assert kb is not None  # for the type checker: the loop ran at least once

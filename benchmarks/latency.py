@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from benchmarks.queries import Query
 from benchmarks.results import percentile
+from bot.config import DEFAULT_MODEL_CACHE
 from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher
 
@@ -78,7 +79,7 @@ def measure(
         clear_module_caches()
         gc.collect()
         start = time.perf_counter()
-        matcher = Matcher(kb)
+        matcher = Matcher(kb, cache_dir=DEFAULT_MODEL_CACHE)
         build_s = time.perf_counter() - start
         clear_module_caches()  # building may have normalised texts that queries would reuse
         gc.collect()

@@ -17,7 +17,7 @@ from pathlib import Path
 from benchmarks.latency import clear_module_caches, timed_pass
 from benchmarks.queries import build_queries
 from benchmarks.synthetic import generate
-from bot.config import DEFAULT_KNOWLEDGE
+from bot.config import DEFAULT_KNOWLEDGE, DEFAULT_MODEL_CACHE
 from bot.knowledge import KnowledgeBase, load_knowledge
 from bot.matching import Matcher
 
@@ -25,7 +25,7 @@ from bot.matching import Matcher
 def profile(kb: KnowledgeBase, variants: int, warm: bool, top: int) -> str:
     queries = build_queries(variants=variants)
     clear_module_caches()
-    matcher = Matcher(kb)
+    matcher = Matcher(kb, cache_dir=DEFAULT_MODEL_CACHE)
     clear_module_caches()
     if warm:
         timed_pass(matcher.match, queries)

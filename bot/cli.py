@@ -36,9 +36,9 @@ def _settings() -> Settings:
         raise SystemExit(2) from exc
 
 
-def _assistant(directory: Path) -> Assistant:
+def _assistant(directory: Path, cache_dir: Path | None = None) -> Assistant:
     try:
-        return Assistant.from_directory(directory)
+        return Assistant.from_directory(directory, cache_dir)
     except KnowledgeError as exc:
         print(exc.report(), file=sys.stderr)
         print(
@@ -66,7 +66,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     """Run the Telegram bot when a token is configured, else the console chat."""
     from bot.store import StoreError
 
-    assistant = _assistant(settings.knowledge_dir)
+    assistant = _assistant(settings.knowledge_dir, settings.model_cache_dir)
     if settings.telegram_token:
         from telegram.error import InvalidToken
 
@@ -151,7 +151,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     from bot.events import BERLIN
     from bot.replies import option_label, render_details, reply_text
 
-    assistant = _assistant(settings.knowledge_dir)
+    assistant = _assistant(settings.knowledge_dir, settings.model_cache_dir)
     lang = normalize_code(args.lang) if args.lang else None
     if args.lang and lang is None:
         print(f"unknown language {args.lang!r}; use one of {' '.join(LANGUAGES)}", file=sys.stderr)
@@ -225,7 +225,7 @@ def match_lines(
 
 
 def cmd_match(args: argparse.Namespace, settings: Settings) -> int:
-    assistant = _assistant(settings.knowledge_dir)
+    assistant = _assistant(settings.knowledge_dir, settings.model_cache_dir)
     # Bytes, so that a line that is not UTF-8 is one error, not the end of the run.
     return match_lines(assistant, sys.stdin.buffer, sys.stdout, sys.stderr)
 
@@ -248,7 +248,7 @@ def cmd_letter(args: argparse.Namespace, settings: Settings) -> int:
     except OSError as exc:
         print(f"cannot read {args.file}: {exc.strerror}", file=sys.stderr)
         return 2
-    kb = _assistant(settings.knowledge_dir).kb
+    kb = _assistant(settings.knowledge_dir, settings.model_cache_dir).kb
     desk = LetterDesk(settings.tessdata_dir, 1, settings.ocr_timeout_seconds)
     try:
         result = asyncio.run(desk.read(data, kb, Path(args.file).name))
@@ -283,7 +283,7 @@ def kb_dump(kb: KnowledgeBase) -> list[dict[str, object]]:
 
 
 def cmd_kb(args: argparse.Namespace, settings: Settings) -> int:
-    kb = _assistant(settings.knowledge_dir).kb
+    kb = _assistant(settings.knowledge_dir, settings.model_cache_dir).kb
     json.dump(kb_dump(kb), sys.stdout, ensure_ascii=False, indent=2 if args.pretty else None)
     sys.stdout.write("\n")
     return 0
@@ -356,7 +356,7 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     from bot.report_text import render_text
     from bot.store import Store, StoreError
 
-    assistant = _assistant(settings.knowledge_dir)
+    assistant = _assistant(settings.knowledge_dir, settings.model_cache_dir)
     db_path = Path(args.db) if args.db else settings.db_path
     only_telegram = "only questions asked on Telegram are logged, not those of the console chat"
     source: Path | str = db_path
@@ -440,7 +440,7 @@ def cmd_web(args: argparse.Namespace, settings: Settings) -> int:
     from bot.store import StoreError
     from bot.web.server import serve_web
 
-    assistant = _assistant(settings.knowledge_dir)
+    assistant = _assistant(settings.knowledge_dir, settings.model_cache_dir)
     try:
         return asyncio.run(serve_web(settings, assistant))
     except StoreError as exc:

@@ -28,6 +28,13 @@ DEFAULT_KNOWLEDGE = (
     PROJECT_ROOT / "knowledge" if SOURCE_TREE else Path(__file__).resolve().parent / "_knowledge"
 )
 DEFAULT_DOTENV = (PROJECT_ROOT if SOURCE_TREE else Path()) / ".env"
+# The learned matching model, cached by the knowledge base's content hash (bot/classifier.py);
+# an installed package keeps it in the user's cache folder, not in the working directory.
+DEFAULT_MODEL_CACHE = (
+    PROJECT_ROOT / "data" / "model-cache"
+    if SOURCE_TREE
+    else Path.home() / ".cache" / "ankommen-dessau-rosslau" / "model"
+)
 DEFAULT_WEB_PORT = 8080
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 
@@ -46,6 +53,7 @@ class Settings:
     smtp_from: str | None = None
     db_path: Path = DEFAULT_DB
     knowledge_dir: Path = DEFAULT_KNOWLEDGE
+    model_cache_dir: Path = DEFAULT_MODEL_CACHE
     outbox_retry_seconds: float = 60.0
     admin_ids: frozenset[int] = frozenset()
     flood_limit: int = 8  # messages per person ...
@@ -357,6 +365,7 @@ def load_settings(
         smtp_from=smtp_from,
         db_path=Path(env.get("BOT_DB_PATH", "").strip() or DEFAULT_DB),
         knowledge_dir=Path(env.get("KNOWLEDGE_DIR", "").strip() or DEFAULT_KNOWLEDGE),
+        model_cache_dir=Path(env.get("MODEL_CACHE_DIR", "").strip() or DEFAULT_MODEL_CACHE),
         outbox_retry_seconds=_float(env, "OUTBOX_RETRY_SECONDS", 60.0, 0.05),
         admin_ids=frozenset(admins),
         flood_limit=_int(env, "FLOOD_LIMIT", 8) or 8,

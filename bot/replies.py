@@ -26,6 +26,7 @@ from bot.dialogue import (
     Show,
     Unavailable,
 )
+from bot.escalation import LimitReached
 from bot.events import BERLIN
 from bot.i18n import gettext_for
 from bot.knowledge import KnowledgeBase
@@ -47,6 +48,20 @@ def forwarding_unavailable(
     if contact is None:
         return text
     return text + "\n\n" + render_contact(contact, lang, now, style)
+
+
+def limit_text(limit: LimitReached, lang: str) -> str:
+    """The polite note when a person reached a cap on what they can send to the team."""
+    _ = gettext_for(lang)
+    if limit.kind == "daily":
+        return _(
+            "You have sent several questions to the city's team today. Please wait for their "
+            "answers, or ask again tomorrow."
+        )
+    return _(
+        "Your question {ticket} already has many additions. Please wait for the team's answer; "
+        "it will come here."
+    ).format(ticket=limit.ticket)
 
 
 def unknown_lead(lang: str, style: Style) -> str:

@@ -185,7 +185,6 @@ def test_bad_setting_names_the_variable(small_kb: Path) -> None:
     assert "OUTBOX_RETRY_SECONDS must be a number, got 'soon'" in result.stderr
 
 
-@pytest.mark.xfail(reason="the matcher of issue 13 (helper m13) has not landed yet", strict=False)
 def test_readme_ask_examples_answer_directly(real_assistant: Assistant) -> None:
     """The README's own ``ask`` examples get an answer, not a menu or an offer to forward."""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -37,7 +37,7 @@ from bot.letters import LetterResult
 from bot.letters.reading import MAX_BYTES as MAX_LETTER_BYTES
 from bot.matching import EVENT_PREFIX, Decision
 from bot.render import HTML
-from bot.replies import reply_text
+from bot.replies import limit_text, reply_text
 from bot.telegram import callbacks as cb
 from bot.telegram import keyboards
 from bot.telegram.context import (
@@ -367,20 +367,6 @@ async def _maybe_follow_up(message: Message, text: str, ui: str, context: BotCon
         reply = _("Your question {ticket} is already closed, so I treat this as a new question.")
         await send(context, message.chat_id, esc(reply.format(ticket=ticket_id)))
     return False
-
-
-def limit_text(limit: LimitReached, lang: str) -> str:
-    """The polite note when a person reached a cap on what they can send to the team."""
-    _ = gettext_for(lang)
-    if limit.kind == "daily":
-        return _(
-            "You have sent several questions to the city's team today. Please wait for their "
-            "answers, or ask again tomorrow."
-        )
-    return _(
-        "Your question {ticket} already has many additions. Please wait for the team's answer; "
-        "it will come here."
-    ).format(ticket=limit.ticket)
 
 
 async def _show_answer(chat_id: int, target: str, lang: str, context: BotContext) -> None:

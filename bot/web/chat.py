@@ -33,7 +33,7 @@ from bot.i18n import gettext_for
 from bot.language import LANGUAGES, normalize_code
 from bot.matching import Decision
 from bot.render import PLAIN, render_event_answer
-from bot.replies import forwarding_unavailable, option_label, reply_text
+from bot.replies import forwarding_unavailable, limit_text, option_label, reply_text
 from bot.store import Store, WebSession
 from bot.web.privacy import privacy_text
 from bot.web.state import Action, AddToTicket, EventsNow, Forget, Rate, WebState
@@ -520,21 +520,6 @@ def calendar_links(answer: EventAnswer, lang: str) -> list[dict[str, str]]:
         url = f"calendar/{occurrence.event.id}.ics?lang={lang}"
         links.append({"label": "📅 " + prefix + _("Add to calendar"), "url": url})
     return links
-
-
-def limit_text(limit: LimitReached, lang: str) -> str:
-    """The polite note when a person reached a cap on what they can send to the team (the
-    Telegram bot's words)."""
-    _ = gettext_for(lang)
-    if limit.kind == "daily":
-        return _(
-            "You have sent several questions to the city's team today. Please wait for their "
-            "answers, or ask again tomorrow."
-        )
-    return _(
-        "Your question {ticket} already has many additions. Please wait for the team's answer; "
-        "it will come here."
-    ).format(ticket=limit.ticket)
 
 
 def _lang(value: object) -> str | None:
