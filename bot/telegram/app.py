@@ -380,7 +380,10 @@ async def _post_init(app: App) -> None:
     await ev.schedule_jobs(app)  # weekly events digest; reminders pending from before
     if settings.web_port is not None:  # the web chat in the same process, same services
         chat = web.WebChat(assistant, store, escalation, settings)
-        app.bot_data[WEB_SERVER] = await web.start_web(chat, settings, lambda: assistant.kb.version)
+        app.bot_data[WEB_SERVER] = await web.start_web(
+            chat, settings, lambda: assistant.kb.version,
+            letters=app.bot_data["services"].letters,  # one OCR pool for both channels
+        )  # fmt: skip
 
 
 async def _log_health(app: App) -> None:

@@ -7,13 +7,16 @@ Routes:
 - ``POST /api/v1/message`` ``{"text", "lang", "session"}`` and ``POST /api/v1/action``
   ``{"session", "action"[, "email"]}`` → ``{"session", "lang", "replies": [{"text", "buttons":
   [{"label", "action"}]}]}``; ``GET /api/v1/session/{session}?after=N`` → the team's answers
-  that arrived (``cursor``: pass it as ``after`` next time); ``GET /api/v1/ui`` the page's
+  that arrived (``cursor``: pass it as ``after`` next time); ``POST /api/v1/letter``
+  (multipart/form-data: ``session``, ``lang``, ``caption``, ``file`` — a photo or PDF of a letter,
+  at most 10 MB; the same answer as a message); ``GET /api/v1/ui`` the page's
   labels in the ten languages; ``GET /healthz`` → ``{"status": "ok", "knowledge_base": …}``.
 
 Security: the API answers only its own origin and ``WEB_ALLOWED_ORIGINS`` (CORS); every
 response carries a strict Content-Security-Policy (no inline script), ``nosniff`` and
 ``no-referrer``; no cookies; bodies over 16 KB are refused; rate limits per client address and
-per session refuse a flood before any work is done. X-Forwarded-For is believed only from
+per session refuse a flood before any work is done (a letter counts as LETTER_COST requests: OCR
+is expensive). X-Forwarded-For is believed only from
 ``WEB_TRUSTED_PROXIES``.
 """
 
@@ -28,13 +31,14 @@ from importlib import resources
 from typing import Any
 from urllib.parse import urlsplit
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
 from bot.config import Settings
 from bot.events import BERLIN
 from bot.i18n import gettext_for
 from bot.ics import event_ics
 from bot.language import RTL_LANGUAGES, normalize_code
+from bot.letters import LetterDesk
 from bot.render import HTML
 from bot.web.chat import MAX_TEXT, WebChat, WebChatError
 from bot.web.limits import RateLimiter, client_address, networks
@@ -44,6 +48,8 @@ from bot.web.texts import ui_texts, widget_labels
 log = logging.getLogger(__name__)
 
 MAX_BODY = 16 * 1024
+MAX_LETTER = 10 * 1024 * 1024  # a photo or PDF of a letter (POST /api/v1/letter only)
+LETTER_COST = 5.0  # a letter counts as this many requests in the rate limits
 STATIC = {
     "/": ("index.html", "text/html"),
     "/chat.css": ("chat.css", "text/css"),
@@ -73,6 +79,7 @@ POLL_COST = 0.25
 
 CHAT: web.AppKey[WebChat] = web.AppKey("chat", WebChat)
 KB_VERSION: web.AppKey[Callable[[], str]] = web.AppKey("kb_version", Callable[[], str])
+LETTERS: web.AppKey[LetterDesk] = web.AppKey("letters", LetterDesk)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -107,8 +114,10 @@ def create_app(
     kb_version: Callable[[], str],
     *,
     rates: Rates = DEFAULT_RATES,
+    letters: LetterDesk | None = None,
 ) -> web.Application:
-    """The aiohttp application of the web chat (not started)."""
+    """The aiohttp application of the web chat (not started). It reads letters with its own
+    ``LetterDesk`` (opened at start-up, closed at shutdown) unless ``letters`` is given."""
     limits = Limits(settings, rates)
     csp = _csp(settings)
     allowed = frozenset(settings.web_allowed_origins)
@@ -215,6 +224,34 @@ def create_app(
             return _limited()
         return web.json_response(await chat.action(session, token, email))
 
+    async def letter(request: web.Request) -> web.Response:
+        """A photo or PDF of a letter (multipart/form-data), read in memory only."""
+        if request.content_type != "multipart/form-data":
+            raise WebChatError("expected-form-data", 415)
+        if request.content_length is not None and request.content_length > MAX_LETTER + MAX_BODY:
+            raise WebChatError("request-too-large", 413)
+        address = _address(request, limits)
+        if not limits.ip.allow(address, LETTER_COST):  # before the upload is read
+            return _limited()
+        fields, upload = await _letter_form(request)
+        session = fields.get("session") or None
+        if upload is None:
+            raise WebChatError("missing-file")
+        data, filename = upload
+        if not data:
+            raise WebChatError("empty-file")
+        if session is None:
+            if not limits.new.allow(address):
+                return _limited()
+        elif not limits.session.allow(session[:64], LETTER_COST):
+            return _limited()
+        return web.json_response(
+            await chat.letter(
+                session, data, request.app.get(LETTERS), filename=filename,
+                caption=fields.get("caption") or None, lang=fields.get("lang") or None,
+            )
+        )  # fmt: skip
+
     async def pending(request: web.Request) -> web.Response:
         session = request.match_info["session"]
         try:
@@ -232,9 +269,25 @@ def create_app(
         except WebChatError as exc:
             return _error(exc.code, exc.status)
 
+    async def open_letters(app: web.Application) -> None:
+        if letters is not None:
+            app[LETTERS] = letters
+            return
+        desk = LetterDesk(settings.tessdata_dir, settings.ocr_workers, settings.ocr_timeout_seconds)
+        if not desk.available:
+            log.warning("web chat: photos of letters cannot be read: %s", desk.missing)
+        app[LETTERS] = desk
+
+    async def close_letters(app: web.Application) -> None:
+        desk = app.get(LETTERS)
+        if desk is not None and letters is None:  # a desk handed in belongs to the caller
+            desk.close()
+
     app = web.Application(client_max_size=MAX_BODY, middlewares=[guard, errors])
     app[CHAT] = chat
     app[KB_VERSION] = kb_version
+    app.on_startup.append(open_letters)
+    app.on_cleanup.append(close_letters)
     for path in STATIC:
         app.router.add_get(path, static)
     app.router.add_get("/privacy", privacy)
@@ -243,6 +296,7 @@ def create_app(
     app.router.add_get("/api/v1/ui", ui)
     app.router.add_post("/api/v1/message", message)
     app.router.add_post("/api/v1/action", action)
+    app.router.add_post("/api/v1/letter", letter)
     app.router.add_get("/api/v1/session/{session}", pending)
     return app
 
@@ -273,14 +327,66 @@ async def _body(request: web.Request) -> dict[str, Any]:
     return data
 
 
+LETTER_TYPES = ("application/pdf",)
+TEXT_FIELDS = ("session", "lang", "caption")
+
+
+async def _letter_form(
+    request: web.Request,
+) -> tuple[dict[str, str], tuple[bytes, str | None] | None]:
+    """The letter form's text fields and its file, read with a size limit (the app's 16 KB
+    limit does not apply to a multipart reader; this one counts every byte itself)."""
+    try:
+        reader = await request.multipart()
+    except (ValueError, AssertionError):
+        raise WebChatError("invalid-form-data") from None
+    fields: dict[str, str] = {}
+    upload: tuple[bytes, str | None] | None = None
+    total = 0
+    while True:
+        try:
+            part = await reader.next()
+        except (ValueError, AssertionError):
+            raise WebChatError("invalid-form-data") from None
+        if part is None:
+            break
+        if not isinstance(part, BodyPartReader):
+            raise WebChatError("invalid-form-data")
+        limit = MAX_LETTER if part.name == "file" else MAX_BODY
+        chunks: list[bytes] = []
+        size = 0
+        while chunk := await part.read_chunk(64 * 1024):
+            size += len(chunk)
+            total += len(chunk)
+            if size > limit or total > MAX_LETTER + MAX_BODY:
+                raise WebChatError("request-too-large", 413)
+            chunks.append(chunk)
+        body = b"".join(chunks)
+        if part.name == "file":
+            kind = (part.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+            if not (kind.startswith("image/") or kind in LETTER_TYPES):
+                raise WebChatError("unsupported-file-type", 415)
+            upload = (body, part.filename)
+        elif part.name in TEXT_FIELDS:
+            try:
+                fields[part.name] = body.decode("utf-8")
+            except UnicodeDecodeError:
+                raise WebChatError("invalid-form-data") from None
+    return fields, upload
+
+
 def _allowed(request: web.Request, limits: Limits, session: str | None, cost: float = 1.0) -> bool:
     """Rate limits, checked before any work: per address, per session, new sessions."""
-    address = client_address(request.remote, request.headers.get("X-Forwarded-For"), limits.trusted)
+    address = _address(request, limits)
     if not limits.ip.allow(address, cost):
         return False
     if session is None:
         return limits.new.allow(address)
     return limits.session.allow(session[:64], cost)
+
+
+def _address(request: web.Request, limits: Limits) -> str:
+    return client_address(request.remote, request.headers.get("X-Forwarded-For"), limits.trusted)
 
 
 def _limited() -> web.Response:

@@ -19,7 +19,7 @@ import secrets
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -31,6 +31,7 @@ from bot.escalation import Escalation, LimitReached
 from bot.events import BERLIN, EventAnswer, answer_window
 from bot.i18n import gettext_for
 from bot.language import LANGUAGES, normalize_code
+from bot.letters import LetterDesk, LetterResult
 from bot.matching import Decision
 from bot.render import PLAIN, render_event_answer
 from bot.replies import forwarding_unavailable, limit_text, option_label, reply_text
@@ -49,6 +50,10 @@ PREVIEW_CHARS = 500
 NO_TEXT_LIMIT = 1_000_000  # events: the page scrolls, nothing needs splitting
 CACHE_SIZE = 20_000  # conversations kept in memory
 CACHE_SECONDS = 600.0  # ... for this long after their last request
+# A letter's text (OCR) is never written to SQLite: it waits in memory, keyed by session and
+# offer, for the resident's "with the letter's text" — for this long, and at most this many.
+LETTER_SECONDS = 900.0
+LETTER_TEXTS = 500
 
 
 class WebChatError(Exception):
@@ -134,6 +139,8 @@ class WebChat:
         # Sessions in use, so that a request does not read its state back from SQLite. Entries
         # expire (retention may delete an idle session in the database meanwhile).
         self._cache: OrderedDict[str, _Cached] = OrderedDict()
+        # (session hash, offer) -> (monotonic time, the letter's text); memory only.
+        self._letters: OrderedDict[tuple[str, int], tuple[float, str]] = OrderedDict()
 
     async def close(self) -> None:
         """Write what is still queued; call after the server stopped taking requests."""
@@ -150,6 +157,54 @@ class WebChat:
             await self._message(turn, text, chosen)
             return turn.json()
 
+    async def letter(
+        self,
+        token: str | None,
+        data: bytes,
+        desk: LetterDesk | None,
+        *,
+        filename: str | None = None,
+        caption: str | None = None,
+        lang: str | None = None,
+    ) -> dict[str, Any]:
+        """A photo or PDF of a letter: read it (OCR off the loop), explain it, offer forwarding.
+        The letter's text stays in memory only (``_letters``), never in the session's state."""
+        chosen = _lang(lang)
+        if caption is not None and len(caption) > MAX_TEXT:
+            raise WebChatError("text-too-long", 413)
+        async with self._turn(token, chosen, create=True) as turn:
+            if desk is None or not desk.available:
+                result = LetterResult(None, "", "unavailable")
+            else:
+                result = await desk.read(data, self.assistant.kb, filename)
+            talk = turn.state.talk
+            reply = self._dialogue().letter(
+                result, talk, caption=caption, chosen=chosen or turn.session.lang
+            )
+            pending = talk.pending
+            if pending is not None and pending.attachment:
+                self._keep_letter(token_hash(turn.token), pending.offer, pending.attachment)
+                talk.pending = replace(pending, attachment="")
+            await self._reply(turn, reply)
+            return turn.json()
+
+    def _keep_letter(self, key: str, offer: int, text: str) -> None:
+        self._letters[(key, offer)] = (time.monotonic(), text)
+        self._letters.move_to_end((key, offer))
+        while len(self._letters) > LETTER_TEXTS:
+            self._letters.popitem(last=False)
+
+    def _letter_text(self, key: str, offer: int) -> str | None:
+        """The letter's text for this offer (and forget it: it is used once), if still kept."""
+        kept = self._letters.pop((key, offer), None)
+        if kept is None or time.monotonic() - kept[0] > LETTER_SECONDS:
+            return None
+        return kept[1]
+
+    def _drop_letters(self, key: str) -> None:
+        for item in [k for k in self._letters if k[0] == key]:
+            del self._letters[item]
+
     async def action(self, token: str, action: str, email: str | None = None) -> dict[str, Any]:
         if not isinstance(action, str) or not _ACTION.fullmatch(action):
             raise WebChatError("unknown-action")
@@ -161,8 +216,26 @@ class WebChat:
                 raise WebChatError("unknown-action")
             # A used token is spent: a double click never forwards a question twice.
             turn.state.actions.pop(action, None)
+            if isinstance(chosen, dlg.Consent) and not self._with_letter(turn, chosen):
+                return turn.json()
             await self._act(turn, chosen, email)
             return turn.json()
+
+    def _with_letter(self, turn: Turn, consent: dlg.Consent) -> bool:
+        """Before a consent: the letter's text back from memory into the pending question if
+        the resident chose "with the letter's text"; False (and a "stale" notice) if it is gone."""
+        talk = turn.state.talk
+        text = self._letter_text(token_hash(turn.token), consent.offer)
+        pending = talk.pending
+        wanted = consent.yes and consent.attach
+        if not wanted or pending is None or pending.offer != consent.offer:
+            return True
+        if text is None:
+            notice = dlg.Notice("stale", turn.lang)
+            turn.say(reply_text(notice, self.assistant, PLAIN, self._now()))
+            return False
+        talk.pending = replace(pending, attachment=text)
+        return True
 
     async def pending(self, token: str, after: int = 0) -> dict[str, Any]:
         """Answers from the city's team that arrived for this session (after ``after``)."""
@@ -378,6 +451,7 @@ class WebChat:
             case Forget(confirm=False):
                 turn.say(_("OK, nothing was deleted."))
             case Forget(confirm=True):
+                self._drop_letters(token_hash(turn.token))
                 self.writer.drop(turn.session.id)
                 await self.writer.flush()  # a batch under way is written before the deletion
                 await self.store.forget_web_session(turn.session.id)

@@ -20,6 +20,7 @@ from bot.assistant import Assistant
 from bot.channels.mail import MailChannel
 from bot.config import DEFAULT_WEB_PORT, Settings
 from bot.escalation import MAIL, WEB, WEB_MAIL, Channel, Escalation, OutboxWorker
+from bot.letters import LetterDesk
 from bot.retention import enforce_retention
 from bot.store import Store
 from bot.translate.connector import build_translator
@@ -61,10 +62,12 @@ async def start_web(
     *,
     port: int | None = None,
     rates: Rates = DEFAULT_RATES,
+    letters: LetterDesk | None = None,
 ) -> WebServer:
     """Serve the web chat on ``WEB_HOST``:``port`` (``WEB_PORT``; 0 = any free port).
-    The per-address limits are the defaults except in tests and the benchmark."""
-    app = create_app(chat, settings, kb_version, rates=rates)
+    The per-address limits are the defaults except in tests and the benchmark; ``letters``: a
+    desk to share (the Telegram bot's), else the app opens its own."""
+    app = create_app(chat, settings, kb_version, rates=rates, letters=letters)
     # access_log off: request lines would carry session ids (the path of the poll).
     runner = web.AppRunner(app, access_log=None, handle_signals=False)
     await runner.setup()

@@ -22,6 +22,11 @@ BOT_BUBBLES = "document.querySelectorAll('.msg.bot').length"
 USER_BLUE = (0, 75, 135)  # .msg.user background, #004b87
 
 
+UNAVAILABLE = (
+    "I cannot read letters on this server yet. You can type your question, or ask the city's team."
+)
+
+
 def last_bot_text() -> str:
     return "[...document.querySelectorAll('.msg.bot')].pop().textContent"
 
@@ -175,3 +180,39 @@ async def test_embedding_on_another_origin_needs_web_allowed_origins(
     assert allowed.startswith("http://127.0.0.1:") and "embed=1" in allowed
     refused = await chat_frame_url(())
     assert refused.startswith("chrome-error://"), refused
+
+
+async def test_the_letter_button_uploads_a_file_and_shows_the_reply(
+    start_web_chat: StartWeb, tmp_path: Path
+) -> None:
+    class NoOcr:  # the page's part only: the reply without OCR is enough here
+        available = False
+
+    letter = tmp_path / "brief.jpg"
+    letter.write_bytes(b"\xff\xd8\xff\xe0 not really a photo")
+    async with (
+        start_web_chat(app_options={"letters": NoOcr()}) as web,
+        browser(tmp_path / "profile") as page,
+    ):
+        await page.goto(web.base + "/?lang=de")
+        await page.until("document.body.dataset.ready === '1'")
+        button = "document.getElementById('q-letter')"
+        assert await page.js(f"{button}.textContent") == t("de", "📄 Letter")
+        assert await page.js(f"{button}.getAttribute('aria-label')") == t("de", "Photos of letters")
+        assert await page.js(f"{button}.tagName") == "BUTTON"  # focusable, Enter/Space work
+        assert await page.js("document.getElementById('file').accept") == (
+            "image/*,application/pdf"
+        )
+        found = await page.send(
+            "Runtime.evaluate", expression="document.getElementById('file')"
+        )  # fmt: skip
+        await page.send(
+            "DOM.setFileInputFiles", files=[str(letter)], objectId=found["result"]["objectId"]
+        )
+        expected = t("de", UNAVAILABLE)
+        await page.until(f"{last_bot_text()} === {expected!r}")
+        assert "brief.jpg" in await page.js(
+            "[...document.querySelectorAll('.msg.user')].pop().textContent"
+        )
+        assert await page.js("document.getElementById('status').textContent") == ""
+        assert page.errors == []

@@ -43,6 +43,8 @@
     $("q-privacy").textContent = t("privacy");
     $("q-privacy").href = "privacy?lang=" + encodeURIComponent(code);
     $("q-forget").textContent = t("forget");
+    $("q-letter").textContent = t("letter");
+    $("q-letter").setAttribute("aria-label", t("letter_label"));
   }
 
   var URL_RE = /(https?:\/\/[^\s<>"']+)/g;
@@ -129,13 +131,14 @@
   }
 
   function post(path, payload) {
+    var form = payload instanceof FormData;
     busy = true;
     return fetch(path, {
-      method: "POST", headers: { "Content-Type": "application/json" },
-      body: JSON.stringify(payload), credentials: "omit"
+      method: "POST", headers: form ? {} : { "Content-Type": "application/json" },
+      body: form ? payload : JSON.stringify(payload), credentials: "omit"
     }).then(function (response) {
       return response.ok ? response.json().then(handle) : failure(response);
-    }, function () { say(t("error")); }).then(function () { busy = false; });
+    }, function () { say(t("error")); }).then(function () { busy = false; status.textContent = ""; });
   }
 
   function send(text, echo) {
@@ -148,6 +151,16 @@
     var payload = { session: session, action: token };
     if (email) payload.email = email;
     return post("api/v1/action", payload);
+  }
+
+  function upload(file) {
+    var data = new FormData();
+    data.append("session", session || "");
+    data.append("lang", lang);
+    data.append("file", file, file.name);
+    bubble("user", "📄 " + file.name);
+    status.textContent = t("reading");
+    return post("api/v1/letter", data);
   }
 
   function poll() {
@@ -180,6 +193,12 @@
   $("q-events").addEventListener("click", function () { send("/events", false); });
   $("q-person").addEventListener("click", function () { send("/human", false); });
   $("q-forget").addEventListener("click", function () { send("/forget", false); });
+  $("q-letter").addEventListener("click", function () { $("file").click(); });
+  $("file").addEventListener("change", function () {
+    var file = this.files && this.files[0];
+    this.value = "";
+    if (file) upload(file);
+  });
 
   fetch("api/v1/ui", { credentials: "omit" }).then(function (r) { return r.json(); }).then(function (data) {
     ui = data;
