@@ -576,18 +576,7 @@ def _parse_contact(reader: _Reader, node: YDict, path: str) -> Contact | None:
             reader.date(node, "hours_checked", path, required=False),
             _parse_seasons(reader, raw_hours, f"{path}.hours") if seasonal else (),
         )
-    note: dict[str, str] = {}
-    if node.get("note") is not None:
-        note_map = reader.mapping(node["note"], f"{path}.note")
-        for lang in note_map or {}:
-            if lang not in LANGUAGES:
-                reader.problem(note_map, f"{path}.note.{lang}", "unknown language code", lang)
-                continue
-            value = reader.text(note_map, lang, f"{path}.note")  # type: ignore[arg-type]
-            if value:
-                note[lang] = value
-        if note and "de" not in note:
-            reader.problem(node["note"], f"{path}.note.de", "no German text")
+    note = _per_language(reader, node, "note", path, max_len=0)
     sources = reader.urls(node, "sources", path, required=True)
     checked = reader.date(node, "checked", path)
     if cid is None or name is None or checked is None:
@@ -702,7 +691,8 @@ def _parse_letter_kind(reader: _Reader, node: YDict, path: str) -> LetterKind | 
 def _per_language(
     reader: _Reader, node: YDict, key: str, path: str, max_len: int
 ) -> dict[str, str]:
-    """A short text per language code under ``key``; German required when the key is there."""
+    """A text per language code under ``key`` (``max_len`` 0: any length); German required when
+    the key is there."""
     out: dict[str, str] = {}
     if node.get(key) is None:
         return out
