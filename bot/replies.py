@@ -50,6 +50,24 @@ def forwarding_unavailable(
     return text + "\n\n" + render_contact(contact, lang, now, style)
 
 
+def closing_privacy_sections(lang: str) -> list[tuple[str, str, str | None]]:
+    """The last sections of /privacy, the same on Telegram and in the web chat: photos of
+    letters, and what not to type. (icon, title, body) like the channels' own sections."""
+    _ = gettext_for(lang)
+    return [
+        ("📄", _("Photos of letters"), _(
+            "I read a photo or PDF of a letter only in memory, to explain it to you. I do not "
+            "keep the picture or its text and do not write them to a log; I only count which "
+            "kind of letter it was. Its text goes to the city's team only if you choose "
+            "\"with the letter's text\"."
+        )),
+        ("⚠️", _("Please note"), _(
+            "Do not type health information or ID or passport numbers into your questions. I do "
+            "not need them to answer you."
+        )),
+    ]  # fmt: skip
+
+
 def limit_text(limit: LimitReached, lang: str) -> str:
     """The polite note when a person reached a cap on what they can send to the team."""
     _ = gettext_for(lang)

@@ -37,7 +37,7 @@ from bot.letters import LetterResult
 from bot.letters.reading import MAX_BYTES as MAX_LETTER_BYTES
 from bot.matching import EVENT_PREFIX, Decision
 from bot.render import HTML
-from bot.replies import limit_text, reply_text
+from bot.replies import closing_privacy_sections, limit_text, reply_text
 from bot.telegram import callbacks as cb
 from bot.telegram import keyboards
 from bot.telegram.context import (
@@ -220,16 +220,7 @@ async def privacy_command(update: Update, context: BotContext) -> None:
             "that already reached the city's inbox are kept by the city; ask the Integrationsbüro "
             "to delete them."
         )),
-        ("📄", _("Photos of letters"), _(
-            "I read a photo or PDF of a letter only in memory, to explain it to you. I do not "
-            "keep the picture or its text and do not write them to a log; I only count which "
-            "kind of letter it was. Its text goes to the city's team only if you choose "
-            "\"with the letter's text\"."
-        )),
-        ("⚠️", _("Please note"), _(
-            "Do not type health information or ID or passport numbers into your questions. I do "
-            "not need them to answer you."
-        )),
+        *closing_privacy_sections(lang),
     ]  # fmt: skip
     parts = [
         icon + " <b>" + esc(title) + "</b>" + ("\n" + esc(body) if body else "")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from bot.config import Settings
 from bot.i18n import days_text, gettext_for
 from bot.render import Style
+from bot.replies import closing_privacy_sections
 
 
 def privacy_sections(lang: str, settings: Settings) -> list[tuple[str, str, str | None]]:
@@ -45,16 +46,7 @@ def privacy_sections(lang: str, settings: Settings) -> list[tuple[str, str, str 
             "that already reached the city's inbox are kept by the city; ask the "
             "Integrationsbüro to delete them."
         )),
-        ("📄", _("Photos of letters"), _(
-            "I read a photo or PDF of a letter only in memory, to explain it to you. I do not "
-            "keep the picture or its text and do not write them to a log; I only count which "
-            "kind of letter it was. Its text goes to the city's team only if you choose "
-            "\"with the letter's text\"."
-        )),
-        ("⚠️", _("Please note"), _(
-            "Do not type health information or ID or passport numbers into your questions. I do "
-            "not need them to answer you."
-        )),
+        *closing_privacy_sections(lang),
     ]  # fmt: skip
 
 
