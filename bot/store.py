@@ -387,21 +387,31 @@ class Store:
 
     async def forget(self, chat_id: int) -> int:
         """Delete everything stored about ``chat_id``; return how many rows were removed."""
-        removed = 0
-        asker = self.asker(chat_id)
-        async with self._transaction():
-            for sql, key in (
+        return await self._delete_all(
+            [
                 ("DELETE FROM outbox WHERE ticket_id IN (SELECT id FROM tickets WHERE chat_id = ?)",
                  chat_id),
                 ("DELETE FROM tickets WHERE chat_id = ?", chat_id),  # cascades to messages, maps
                 ("DELETE FROM people WHERE chat_id = ?", chat_id),
                 ("DELETE FROM event_subscriptions WHERE chat_id = ?", chat_id),
                 ("DELETE FROM event_reminders WHERE chat_id = ?", chat_id),
+            ],
+            self.asker(chat_id),
+        )  # fmt: skip
+
+    async def _delete_all(self, statements: list[tuple[str, object]], asker: str | None) -> int:
+        """Run ``statements`` (each ``?`` bound to its key) and delete the person's questions
+        and ratings in the log (by ``asker``), in one transaction; then overwrite the freed
+        pages in the WAL too. How many rows were removed."""
+        removed = 0
+        async with self._transaction():
+            for sql, key in (
+                *statements,
                 ("DELETE FROM feedback WHERE asker = ? OR question_id IN "
                  "(SELECT id FROM questions WHERE asker = ?)", asker),
                 ("DELETE FROM questions WHERE asker = ?", asker),
             ):  # fmt: skip
-                params = (key, key) if sql.count("?") == 2 else (key,)
+                params = (key,) * sql.count("?")
                 cursor = await self._db.execute(sql, params)
                 removed += max(cursor.rowcount, 0)
         await self.checkpoint()
@@ -993,24 +1003,16 @@ class Store:
     async def forget_web_session(self, session_id: int) -> int:
         """Delete a web conversation with its tickets, their deliveries, waiting answers, and
         its questions and ratings in the log (as /forget does for a chat)."""
-        removed = 0
-        asker = self.web_asker(session_id)
-        async with self._transaction():
-            for sql, key in (
+        return await self._delete_all(
+            [
                 ("DELETE FROM outbox WHERE ticket_id IN "
                  "(SELECT id FROM tickets WHERE web_session = ?)", session_id),
                 ("DELETE FROM tickets WHERE web_session = ?", session_id),
                 ("DELETE FROM web_inbox WHERE session_id = ?", session_id),
                 ("DELETE FROM web_sessions WHERE id = ?", session_id),
-                ("DELETE FROM feedback WHERE asker = ? OR question_id IN "
-                 "(SELECT id FROM questions WHERE asker = ?)", asker),
-                ("DELETE FROM questions WHERE asker = ?", asker),
-            ):  # fmt: skip
-                params = (key, key) if sql.count("?") == 2 else (key,)
-                cursor = await self._db.execute(sql, params)
-                removed += max(cursor.rowcount, 0)
-        await self.checkpoint()
-        return removed
+            ],
+            self.web_asker(session_id),
+        )  # fmt: skip
 
     async def purge_web_sessions(self, *, idle_before: datetime) -> int:
         """Delete web conversations idle since ``idle_before`` that have no ticket left (a
