@@ -107,6 +107,8 @@ def notice_text(reply: Notice, style: Style) -> str:
             text = _("Please type your question.")
         case "no-menu":
             text = _("There is no list to choose from right now. Please type your question.")
+        case "out-of-range" if reply.count == 1:
+            text = _("Please answer with 1 to choose it, or type a new question.")
         case "out-of-range":
             text = _("Please choose a number from 1 to {count}, or type a new question.").format(
                 count=reply.count
