@@ -115,6 +115,11 @@ def notice_text(reply: Notice, style: Style) -> str:
             )
         case "type-question":
             text = _("Please type your question for the city's team in one message.")
+        case "letter-gone":
+            text = _(
+                "The text of your letter is no longer stored. Send the photo again, or forward "
+                "your question without it."
+            )
         case _:
             text = _("This question is no longer waiting. Please type it again if you need to.")
     return style.esc(text)
