@@ -87,7 +87,7 @@ async def start_web(
 def private_log() -> None:
     """Keep people's messages out of the log at every level, as the Telegram bot does
     (aiosqlite logs SQL parameters at DEBUG)."""
-    from bot.telegram.app import PrivateLog
+    from bot.telegram.log_filters import PrivateLog
 
     for handler in logging.getLogger().handlers:
         if not any(isinstance(f, PrivateLog) for f in handler.filters):
