@@ -269,13 +269,13 @@ def test_validate_lists_the_problems_on_stdout_and_the_summary_on_stderr(
 
 def test_help_lists_the_exit_codes() -> None:
     from bot.cli import EXIT_CODES, EXIT_CONFLICT
-    from bot.telegram import app
+    from bot.telegram import lifecycle
 
     shown = run(["--help"]).stdout
     assert "exit codes (every command):" in shown
     for code, meaning in EXIT_CODES:
         assert re.search(rf"^  {code} +{re.escape(meaning.split()[0])}", shown, re.MULTILINE)
-    assert app.EXIT_CONFLICT == EXIT_CONFLICT  # what the Telegram bot returns on a 409
+    assert lifecycle.EXIT_CONFLICT == EXIT_CONFLICT  # what the Telegram bot returns on a 409
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for code, _meaning in EXIT_CODES:
         assert f"| {code} |" in readme  # the README's table of exit codes
