@@ -26,12 +26,12 @@ class Problem:
 
     In a file (YAML): ``file`` and ``line``. In a table someone handed in (a CSV): no ``file``,
     ``line`` is the row as a spreadsheet numbers it (the header is row 1). Neither: the problem
-    concerns the whole input. ``path`` is the key path inside the file (``entries.x.text.de``).
+    concerns the whole input. ``key_path`` is the place inside the file (``entries.x.text.de``).
     """
 
     file: str
     line: int
-    path: str
+    key_path: str
     message: str
 
     @classmethod
@@ -51,7 +51,9 @@ class Problem:
             where = f"row {self.line}: "
         else:
             where = ""
-        return f"{where}{self.path}: {self.message}" if self.path else f"{where}{self.message}"
+        if self.key_path:
+            return f"{where}{self.key_path}: {self.message}"
+        return f"{where}{self.message}"
 
 
 class BotError(Exception):
