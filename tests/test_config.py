@@ -181,3 +181,27 @@ def test_bad_translation_settings_name_the_variable(env: dict[str, str], message
 
 def test_settings_object_default() -> None:
     assert Settings().translation_enabled is False
+
+
+def test_the_readme_table_shows_the_defaults_of_the_settings_class() -> None:
+    """README "Configuration" repeats each default for readers; it must say what the code does."""
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    field_of = {"BOT_DB_PATH": "db_path"}
+    checked = 0
+    for names, defaults in re.findall(r"^\| (`[A-Z_]+`(?: / `[A-Z_]+`)?) \| ([^|]+) \|", readme,
+                                      re.MULTILINE):  # fmt: skip
+        values = re.fullmatch(r"`([^`]+)`(?: / `([^`]+)`)?(?: \(.*\))?", defaults.strip())
+        if values is None:  # "—", "Debian's folders", "from the key": no default value
+            continue
+        for name, shown in zip(re.findall(r"`([A-Z_]+)`", names), values.groups(), strict=False):
+            if shown is None or re.fullmatch(r"[A-Z_]+", shown):  # SMTP_FROM: another variable
+                continue
+            default = getattr(DEFAULTS, field_of.get(name, name.lower()))
+            if isinstance(default, Path):
+                assert default.as_posix().endswith(shown), name
+            elif isinstance(default, bool):
+                assert shown == str(int(default)), name
+            else:
+                assert shown == str(default).removesuffix(".0"), name
+            checked += 1
+    assert checked >= 20
