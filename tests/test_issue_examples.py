@@ -26,7 +26,11 @@ from tests.conftest import REAL_KB
 
 ROOT = Path(__file__).resolve().parent.parent
 BERLIN = ZoneInfo("Europe/Berlin")
-FIRST_PART_LIMIT = 700  # issue 14.4: "at most ≈ 700 characters including the contact line"
+# Issue 14.4: "at most ≈ 700 characters including the contact line". validate measures at one
+# fixed time (strictly 700); the "open now / opens at" line differs by a few characters with the
+# time of day, hence the margin here.
+FIRST_PART_LIMIT = 700
+ANY_TIME_MARGIN = 20
 SUMMER_MONDAY = datetime(2026, 7, 6, 11, 0, tzinfo=BERLIN)
 WINTER_MONDAY = datetime(2026, 12, 7, 11, 0, tzinfo=BERLIN)
 NEW_TOPICS = (
@@ -40,13 +44,17 @@ def test_the_first_part_of_every_answer_is_within_the_limit_in_every_language(
     real_assistant: Assistant,
 ) -> None:
     """14.4: measured as the resident reads it (plain text, contact lines with "open now"), on
-    a summer Monday morning and a winter night, in all ten languages."""
+    a summer Monday morning and afternoon and a winter night, in all ten languages."""
     too_long = []
     for entry_id in real_assistant.kb.entries:
         for lang in LANGUAGES:
-            for now in (SUMMER_MONDAY, datetime(2026, 12, 8, 2, 0, tzinfo=BERLIN)):
+            for now in (
+                SUMMER_MONDAY,
+                datetime(2026, 7, 6, 16, 0, tzinfo=BERLIN),
+                datetime(2026, 12, 8, 2, 0, tzinfo=BERLIN),
+            ):
                 length = len(real_assistant.render(entry_id, lang, now=now, part="first"))
-                if length > FIRST_PART_LIMIT:
+                if length > FIRST_PART_LIMIT + ANY_TIME_MARGIN:
                     too_long.append((entry_id, lang, length))
     assert too_long == []
 
@@ -191,3 +199,10 @@ def test_the_readmes_ask_example_answers_directly(real_assistant: Assistant) -> 
     result = _run(["ask", "Wo melde ich mich an?"])
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[0] == real_assistant.title("registration", "de")
+
+
+def test_validate_warns_about_no_first_part_of_the_real_knowledge_base() -> None:
+    """14.4: `validate` warns when a first part grows past the limit; none does."""
+    result = _run(["validate"])
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "the first message is" not in result.stdout
