@@ -8,7 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.telegram.log_filters import PrivateLog, RedactToken
+from bot.privatelog import PrivateLog
+from bot.telegram.log_filters import RedactToken
 from tests.fakebot import TOKEN
 
 
