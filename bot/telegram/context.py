@@ -158,7 +158,7 @@ async def ticket_of(
     context: BotContext, channel: str, from_bot: bool, chat_id: int, message_id: int
 ) -> int | None:
     """The ticket a replied-to message belongs to (staff group or resident chat)."""
-    store, worker = context.services.store, context.services.worker
+    store, worker = context.services.escalation.tickets, context.services.worker
     lookup = (
         store.ticket_for_staff_message if channel == STAFF else store.ticket_for_resident_message
     )
