@@ -249,10 +249,10 @@ async def _drive(
             services.worker.results.clear()
         await app.update_queue.join()
     replies.update()
-    tickets = services.escalation.tickets
+    ticket_store = services.escalation.tickets
     staff = Counter(
         [
-            await tickets.ticket_for_staff_message(STAFF, call.result["message_id"])
+            await ticket_store.ticket_for_staff_message(STAFF, call.result["message_id"])
             for call in replies.by_chat[STAFF]
         ]
     )
