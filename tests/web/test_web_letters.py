@@ -120,7 +120,7 @@ async def test_with_text_after_the_letter_was_forgotten_is_stale(
         assert await web.store.count_rows("tickets") == 0
         # The question still waits: forwarding it without the letter's text works.
         forwarded = (await api.press(body["replies"][0], "✅"))["replies"][0]
-        ticket = await web.store.ticket(forwarded["ticket"])
+        ticket = await TicketStore(web.store).ticket(forwarded["ticket"])
         assert ticket is not None and "Text des Briefs" not in ticket.question
 
 

@@ -30,8 +30,8 @@ class ResidentChannel:
         self.texts = texts
 
     async def deliver(self, item: OutboxItem) -> None:
-        store = self.tickets
-        ticket = await store.ticket(item.ticket_id) if item.ticket_id is not None else None
+        tickets = self.tickets
+        ticket = await tickets.ticket(item.ticket_id) if item.ticket_id is not None else None
         if ticket is None:
             raise PermanentFailure("gone", "the ticket was deleted (/forget or retention)")
         if ticket.chat_id is None:
@@ -56,11 +56,11 @@ class ResidentChannel:
                 raise temporary(exc) from exc
             # Delivered: a failed write below must not send the message again.
             await bookkeeping(
-                store.map_resident_message(ticket.chat_id, message.message_id, ticket.id),
+                tickets.map_resident_message(ticket.chat_id, message.message_id, ticket.id),
                 f"resident message {message.message_id} of ticket {ticket.id}",
             )
             if not last:
                 payload = replace(payload, parts_sent=index + 1)
                 await bookkeeping(
-                    store.outbox_set_payload(item.id, payload), f"progress of outbox {item.id}"
+                    tickets.outbox_set_payload(item.id, payload), f"progress of outbox {item.id}"
                 )

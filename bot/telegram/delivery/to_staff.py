@@ -57,7 +57,7 @@ class StaffChannel:
         payload = item.payload
         parts = split_message(self.texts.staff_text(payload, HTML))
         reply_to = await self._reply_target(item)
-        store = self.tickets
+        tickets = self.tickets
         for index in range(payload.parts_sent, len(parts)):
             try:
                 message = await send_html(
@@ -81,13 +81,13 @@ class StaffChannel:
             # number in its text still routes replies to it).
             if item.ticket_id is not None:
                 await bookkeeping(
-                    store.map_staff_message(message.chat_id, message.message_id, item.ticket_id),
+                    tickets.map_staff_message(message.chat_id, message.message_id, item.ticket_id),
                     f"staff message {message.message_id} of ticket {item.ticket_id}",
                 )
             if index < len(parts) - 1:
                 payload = replace(payload, parts_sent=index + 1)
                 await bookkeeping(
-                    store.outbox_set_payload(item.id, payload), f"progress of outbox {item.id}"
+                    tickets.outbox_set_payload(item.id, payload), f"progress of outbox {item.id}"
                 )
 
     async def _reply_target(self, item: OutboxItem) -> int | None:
