@@ -35,6 +35,7 @@ from bot.escalation.payloads import (
     WEB_MAIL,
     FollowUpPayload,
     Guess,
+    Notice,
     NoticePayload,
     Payload,
     ReplyPayload,
@@ -54,7 +55,7 @@ from bot.escalation.texts import STAFF_LANG, StaffTexts
 __all__ = [
     "ADMIN", "MAIL", "MAX_FOLLOW_UPS", "RESIDENT", "STAFF", "STAFF_LANG", "TICKETS_PER_DAY",
     "WEB", "WEB_MAIL", "Channel", "DeliveryResult", "Escalation", "FollowUpPayload", "Forwarded",
-    "Guess", "LimitReached", "NoticePayload", "OutboxItem", "OutboxRow", "OutboxWorker",
+    "Guess", "LimitReached", "Notice", "NoticePayload", "OutboxItem", "OutboxRow", "OutboxWorker",
     "Payload", "PermanentFailure", "ReplyPayload", "RetryLater", "StaffTexts", "Ticket",
     "TicketMessage", "TicketPayload", "TicketStore", "bookkeeping", "build", "payload_from_json",
 ]  # fmt: skip

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any, ClassVar, Literal
+from enum import StrEnum
+from typing import Any, ClassVar
 
 from bot.translate.texts import MachineTranslation
 
@@ -26,10 +27,17 @@ WEB = "web"  # a staff answer for a web chat session (bot.web)
 WEB_MAIL = "web-mail"  # ... and by e-mail, when the person left an address for that ticket
 TO_RESIDENT = (RESIDENT, WEB, WEB_MAIL)  # channels that carry the team's answers to a person
 
-NoticeKind = Literal[
-    "delivered", "unreachable", "gone", "rejected", "migrated", "mail-rejected",
-    "staff-rejected",
-]  # fmt: skip
+
+class Notice(StrEnum):
+    """What a notice says (its JSON value ``notice``)."""
+
+    DELIVERED = "delivered"  # a staff answer reached the person
+    UNREACHABLE = "unreachable"  # ... did not: the person blocked the bot
+    GONE = "gone"  # ... did not: the ticket was deleted (/forget, retention)
+    REJECTED = "rejected"  # ... did not: Telegram refused the text
+    MIGRATED = "migrated"  # the staff group became a supergroup
+    MAIL_REJECTED = "mail-rejected"  # for the admins: the inbox's mail server refused for good
+    STAFF_REJECTED = "staff-rejected"  # for the admins: Telegram refused the staff message
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,7 +174,7 @@ class NoticePayload(_Common):
     """
 
     KIND: ClassVar[str] = "notice"
-    notice: str
+    notice: str  # a Notice; another version's notice is kept as it is
     ref: int | None = None
     reply_to: int | None = None
     error: str = ""
@@ -188,7 +196,7 @@ class NoticePayload(_Common):
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> NoticePayload:
         return cls(
-            notice=str(data.get("notice", "")),
+            notice=_notice(str(data.get("notice", ""))),
             ref=_int_or_none(data.get("ref")),
             reply_to=_int_or_none(data.get("reply_to")),
             error=str(data.get("error", "")),
@@ -214,6 +222,10 @@ def payload_from_json(data: Mapping[str, Any]) -> Payload:
 
 def with_ticket(payload: Payload, ticket: int | None) -> Payload:
     return replace(payload, ticket=ticket)
+
+
+def _notice(value: str) -> str:
+    return Notice(value) if value in Notice._value2member_map_ else value
 
 
 def _int_or_none(value: Any) -> int | None:

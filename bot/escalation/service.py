@@ -25,6 +25,7 @@ from bot.escalation.payloads import (
     WEB_MAIL,
     FollowUpPayload,
     Guess,
+    Notice,
     NoticePayload,
     Payload,
     ReplyPayload,
@@ -273,7 +274,7 @@ class Escalation:
         if self._configured_staff_chat is not None:
             await self.store.set_state(_migration_key(self._configured_staff_chat), str(new))
         log.warning("the staff group %s became supergroup %s; set STAFF_CHAT_ID=%s", old, new, new)
-        await self.tickets.enqueue(None, STAFF, NoticePayload(notice="migrated", new=new))
+        await self.tickets.enqueue(None, STAFF, NoticePayload(notice=Notice.MIGRATED, new=new))
         self._wake()
         return True
 
@@ -281,10 +282,10 @@ class Escalation:
         """React to a delivery: confirm replies in the staff group, note unreachable people."""
         item = result.item
         if item.channel == MAIL and result.outcome == "failed":
-            await self._tell_admins(result, "mail-rejected")
+            await self._tell_admins(result, Notice.MAIL_REJECTED)
             return
         if item.channel == STAFF and result.outcome == "failed":
-            await self._tell_admins(result, "staff-rejected")
+            await self._tell_admins(result, Notice.STAFF_REJECTED)
             return
         if item.channel not in (RESIDENT, WEB) or result.outcome == "retry":
             return
@@ -292,22 +293,22 @@ class Escalation:
         reply_to = item.payload.staff_message if isinstance(item.payload, ReplyPayload) else None
         error = ""
         if result.outcome == "sent":
-            notice = "delivered"
+            notice = Notice.DELIVERED
         elif result.code == "gone" or ticket_id is None:
-            notice = "gone"
+            notice = Notice.GONE
         elif result.code == "rejected":  # Telegram refused the text itself; the person is there
-            notice, error = "rejected", (result.error or "")[:MAX_NOTICE_ERROR_CHARS]
+            notice, error = Notice.REJECTED, (result.error or "")[:MAX_NOTICE_ERROR_CHARS]
         else:
-            notice = "unreachable"
+            notice = Notice.UNREACHABLE
             if ticket_id is not None:
                 await self.tickets.mark_unreachable(ticket_id)
         if self._staff_chat is None:
             return
         payload = NoticePayload(notice=notice, reply_to=reply_to, ref=ticket_id, error=error)
-        await self.tickets.enqueue(ticket_id if notice != "gone" else None, STAFF, payload)
+        await self.tickets.enqueue(ticket_id if notice != Notice.GONE else None, STAFF, payload)
         self._wake()
 
-    async def _tell_admins(self, result: DeliveryResult, notice: str) -> None:
+    async def _tell_admins(self, result: DeliveryResult, notice: Notice) -> None:
         """A mail or staff-group message refused for good is not retried: tell the admins."""
         ticket_id = result.item.ticket_id
         if not self.admin_ids:

@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from bot.escalation.payloads import (
     FollowUpPayload,
+    Notice,
     NoticePayload,
     Payload,
     ReplyPayload,
@@ -133,39 +134,39 @@ def _notice(payload: NoticePayload, style: Style) -> str:
     _ = gettext_for(STAFF_LANG)
     ticket = payload.ticket or payload.ref
     notice = payload.notice
-    if notice == "delivered":
+    if notice == Notice.DELIVERED:
         text = _("✅ Ticket {ticket}: your answer was delivered to the person.")
-    elif notice == "unreachable":
+    elif notice == Notice.UNREACHABLE:
         text = _(
             "❌ Ticket {ticket}: the answer could not be delivered. The person has blocked "
             "the bot or deleted their account. The ticket stays open."
         )
-    elif notice == "gone":
+    elif notice == Notice.GONE:
         text = _(
             "❌ Ticket {ticket}: the person has deleted their data with /forget; the answer "
             "was not delivered."
         )
-    elif notice == "mail-rejected":
+    elif notice == Notice.MAIL_REJECTED:
         text = _(
             "❌ Ticket {ticket}: the mail server rejected the e-mail to the inbox for good, "
             "so it will not be sent again. The question is still in the staff group if one "
             "is set. The server said: {error}"
         )
         return style.esc(text.format(ticket=ticket, error=payload.error))
-    elif notice == "staff-rejected":
+    elif notice == Notice.STAFF_REJECTED:
         text = _(
             "❌ Ticket {ticket}: Telegram refused the message to the staff group for good, so "
             "it will not be sent again. The question is in the inbox if e-mail is set up; "
             "otherwise please contact the person another way. Telegram said: {error}"
         )
         return style.esc(text.format(ticket=ticket, error=payload.error))
-    elif notice == "rejected":
+    elif notice == Notice.REJECTED:
         text = _(
             "❌ Ticket {ticket}: Telegram refused your answer, so it was not delivered. Please "
             "send it again, shorter or in several messages. Telegram said: {error}"
         )
         return style.esc(text.format(ticket=ticket, error=payload.error))
-    elif notice == "migrated":
+    elif notice == Notice.MIGRATED:
         text = _(
             "ℹ️ This group is now a supergroup with the id {new}. Please set "
             "STAFF_CHAT_ID={new} in the bot's settings. Until then the bot follows the new id "
