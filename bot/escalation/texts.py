@@ -16,7 +16,7 @@ from bot.escalation.payloads import (
     TicketPayload,
 )
 from bot.escalation.store import Ticket
-from bot.i18n import gettext_for
+from bot.i18n import N_, gettext_for
 from bot.render import Style, language_name
 from bot.translate.texts import (
     STAFF_LANG,
@@ -128,53 +128,50 @@ class StaffTexts:
         return style.italic(text)
 
 
+# What each notice says; {ticket}, {error} (the far side's reason) and {new} (a group's new id).
+_NOTICES: dict[str, str] = {
+    Notice.DELIVERED: N_("✅ Ticket {ticket}: your answer was delivered to the person."),
+    Notice.UNREACHABLE: N_(
+        "❌ Ticket {ticket}: the answer could not be delivered. The person has blocked "
+        "the bot or deleted their account. The ticket stays open."
+    ),
+    Notice.GONE: N_(
+        "❌ Ticket {ticket}: the person has deleted their data with /forget; the answer "
+        "was not delivered."
+    ),
+    Notice.MAIL_REJECTED: N_(
+        "❌ Ticket {ticket}: the mail server rejected the e-mail to the inbox for good, "
+        "so it will not be sent again. The question is still in the staff group if one "
+        "is set. The server said: {error}"
+    ),
+    Notice.STAFF_REJECTED: N_(
+        "❌ Ticket {ticket}: Telegram refused the message to the staff group for good, so "
+        "it will not be sent again. The question is in the inbox if e-mail is set up; "
+        "otherwise please contact the person another way. Telegram said: {error}"
+    ),
+    Notice.REJECTED: N_(
+        "❌ Ticket {ticket}: Telegram refused your answer, so it was not delivered. Please "
+        "send it again, shorter or in several messages. Telegram said: {error}"
+    ),
+    Notice.MIGRATED: N_(
+        "ℹ️ This group is now a supergroup with the id {new}. Please set "
+        "STAFF_CHAT_ID={new} in the bot's settings. Until then the bot follows the new id "
+        "by itself."
+    ),
+}
+
+
 def _notice(payload: NoticePayload, style: Style) -> str:
-    """The bot's own news for the team; an unknown notice is shown as it is, never as a
-    template."""
-    _ = gettext_for(STAFF_LANG)
-    ticket = payload.ticket or payload.ref
-    notice = payload.notice
-    if notice == Notice.DELIVERED:
-        text = _("✅ Ticket {ticket}: your answer was delivered to the person.")
-    elif notice == Notice.UNREACHABLE:
-        text = _(
-            "❌ Ticket {ticket}: the answer could not be delivered. The person has blocked "
-            "the bot or deleted their account. The ticket stays open."
-        )
-    elif notice == Notice.GONE:
-        text = _(
-            "❌ Ticket {ticket}: the person has deleted their data with /forget; the answer "
-            "was not delivered."
-        )
-    elif notice == Notice.MAIL_REJECTED:
-        text = _(
-            "❌ Ticket {ticket}: the mail server rejected the e-mail to the inbox for good, "
-            "so it will not be sent again. The question is still in the staff group if one "
-            "is set. The server said: {error}"
-        )
-        return style.esc(text.format(ticket=ticket, error=payload.error))
-    elif notice == Notice.STAFF_REJECTED:
-        text = _(
-            "❌ Ticket {ticket}: Telegram refused the message to the staff group for good, so "
-            "it will not be sent again. The question is in the inbox if e-mail is set up; "
-            "otherwise please contact the person another way. Telegram said: {error}"
-        )
-        return style.esc(text.format(ticket=ticket, error=payload.error))
-    elif notice == Notice.REJECTED:
-        text = _(
-            "❌ Ticket {ticket}: Telegram refused your answer, so it was not delivered. Please "
-            "send it again, shorter or in several messages. Telegram said: {error}"
-        )
-        return style.esc(text.format(ticket=ticket, error=payload.error))
-    elif notice == Notice.MIGRATED:
-        text = _(
-            "ℹ️ This group is now a supergroup with the id {new}. Please set "
-            "STAFF_CHAT_ID={new} in the bot's settings. Until then the bot follows the new id "
-            "by itself."
-        )
-    else:  # not produced by this version; show it as it is, never as a template
+    """The bot's own news for the team; a notice this version does not know (another
+    version's) is shown as it is, never as a template."""
+    template = _NOTICES.get(payload.notice)
+    if template is None:
         return style.esc(payload.text)
-    return style.esc(text.format(ticket=ticket, new=payload.new))
+    _ = gettext_for(STAFF_LANG)
+    text = _(template).format(
+        ticket=payload.ticket or payload.ref, error=payload.error, new=payload.new
+    )
+    return style.esc(text)
 
 
 def _language_label(code: str) -> str:
