@@ -113,7 +113,7 @@ def ptb_timedelta(monkeypatch: pytest.MonkeyPatch) -> None:
     """PTB's documented opt-in to timedelta durations (its default for v23).
 
     Without it PTB 22 warns inside ``RetryAfter.__init__`` itself, and warnings are errors here.
-    The bot handles both forms (``bot.channels.staff.retry_after_seconds``).
+    The bot handles both forms (``bot.telegram.delivery.send.retry_after_seconds``).
     """
     monkeypatch.setenv("PTB_TIMEDELTA", "1")
 
