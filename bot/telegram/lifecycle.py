@@ -34,11 +34,11 @@ from telegram import Update
 from telegram.constants import ParseMode
 from telegram.error import Conflict, NetworkError, RetryAfter, TelegramError
 
-from bot.channels.staff import retry_after_seconds
 from bot.config import Settings
 from bot.escalation import STAFF_LANG
 from bot.telegram import admin, context
 from bot.telegram.context import App
+from bot.telegram.delivery.send import retry_after_seconds
 
 log = logging.getLogger(__name__)
 
