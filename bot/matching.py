@@ -273,7 +273,7 @@ class Matcher:
         parts = [normalize(part) for part in classifier.clauses(text)]
         counted = [model.counts(part) for part in parts]
         if len(parts) > 1:
-            whole: Counter[str] = Counter()
+            whole: Counter[int] = Counter()
             for counts in counted:
                 whole.update(counts)
         else:
@@ -281,8 +281,8 @@ class Matcher:
             normalized = normalize(text)
             whole = counted[0] if parts == [normalized] else model.counts(normalized)
         columns, weights = model.vector(whole)
-        values = weights @ model.weights[columns].astype(np.float32) + model.bias
-        languages = weights @ model.lang_weights[columns].astype(np.float32) + model.lang_bias
+        values = weights @ classifier.rows(model.weights, columns) + model.bias
+        languages = weights @ classifier.rows(model.lang_weights, columns) + model.lang_bias
         if len(parts) > 1:
             for part, counts in zip(parts, counted, strict=True):
                 # "Hallo." or "Danke!" before the question is not what it is about.
