@@ -241,6 +241,7 @@ def _tie(
     return pair[1] if second > 0.5 and second > 3 * first else pair[0]
 
 
+@lru_cache(maxsize=1024)  # asked once per hint that reply_language tries
 def transliterated(lowered: str) -> str | None:
     """ar, fa, ru or uk when a Latin-letter text is that language transliterated, else None."""
     words = _WORD.findall(lowered)
