@@ -302,7 +302,12 @@ def _latin(lowered: str, hint: str | None, prior: Mapping[str, float] | None) ->
     cue = transliterated(lowered)
     if cue is not None:
         return cue
-    library = library_probabilities(lowered)
+    short = hint in _LATIN_LANGUAGES and len(_WORD.findall(lowered)) <= _SHORT_WORDS
+    if prior and not LIBRARY_WEIGHT and not short:
+        # The blend below gives the library no weight (x ** 0 is 1): fastText is not asked.
+        library = dict.fromkeys(LANGUAGES, 1.0)
+    else:
+        library = library_probabilities(lowered)
     scores = {lang: library[lang] for lang in _LATIN_LANGUAGES}
     evidence = max(scores.values()) >= 0.01
     if prior:
@@ -317,7 +322,7 @@ def _latin(lowered: str, hint: str | None, prior: Mapping[str, float] | None) ->
         }
         evidence = True
     if hint in _LATIN_LANGUAGES:
-        if len(_WORD.findall(lowered)) <= _SHORT_WORDS:
+        if short:
             # Keyword queries ("anmeldung wohnung dessau") are German office words typed in
             # every language: the client's language wins, unless letters of another language
             # make it clear ("dzień dobry").
