@@ -309,7 +309,7 @@ class Matcher:
         ranked = self.score(text, self._decision_depth)
         support = self.support(text, ranked)
         decision = decide(ranked, used_lang, limits, support)
-        if decision.reason in ("confident", "ambiguous", "no-match"):
+        if decision.reason in ("confident", "probable", "ambiguous", "no-match"):
             # A question that names an event is about that event, even when the general
             # "events" entry (which names the big festivals too) scores higher. Out of scope
             # and requests for a person keep their decision.
