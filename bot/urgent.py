@@ -61,6 +61,9 @@ class Urgency:
     # The rule and phrase that fired, for logs and for curators ("file:line").
     rule: str = field(default="", compare=False)
     phrase: str = field(default="", compare=False)
+    # The languages of the rule's phrases that occur in the message, the firing one first:
+    # "jozi bidrobni" is Arabic in Latin letters, which letters alone do not tell.
+    langs: tuple[str, ...] = field(default=(), compare=False)
 
 
 # A word of a phrase: its normalised text and whether it is a beginning ("verschluck*").
@@ -320,7 +323,14 @@ class Detector:
             if any(e.matches(hits, where) for e in self._excepts[r]):
                 stopped.add(r)
                 continue
-            return Urgency(rule.kind, rule.entries, rule.id, compiled.phrase.text)
+            # Only phrases whose first word occurs can match: usually none but this one.
+            langs = dict.fromkeys([compiled.phrase.lang])
+            langs.update(
+                (self._compiled[r][q].phrase.lang, None)
+                for rr, q in found
+                if rr == r and q != p and self._compiled[r][q].matches(hits, where)
+            )
+            return Urgency(rule.kind, rule.entries, rule.id, compiled.phrase.text, tuple(langs))
         return None
 
 

@@ -352,7 +352,9 @@ NEGATIVE: dict[str, list[str]] = {
     ],
 }
 
-# Written after the rules were last changed and never tuned on: a second, honest measurement.
+# Written after the rules were last changed and never tuned on: a second, honest measurement
+# (36 of 39). The audit of issue 14 then asked for its three misses ("kocam bana vuruyor",
+# "abzustechen", "ударил жену"), so the rules now know them: no longer held out for those.
 HELD_OUT_POSITIVE: dict[str, list[tuple[str, str]]] = {
     "germanic": [
         ("meine kleine hat 40 grad fieber und es ist mitternacht", C),
@@ -655,11 +657,63 @@ def test_recall_and_precision_per_family(family: str) -> None:
 
 
 def test_held_out_phrasings() -> None:
-    # Never tuned on: a floor, with the honest figure in the report (36 of 39, no false alarm).
+    # A floor, with the figure in the report (39 of 39 since the audit, no false alarm).
     positives = [t for family in HELD_OUT_POSITIVE.values() for t, _ in family]
     negatives = [t for family in HELD_OUT_NEGATIVE.values() for t in family]
     assert sum(detect(t) is not None for t in positives) >= 0.85 * len(positives)
     assert [t for t in negatives if detect(t) is not None] == []
+
+
+def test_held_out_latin_letters_and_short_word_typos() -> None:
+    # Written before their rules and never tuned on (57 of 59 found, no false alarm): a floor
+    # per family, and every family quiet on its ordinary questions.
+    assert HELD_OUT_LATIN_POSITIVE.keys() == HELD_OUT_LATIN_NEGATIVE.keys()
+    for family, positives in HELD_OUT_LATIN_POSITIVE.items():
+        negatives = HELD_OUT_LATIN_NEGATIVE[family]
+        assert len(positives) >= 10 and len(negatives) >= 10, family
+        found = [(text, kind, detect(text)) for text, kind in positives]
+        right = sum(u is not None and u.kind == kind for _, kind, u in found)
+        assert right >= 0.75 * len(positives), (family, [t for t, k, u in found if u is None])
+        assert [t for t in negatives if detect(t) is not None] == [], family
+
+
+# The audit's messages (issue 14: transliterated writing and typos) must fire whatever the
+# figures say, and be answered in the language they are written in.
+AUDIT_EXAMPLES = [
+    ("Mein Kind hat nachts hohes Fiber", C, "de"),
+    ("Mein Kind hat nachts hohes Fieba", C, "de"),
+    ("mein kind hat hohes fiber", C, "de"),
+    ("u mene bolyt zub, vykhidni", OC, "uk"),
+    ("hochu umeret", S, "ru"),
+    ("ibni shireb klor", P, "ar"),
+    ("badi ente7er", S, "ar"),
+    ("gozi bied2rabni", V, "ar"),
+    ("jozi bidrobni", V, "ar"),
+    ("bachem samm khorde", P, "fa"),
+    ("nafas nemikeshe", M, "fa"),
+    ("kocam bana vuruyor", V, "tr"),
+]
+
+
+@pytest.mark.parametrize(("text", "kind", "lang"), AUDIT_EXAMPLES)
+def test_the_audits_messages_are_urgent_in_their_language(
+    real_brain: Brain, text: str, kind: str, lang: str
+) -> None:
+    urgency = detect(text)
+    assert urgency is not None and urgency.kind == kind, (text, urgency)
+    assert lang in urgency.langs
+    decision = real_brain.matcher.match(text)
+    assert decision.reason == "emergency" and decision.lang == lang, decision
+
+
+def test_a_known_language_wins_over_the_phrases(real_brain: Brain) -> None:
+    # The phrase's language only replaces a guess from letters when nothing else is known.
+    assert real_brain.matcher.match("jozi bidrobni", lang="uk").lang == "uk"
+    # A phrase shared by two languages ("partner ... bije" is Polish and Ukrainian in Latin
+    # letters) keeps the language detected from the whole message when it is one of them.
+    urgency = detect("Partner mnie bije, co mam robić?")
+    assert urgency is not None and {"pl", "uk"} <= set(urgency.langs)
+    assert real_brain.matcher.match("Partner mnie bije, co mam robić?").lang == "pl"
 
 
 def test_entries_in_preference_order() -> None:
@@ -840,8 +894,25 @@ def test_typos_only_on_long_words_and_never_on_listed_real_words(tmp_path: Path)
     assert detector.detect("er ist bewusslos")  # one typo
     assert detector.detect("kind hat etwas verschlukt")  # typo inside a word beginning
     assert detector.detect("mein mann schläft") is None  # a real word, listed
-    assert detector.detect("hitzu") is None  # five letters: no typo allowed
+    assert detector.detect("hitzu") is None  # five letters: no changed letter allowed
     assert detector.detect("") is None and detector.detect("!!!") is None
+
+
+def test_short_words_forgive_a_missing_extra_or_swapped_letter(tmp_path: Path) -> None:
+    path = tmp_path / "urgent.yaml"
+    path.write_text(
+        "urgent:\n  - id: t\n    kind: child-fever\n    entries: [emergency]\n"
+        "    not_typos: [fiebes]\n"
+        "    phrases: {de: [kind fieber, hitze]}\n",
+        encoding="utf-8",
+    )
+    detector = Detector(load_rules(path)[0])
+    for typo in ("fiber", "fiebr", "fiebber", "feiber", "fieberr"):
+        assert detector.detect(f"kind hat {typo}"), typo
+    assert detector.detect("hitzee") and detector.detect("hize") is None  # four letters: none
+    assert detector.detect("kind hat fiebes") is None  # listed as a real word
+    assert detector.detect("kind hat fiebar") is None  # a changed letter in a short word
+    assert detector.detect("kind hat ieber") is None  # never the first letter
 
 
 def test_words_far_apart_do_not_make_a_phrase(tmp_path: Path) -> None:
@@ -917,6 +988,17 @@ def main() -> None:  # pragma: no cover - a report for people
             print(f"   held out missed/kind: {text!r} expected {kind}, got {u and u.kind}")
     for text, u in held_alarms:
         print(f"   held out false alarm: {text!r} -> {u and u.kind}")
+    for family, positives in HELD_OUT_LATIN_POSITIVE.items():
+        found = [(t, k, detect(t)) for t, k in positives]
+        alarms = [(t, detect(t)) for t in HELD_OUT_LATIN_NEGATIVE[family] if detect(t)]
+        quiet_total = len(HELD_OUT_LATIN_NEGATIVE[family])
+        print(f"held out {family}: recall {sum(u is not None for *_, u in found)}/"
+              f"{len(found)}, false alarms {len(alarms)}/{quiet_total}")  # fmt: skip
+        for text, kind, u in found:
+            if u is None or u.kind != kind:
+                print(f"   held out missed/kind: {text!r} expected {kind}, got {u and u.kind}")
+        for text, u in alarms:
+            print(f"   held out false alarm: {text!r} -> {u and u.kind}")
     false_alarms = total_n - quiet_n
     precision = found_p / (found_p + false_alarms)
     print(f"all: recall {found_p}/{total_p} = {found_p / total_p:.1%}, "
