@@ -39,7 +39,7 @@ from bot.knowledge import HUMAN_ID, KnowledgeBase
 from bot.language import LANGUAGES, detect, normalize_code
 from bot.normalize import normalize
 from bot.translit import latin_spellings
-from bot.urgent import detector_for
+from bot.urgent import Urgency, detector_for
 
 DecisionKind = Literal["answer", "clarify", "escalate"]
 EVENT_PREFIX = "event:"
@@ -311,8 +311,14 @@ class Matcher:
     def match(self, text: str, lang: str | None = None, hint: str | None = None) -> Decision:
         """Decide what to do with ``text``. ``lang`` is a known language, ``hint`` a guess."""
         used_lang = normalize_code(lang) or self.detect_language(text, hint)
-        urgent = self.urgent_entries(text)
-        if urgent:
+        urgency = self.urgent.detect(text)
+        urgent = self._entries_for(urgency)
+        if urgency is not None and urgent:
+            known = normalize_code(lang) or normalize_code(hint)
+            if not known and urgency.langs and used_lang not in urgency.langs:
+                # The phrase that fired knows the language better than the letters do when
+                # nothing else is known: "jozi bidrobni" is Arabic written in Latin letters.
+                used_lang = urgency.langs[0]
             # Before anything else: the numbers at once, never "I don't know" or a menu.
             return Decision("answer", urgent[0], urgent, 1.0, used_lang, "emergency")
         table = self.long_thresholds if is_long(text) else self.thresholds
@@ -336,7 +342,9 @@ class Matcher:
     def urgent_entries(self, text: str) -> tuple[str, ...]:
         """The entries for an urgent situation in ``text`` that this knowledge base has, best
         first; empty when nothing is urgent."""
-        urgency = self.urgent.detect(text)
+        return self._entries_for(self.urgent.detect(text))
+
+    def _entries_for(self, urgency: Urgency | None) -> tuple[str, ...]:
         if urgency is None:
             return ()
         return tuple(e for e in urgency.entries if e in self.kb.entries)

@@ -13,7 +13,10 @@ and exceptions. A phrase is a few words that must all occur close together, in a
 - every word goes through the same normalisation as questions (case, accents, ß, ä → a,
   Arabic letter variants), and a word of seven or more letters may carry one typo (ten or
   more: two), never in its first letter, unless the message's word is listed under
-  ``not_typos`` (a real word one letter away, like "schläft" next to "schlägt").
+  ``not_typos`` (a real word one letter away, like "schläft" next to "schlägt"). A word of
+  five or six letters may miss a letter, have one too many or two swapped ("fiber", "fiebr"
+  for "fieber"), but not a changed letter: in short words that mostly makes another real word
+  ("lesen" / "leben", "hitzu" / "hitze").
 
 An ``except`` phrase of a rule stops that rule for the whole message ("Erste-Hilfe-Kurs").
 Rules are tried in file order; the first that fires decides. A knowledge base without an
@@ -31,7 +34,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 
 from rapidfuzz import process
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA, Levenshtein
 
 # knowledge.py reaches this module's parser only inside a function: no import cycle.
 from bot.errors import Problem
@@ -42,7 +45,8 @@ from bot.yamlsource import YDict, YList, line_of, load_file
 
 FILE_NAME = "urgent.yaml"
 MIN_PREFIX = 3  # "ضرب*" (hit) is a three-letter root; shorter beginnings match far too much
-FUZZY_ONE = 7  # letters from which one typo is forgiven ...
+FUZZY_SHORT = 5  # letters from which a missing, extra or swapped letter is forgiven ...
+FUZZY_ONE = 7  # ... any one typo ...
 FUZZY_TWO = 10  # ... and two
 _WINDOW_SLACK = 5  # extra words allowed between a phrase's words, per phrase word below
 _KIND = re.compile(r"^[a-z][a-z-]{1,31}$")
@@ -57,6 +61,9 @@ class Urgency:
     # The rule and phrase that fired, for logs and for curators ("file:line").
     rule: str = field(default="", compare=False)
     phrase: str = field(default="", compare=False)
+    # The languages of the rule's phrases that occur in the message, the firing one first:
+    # "jozi bidrobni" is Arabic in Latin letters, which letters alone do not tell.
+    langs: tuple[str, ...] = field(default=(), compare=False)
 
 
 # A word of a phrase: its normalised text and whether it is a beginning ("verschluck*").
@@ -227,9 +234,12 @@ class Detector:
         # Typo candidates by first letter (a typo keeps it, see _compute_atoms_of): a word is
         # compared with the few that can match, not with all of them.
         self._fuzzy_exact: dict[str, list[str]] = defaultdict(list)
+        self._fuzzy_short: dict[str, list[str]] = defaultdict(list)
         for text in self._exact:
             if len(text) >= FUZZY_ONE and not text.isdigit():
                 self._fuzzy_exact[text[0]].append(text)
+            elif len(text) >= FUZZY_SHORT and not text.isdigit():
+                self._fuzzy_short[text[0]].append(text)
         self._fuzzy_prefix: dict[str, dict[int, list[str]]] = defaultdict(dict)
         for n, by_text in self._prefix.items():
             for text in by_text if n >= FUZZY_ONE else ():
@@ -266,6 +276,14 @@ class Detector:
                 score_cutoff=cutoff, limit=None,
             ):  # fmt: skip
                 if len(text) >= FUZZY_TWO or distance <= 1:
+                    found.update(self._exact[text])
+        if len(token) >= FUZZY_SHORT:
+            # One letter missing or added, or two neighbours swapped (OSA counts that as one).
+            for text, _distance, _ in process.extract(
+                token, self._fuzzy_short.get(token[0], ()), scorer=OSA.distance,
+                score_cutoff=1, limit=None,
+            ):  # fmt: skip
+                if len(text) != len(token) or Levenshtein.distance(token, text) == 2:
                     found.update(self._exact[text])
         for n, texts in self._fuzzy_prefix.get(token[0], {}).items():
             # The typo may drop or add a letter: compare heads one shorter and one longer too.
@@ -305,7 +323,14 @@ class Detector:
             if any(e.matches(hits, where) for e in self._excepts[r]):
                 stopped.add(r)
                 continue
-            return Urgency(rule.kind, rule.entries, rule.id, compiled.phrase.text)
+            # Only phrases whose first word occurs can match: usually none but this one.
+            langs = dict.fromkeys([compiled.phrase.lang])
+            langs.update(
+                (self._compiled[r][q].phrase.lang, None)
+                for rr, q in found
+                if rr == r and q != p and self._compiled[r][q].matches(hits, where)
+            )
+            return Urgency(rule.kind, rule.entries, rule.id, compiled.phrase.text, tuple(langs))
         return None
 
 
