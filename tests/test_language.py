@@ -8,7 +8,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.language import LANGUAGES, _script_counts, detect, fallbacks, normalize_code
+from bot.language import (
+    LANGUAGES,
+    _script_counts,
+    detect,
+    dominant_script,
+    fallbacks,
+    library_probabilities,
+    normalize_code,
+)
 
 
 @pytest.mark.parametrize(
@@ -78,3 +86,20 @@ def test_script_table_counts_letters_by_their_unicode_name(text: str) -> None:
     assert dict(counts) == _script_counts_reference(text)
     # In order of first appearance: most_common() breaks ties by it.
     assert list(counts) == list(_script_counts_reference(text))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="aßÄДдїفپ 1?", max_size=30) | st.text(max_size=30))
+def test_dominant_script_is_the_most_frequent_script_first_seen_on_a_tie(text: str) -> None:
+    reference = _script_counts_reference(text)
+    expected = max(reference, key=reference.__getitem__) if reference else None
+    assert dominant_script(text) == expected
+
+
+def test_library_probabilities_are_asked_once_and_stay_unchanged() -> None:
+    # reply_language asks for each hint: fastText answers from a cache, a caller's changes to
+    # the dict it gets must not reach the next caller.
+    first = library_probabilities("wo kann ich mich anmelden")
+    first["de"] = -1.0
+    again = library_probabilities("wo kann ich mich anmelden")
+    assert again["de"] > 0.5 and again is not first

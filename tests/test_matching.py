@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -265,3 +266,20 @@ def test_decisions_keep_the_contract(real_brain, text: str, tail: str) -> None: 
         assert 2 <= len(d.candidates) <= 4 and d.entry is None
     else:
         assert len(d.candidates) <= 2 and d.entry is None
+
+
+def test_probabilities_follow_a_changed_temperature(matcher: Matcher) -> None:
+    # They are cached per message; the tuner changes the temperature between passes.
+    text = "Wo melde ich meine Wohnung an?"
+    warm = matcher.probabilities(text)
+    matcher.temperature *= 2
+    hot = matcher.probabilities(text)
+    assert not np.array_equal(warm, hot)
+    values = matcher._model_values(text)[0]
+    top = max(float(values.max()), matcher.background)
+    exp = np.exp(matcher.temperature * (values - top))
+    background = np.exp(matcher.temperature * (matcher.background - top))
+    assert np.array_equal(hot, exp / (exp.sum() + background))
+    matcher.temperature /= 2
+    assert np.array_equal(matcher.probabilities(text), warm)
+    assert not warm.flags.writeable  # shared by every caller: nobody may change it
