@@ -31,7 +31,7 @@ from typing import Literal
 from bot.assistant import Assistant
 from bot.conversation import reply_language
 from bot.events import BERLIN, EVENTS_ENTRY, EventAnswer, answer_event, event_question
-from bot.language import detect, normalize_code
+from bot.language import normalize_code
 from bot.letters import LetterResult
 from bot.matching import EVENT_PREFIX, Decision
 
@@ -346,7 +346,8 @@ class Dialogue:
         """Match a question and decide the reply. ``lang`` forces the answer's language
         (``ask --lang``, ``match --jsonl``); else the conversation's language rule applies."""
         forced = normalize_code(lang)
-        reply_lang = forced or reply_language(text, chosen, client, state.lang)
+        detector = self.assistant.matcher.detect_language
+        reply_lang = forced or reply_language(text, chosen, client, state.lang, detector)
         hint = state.lang or normalize_code(chosen) or normalize_code(client)
         decision = self.assistant.match(text, lang=reply_lang, hint=hint)
         lang = decision.lang
@@ -496,7 +497,10 @@ class Dialogue:
         caption = (caption or "").replace("\x00", "").strip() or None
         lang = ui_lang(state, chosen, client)
         if caption:  # a caption is a question: its language wins as for any question
-            lang = reply_language(caption, chosen, client, state.lang) or detect(caption, lang)
+            detector = self.assistant.matcher.detect_language
+            lang = reply_language(caption, chosen, client, state.lang, detector) or detector(
+                caption, lang
+            )
         state.lang, state.menu = lang, ()
         reading = result.reading
         if reading is None:

@@ -76,11 +76,25 @@ _TUNED = Thresholds(
     human=0.18,
 )
 DEFAULT_THRESHOLDS: dict[str, Thresholds] = dict.fromkeys(LANGUAGES, _TUNED)
+# Messages of more than LONG_WORDS words (a story around the question) score lower on both the
+# index and the model, and the issue allows them a different share of wrong answers: they have
+# thresholds of their own, tuned on the development set's long messages alone.
+_TUNED_LONG = Thresholds(
+    answer=0.56,
+    margin=0.2,
+    probable=0.18,
+    close=0.4,
+    clarify=0.12,
+    related=0.14,
+    support=0.02,
+    human=0.18,
+)
+DEFAULT_LONG_THRESHOLDS: dict[str, Thresholds] = dict.fromkeys(LANGUAGES, _TUNED_LONG)
 # The learned model's probability from which a runner-up is offered below a confident answer.
 SECOND_TOPIC = 0.1
 # How much of the blended score is the learned model's probability (the rest is the index's).
 MODEL_WEIGHT = 0.5
-MODEL_WEIGHT_LONG = 0.6  # ... for messages of more than LONG_WORDS words
+MODEL_WEIGHT_LONG = 0.5  # ... for messages of more than LONG_WORDS words
 LONG_WORDS = 12
 # Softmax temperature for the SVM's decision values.
 TEMPERATURE = 3.0
@@ -122,11 +136,14 @@ class Matcher:
         *,
         cache_dir: Path | None = None,
         learned: bool = True,
+        long_thresholds: dict[str, Thresholds] | None = None,
     ) -> None:
         """``cache_dir`` keeps the learned model between starts; ``learned=False`` leaves it
-        out (the index alone, as before it existed)."""
+        out (the index alone, as before it existed). ``long_thresholds`` decide messages of
+        more than ``LONG_WORDS`` words; ``thresholds`` given alone decide every message."""
         self.kb = kb
         self.thresholds = thresholds or DEFAULT_THRESHOLDS
+        self.long_thresholds = long_thresholds or thresholds or DEFAULT_LONG_THRESHOLDS
         self.model_weight = MODEL_WEIGHT
         self.model_weight_long = MODEL_WEIGHT_LONG
         self.temperature = TEMPERATURE
@@ -216,8 +233,7 @@ class Matcher:
             return [(self.targets[target], score) for target, score in ranked]
         # The index weighs every word alike, so a story dilutes its scores; the model scores
         # each sentence too. Long messages lean on the model.
-        long = normalized.count(" ") + 1 > LONG_WORDS
-        weight = self.model_weight_long if long else self.model_weight
+        weight = self.model_weight_long if _long(normalized) else self.model_weight
         blended: dict[str, float] = {
             self.targets[target]: (1 - weight) * score for target, score in ranked
         }
@@ -299,7 +315,8 @@ class Matcher:
         if urgent:
             # Before anything else: the numbers at once, never "I don't know" or a menu.
             return Decision("answer", urgent[0], urgent, 1.0, used_lang, "emergency")
-        limits = self.thresholds.get(used_lang, Thresholds())
+        table = self.long_thresholds if is_long(text) else self.thresholds
+        limits = table.get(used_lang, Thresholds())
         ranked = self.score(text, self._decision_depth)
         support = self.support(text, ranked)
         decision = decide(ranked, used_lang, limits, support)
@@ -361,6 +378,15 @@ class Matcher:
         longest = max(found.values())
         best = [target for target, size in found.items() if size == longest]
         return best[0] if len(best) == 1 else None
+
+
+def is_long(text: str) -> bool:
+    """A message of more than ``LONG_WORDS`` words: scored and decided as a story."""
+    return _long(normalize(text))
+
+
+def _long(normalized: str) -> bool:
+    return normalized.count(" ") + 1 > LONG_WORDS
 
 
 _PARENTHESES = re.compile(r"\([^)]*\)")

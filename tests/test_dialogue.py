@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.assistant import Brain
+from bot.assistant import Assistant, Brain
 from bot.dialogue import (
     Answer,
     Clarify,
@@ -254,6 +254,18 @@ def test_a_chosen_language_yields_to_the_script_a_question_is_written_in(bot: Sc
     dialogue.message("أين يمكنني تسجيل عنواني الجديد في المدينة؟", state, chosen="uk")
     assert bot.calls[-1][1] == "ar"
     assert state.lang == "ar"
+
+
+def test_the_knowledge_bases_language_model_decides_a_switch(
+    real_assistant: Assistant,
+) -> None:
+    # A German question after a Ukrainian conversation: the detector alone reads these German
+    # office words as English; with the knowledge base's learned language model it is German.
+    state = Conversation()
+    state.lang = "uk"
+    reply = Dialogue(real_assistant).message("reisepass verloren was tun", state)
+    assert state.lang == "de"
+    assert getattr(reply, "lang", None) == "de"
 
 
 def test_events_and_event_targets(bot: Scripted) -> None:

@@ -148,6 +148,20 @@ def test_json_contract(matcher: Matcher) -> None:
     assert isinstance(data["score"], float)
 
 
+def test_long_messages_are_decided_with_their_own_thresholds(kb_dir: Path) -> None:
+    kb = load_knowledge(kb_dir)
+    never = Thresholds(answer=2.0, probable=2.0, clarify=2.0, human=2.0)
+    matcher = Matcher(kb, dict.fromkeys(LANGUAGES, Thresholds()),
+                      long_thresholds=dict.fromkeys(LANGUAGES, never))  # fmt: skip
+    assert matcher.match("kita platz").decision == "answer"
+    story = (
+        "Wir sind vor zwei Wochen mit unseren drei Kindern hergezogen und suchen einen Kita Platz"
+    )
+    assert matcher.match(story).decision == "escalate"
+    # Thresholds given alone decide every message, as before long messages had their own.
+    assert Matcher(kb, dict.fromkeys(LANGUAGES, never)).match("kita platz").decision == "escalate"
+
+
 def test_exact_word_is_kept_among_many_rare_look_alikes(write_kb: WriteKB) -> None:
     look_alikes = ["autobus", "autocar", "autos", "autoo", "automat", "autor", "autobahn",
                    "autohaus", "autowerk", "autoteil", "autoglas", "autolack"]  # fmt: skip

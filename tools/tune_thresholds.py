@@ -9,6 +9,8 @@ expected entry is not in the knowledge base (yet) are left out.
 Every message is scored once per blend (the learned model's weight and temperature); then a
 coordinate search over the thresholds maximises what the decisions are worth to residents
 (``WORTH``), under the issue's limits on wrong answers and answered out-of-scope questions.
+Messages of more than ``LONG_WORDS`` words get a set of thresholds of their own (``_TUNED_LONG``),
+searched on those messages alone: a story scores lower than a short question.
 Usage:
 
     python tools/tune_thresholds.py            # prints the table and the values to paste
@@ -28,7 +30,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.evaluation import DEV_DIR, Sample, known, load_samples
-from bot.matching import Decision, Matcher, Thresholds, decide
+from bot.matching import Decision, Matcher, Thresholds, decide, is_long
 
 # What a decision is worth to a resident: a wrong direct answer costs far more than a question
 # back; an answer with the right entry among its alternatives is still worth something.
@@ -215,15 +217,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         matcher.model_weight, matcher.model_weight_long = weight, weight_long
         matcher.temperature = temperature
         found = cases(matcher, samples)
-        chosen, outcome = search(found)
-        results.append((_objective(outcome), (weight, weight_long, temperature), chosen))
-        print(f"blend {weight} / {weight_long}, temperature {temperature}: {describe(outcome)}")
+        # Short and long messages are decided with thresholds of their own, split as the
+        # matcher splits them: each set is searched on its own messages.
+        score, chosen = 0.0, {}
+        for name, long in (("_TUNED", False), ("_TUNED_LONG", True)):
+            chosen[name], outcome = search([c for c in found if is_long(c.sample.text) == long])
+            score += _objective(outcome)
+            print(f"blend {weight} / {weight_long}, temperature {temperature}, {name}: "
+                  f"{describe(outcome)}")  # fmt: skip
+        results.append((score, (weight, weight_long, temperature), chosen))
     _score, (weight, weight_long, temperature), chosen = max(results, key=lambda r: r[0])
     print(f"\n{len(samples)} development samples; chosen:")
     print(f"MODEL_WEIGHT = {weight}\nMODEL_WEIGHT_LONG = {weight_long}")
     print(f"TEMPERATURE = {temperature}")
-    values = ", ".join(f"{f.name}={getattr(chosen, f.name)}" for f in dataclasses.fields(chosen))
-    print(f"_TUNED = Thresholds({values})")
+    for name, limits in chosen.items():
+        values = ", ".join(
+            f"{f.name}={getattr(limits, f.name)}" for f in dataclasses.fields(limits)
+        )
+        print(f"{name} = Thresholds({values})")
     return 0
 
 
