@@ -127,7 +127,8 @@ for _lang, _words in _TRANSLIT_WORDS.items():
         _TRANSLIT_OF.setdefault(_word, []).append(_lang)
 # A digit between letters or glued to a word stands for an Arabic letter.
 _ARABIZI_DIGIT = re.compile(r"(?<=[a-z])[2357](?=[a-z])|\b[2357](?=[a-z]{2})|(?<=[a-z]{2})[37]\b")
-_LATIN_LANGUAGES = ("de", "en", "tr", "ro", "pl", "vi")
+LATIN_LANGUAGES: tuple[str, ...] = ("de", "en", "tr", "ro", "pl", "vi")
+_LATIN_LANGUAGES = LATIN_LANGUAGES
 # How much the client's language counts among the Latin-script languages: a factor on its
 # probability plus a bonus; up to three words it wins unless the text is clearly another language.
 _HINT_FACTOR = 3.0
@@ -273,6 +274,18 @@ def _german_compound(word: str) -> bool:
         return False
     probabilities = library_probabilities(word)
     return max(probabilities, key=probabilities.__getitem__) == "de"
+
+
+def may_be_transliterated(text: str, latin: Collection[str]) -> bool:
+    """False for Latin-letter ``text`` without a sign of Arabic, Persian, Russian or Ukrainian
+    in Latin letters: no cue word, no Arabizi digit letter, and every word one that the
+    Latin-script languages' texts use (``latin``). "jobcenter telefon" is not Ukrainian."""
+    lowered = text.casefold()
+    if set(_script_counts(lowered)) != {"latin"} or _ARABIZI_DIGIT.search(lowered):
+        return True
+    return any(
+        w in _TRANSLIT_OF or (w not in latin and not w.isdigit()) for w in _WORD.findall(lowered)
+    )
 
 
 @lru_cache(maxsize=1024)  # asked once per hint that reply_language tries

@@ -36,7 +36,16 @@ from bot import classifier
 from bot.classifier import Model
 from bot.index import Index
 from bot.knowledge import HUMAN_ID, KnowledgeBase
-from bot.language import LANGUAGES, SHORT_WORDS, detect, german_only, normalize_code, words
+from bot.language import (
+    LANGUAGES,
+    LATIN_LANGUAGES,
+    SHORT_WORDS,
+    detect,
+    german_only,
+    may_be_transliterated,
+    normalize_code,
+    words,
+)
 from bot.normalize import normalize
 from bot.translit import latin_spellings
 from bot.urgent import detector_for
@@ -196,7 +205,7 @@ class Matcher:
             add(target, (q for qs in oos.questions.values() for q in qs))
 
         self.index = Index(len(self.targets), raw_docs, answer_tokens)
-        self._german, self._known_words = _vocabularies(kb)
+        self._german, self._known_words, self._latin_words = _vocabularies(kb)
         self.model: Model | None = (
             classifier.load_or_train(training_samples(kb), cache_dir) if learned else None
         )
@@ -270,6 +279,10 @@ class Matcher:
         values = LANGUAGE_TEMPERATURE * self._model_values(text)[1]
         exp = np.exp(values - values.max())
         prior = dict(zip(self.model.languages, (exp / exp.sum()).tolist(), strict=True))
+        if not may_be_transliterated(text, self._latin_words):
+            # Latin letters and nothing but words of the Latin-script languages: the model's
+            # Cyrillic or Arabic guess comes from office terms, not from the person.
+            prior = {lang: p if lang in LATIN_LANGUAGES else 0.0 for lang, p in prior.items()}
         return detect(text, hint, prior)
 
     def probabilities(self, text: str) -> np.ndarray:
@@ -400,8 +413,11 @@ def _long(normalized: str) -> bool:
 _PARENTHESES = re.compile(r"\([^)]*\)")
 
 
-def _vocabularies(kb: KnowledgeBase) -> tuple[frozenset[str], frozenset[str]]:
-    """The German words of the knowledge base and all its words, for ``german_only``.
+def _vocabularies(
+    kb: KnowledgeBase,
+) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """The German words of the knowledge base, all its words and the words of its Latin-script
+    languages' texts, for ``german_only`` and ``may_be_transliterated``.
 
     A word is German when the German texts (questions, titles, answers, letter signs, event
     names, out-of-scope examples) use it at least half as often as the texts of any other
@@ -437,7 +453,14 @@ def _vocabularies(kb: KnowledgeBase) -> tuple[frozenset[str], frozenset[str]]:
         # which the Cyrillic and Arabic texts keep in Latin letters too.
         return n >= english[word] or sum(word in other for other in scripts_apart) >= 3
 
-    return frozenset(word for word, n in german.items() if is_german(word, n)), frozenset(known)
+    latin = set(german)
+    for lang in LATIN_LANGUAGES:
+        latin.update(counts.get(lang, ()))
+    return (
+        frozenset(word for word, n in german.items() if is_german(word, n)),
+        frozenset(known),
+        frozenset(latin),
+    )
 
 
 def _event_names(kb: KnowledgeBase) -> dict[tuple[str, ...], str]:

@@ -11,12 +11,14 @@ from hypothesis import strategies as st
 from bot.assistant import Brain
 from bot.language import (
     LANGUAGES,
+    LATIN_LANGUAGES,
     _script_counts,
     detect,
     dominant_script,
     fallbacks,
     german_only,
     library_probabilities,
+    may_be_transliterated,
     normalize_code,
 )
 
@@ -149,6 +151,7 @@ def test_german_keywords_alone_are_german(real_brain: Brain) -> None:
         ("gde zdes tafel", None, "ru"),  # transliteration cues
         ("kita lal walad", None, "ar"),
         ("Wo ist das Jobcenter in Dessau?", "uk", "de"),  # a German sentence is German
+        ("telefon numarası jobcenter", None, "tr"),
     ],
 )
 def test_german_terms_give_way(
@@ -165,3 +168,21 @@ def test_german_only_needs_german_words() -> None:
     assert not german_only("jobcenter wen", german | {"wen"}, known)  # an Arabizi cue word
     assert not german_only("Jobcenter письмо", german, known)
     assert not german_only("2025", german, known)
+
+
+@pytest.mark.parametrize("text", ["jobcenter telefon", "list rundfunkbeitrag 18,36", "Tafel"])
+def test_latin_letters_without_a_cue_are_a_latin_script_language(
+    real_brain: Brain, text: str
+) -> None:
+    assert real_brain.matcher.detect_language(text) in LATIN_LANGUAGES
+
+
+def test_transliteration_needs_a_cue() -> None:
+    latin = frozenset({"jobcenter", "telefon", "list", "adres"})
+    assert not may_be_transliterated("Jobcenter Telefon", latin)
+    assert not may_be_transliterated("list 18,36", latin)
+    assert may_be_transliterated("gde jobcenter", latin)  # a cue word
+    assert may_be_transliterated("jobcenter wen", latin | {"wen"})  # a cue word, German too
+    assert may_be_transliterated("kif ba3mel anmeldung", latin)  # an Arabizi digit letter
+    assert may_be_transliterated("kurs nemetskogo yazyka", latin)  # words no Latin text uses
+    assert may_be_transliterated("Jobcenter письмо", latin)
