@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from bot.assistant import Brain
+from bot.escalation import TicketStore
 from bot.events import BERLIN
 from bot.report import (
     CLUSTER_THRESHOLD,
@@ -227,13 +228,13 @@ async def fill_store(path: Path) -> None:
     await store.add_feedback("registration", "de", True, ids[0])
     await store.add_feedback("registration", "de", False, ids[1])  # its question becomes a gap
     await store.add_feedback("childcare", "uk", True, ids[2])
-    answered = await store.create_ticket(
+    answered = await TicketStore(store).create_ticket(
         chat_id=1, lang="de", question="?", candidates=[], channels=[]
     )
-    closed = await store.create_ticket(
+    closed = await TicketStore(store).create_ticket(
         chat_id=2, lang="uk", question="?", candidates=[], channels=[]
     )
-    waiting = await store.create_ticket(
+    waiting = await TicketStore(store).create_ticket(
         chat_id=3, lang="ar", question="?", candidates=[], channels=[]
     )
     await store.close()
