@@ -91,9 +91,9 @@ DEFAULT_THRESHOLDS: dict[str, Thresholds] = dict.fromkeys(LANGUAGES, _TUNED)
 _TUNED_LONG = Thresholds(
     answer=0.56,
     margin=0.2,
-    probable=0.18,
-    close=0.4,
-    clarify=0.12,
+    probable=0.16,
+    close=0.35,
+    clarify=0.1,
     related=0.14,
     support=0.02,
     human=0.18,
@@ -341,7 +341,7 @@ class Matcher:
         ranked = self.score(text, self._decision_depth)
         support = self.support(text, ranked)
         decision = decide(ranked, used_lang, limits, support)
-        if decision.reason in ("confident", "ambiguous", "no-match"):
+        if decision.reason in ("confident", "probable", "ambiguous", "no-match"):
             # A question that names an event is about that event, even when the general
             # "events" entry (which names the big festivals too) scores higher. Out of scope
             # and requests for a person keep their decision.

@@ -12,7 +12,10 @@ Issue 13 raised them to what the learned model reaches, and added: answered dire
 Issue 14 added fifteen topics and, appended to the files, 300 questions about them written before
 the entries existed. The floors above hold for the established topics as before; the new topics
 have floors of their own, set just below what they reached when they were added (top-1 88.7 %,
-answered right 79.0 %, wrong 2.3 %), so that they can only rise towards the others'.
+answered right 79.0 %, wrong 2.3 %), so that they can only rise towards the others'. Raised after
+story variants written from the development set (benchmarks/devset, never from this set) and a
+class-balanced model: measured 94.0 % / 87.3 % / 2.3 %; floors 91 % / 84 %, ceiling 3 % as before.
+They are not yet the established topics' floors (96 % / 93 %).
 """
 
 from __future__ import annotations
@@ -37,8 +40,8 @@ NEW_TOPICS = frozenset(
     "phone-internet debt-counselling insurance dog deregistration food-bank discrimination "
     "renting-rules interpreters".split()
 )
-NEW_TOP1_FLOOR = 0.86
-NEW_ANSWERED_RIGHT_FLOOR = 0.76
+NEW_TOP1_FLOOR = 0.91
+NEW_ANSWERED_RIGHT_FLOOR = 0.84
 NEW_WRONG_CEILING = 0.03
 
 
