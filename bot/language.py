@@ -7,7 +7,8 @@ languages and sharpened by the knowledge base's own learned language model where
 passes it. Arabic, Persian, Russian and Ukrainian written in Latin letters are recognised by
 their frequent words (and Arabizi's digit letters). The client's language hint counts among
 Latin-script languages (most for one- or two-word keyword queries), and a language the person
-chose explicitly always wins (that is decided by the caller).
+chose explicitly always wins (that is decided by the caller). Without a hint, a message of German
+words only (office terms that every language's questions contain) is German, the city's language.
 """
 
 from __future__ import annotations
