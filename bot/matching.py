@@ -36,7 +36,16 @@ from bot import classifier
 from bot.classifier import Model
 from bot.index import Index
 from bot.knowledge import HUMAN_ID, KnowledgeBase
-from bot.language import LANGUAGES, detect, normalize_code
+from bot.language import (
+    LANGUAGES,
+    LATIN_LANGUAGES,
+    SHORT_WORDS,
+    detect,
+    german_only,
+    may_be_transliterated,
+    normalize_code,
+    words,
+)
 from bot.normalize import normalize
 from bot.translit import latin_spellings
 from bot.urgent import Urgency, detector_for
@@ -196,6 +205,7 @@ class Matcher:
             add(target, (q for qs in oos.questions.values() for q in qs))
 
         self.index = Index(len(self.targets), raw_docs, answer_tokens)
+        self._german, self._known_words, self._latin_words = _vocabularies(kb)
         self.model: Model | None = (
             classifier.load_or_train(training_samples(kb), cache_dir) if learned else None
         )
@@ -256,12 +266,23 @@ class Matcher:
         return found
 
     def detect_language(self, text: str, hint: str | None = None) -> str:
-        """``bot.language.detect`` with the learned model's language probabilities as prior."""
+        """``bot.language.detect`` with the learned model's language probabilities as prior.
+
+        Only German words ("Jobcenter", "Kita Platz"): German, the city's language, unless a
+        hint says otherwise for a keyword query; the model's prior is arbitrary for the office
+        terms that every language's questions contain."""
         if self.model is None or len(self.model.languages) < 2:
             return detect(text, hint)
+        if german_only(text, self._german, self._known_words):
+            hint = normalize_code(hint)
+            return hint if hint and len(words(text)) <= SHORT_WORDS else "de"
         values = LANGUAGE_TEMPERATURE * self._model_values(text)[1]
         exp = np.exp(values - values.max())
         prior = dict(zip(self.model.languages, (exp / exp.sum()).tolist(), strict=True))
+        if not may_be_transliterated(text, self._latin_words):
+            # Latin letters and nothing but words of the Latin-script languages: the model's
+            # Cyrillic or Arabic guess comes from office terms, not from the person.
+            prior = {lang: p if lang in LATIN_LANGUAGES else 0.0 for lang, p in prior.items()}
         return detect(text, hint, prior)
 
     def probabilities(self, text: str) -> np.ndarray:
@@ -398,6 +419,56 @@ def _long(normalized: str) -> bool:
 
 
 _PARENTHESES = re.compile(r"\([^)]*\)")
+
+
+def _vocabularies(
+    kb: KnowledgeBase,
+) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """The German words of the knowledge base, all its words and the words of its Latin-script
+    languages' texts, for ``german_only`` and ``may_be_transliterated``.
+
+    A word is German when the German texts (questions, titles, answers, letter signs, event
+    names, out-of-scope examples) use it at least half as often as the texts of any other
+    language: office terms stand in every language's texts about as often ("jobcenter",
+    "kita"), a word of another language far more often there ("nie", "card", "mai")."""
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+
+    def add(lang: str, texts: Iterable[str]) -> None:
+        for text in texts:
+            counts[lang].update(words(text))
+
+    for entry in kb.entries.values():
+        for lang, text in entry.texts.items():
+            add(lang, [text.title, *text.questions, text.answer, text.details or ""])
+        add("de", (sign for letter in entry.letters for sign in letter.signs))
+    for event in kb.events.values():
+        for lang, etext in event.texts.items():
+            add(lang, [etext.title, *etext.aliases])
+    for oos in kb.out_of_scope.values():
+        for lang, questions in oos.questions.items():
+            add(lang, questions)
+    german = counts.pop("de", Counter())
+    known = set(german)
+    for other in counts.values():
+        known.update(other)
+    english = counts.get("en", Counter())
+    scripts_apart = [counts[lang] for lang in ("uk", "ru", "ar", "fa") if lang in counts]
+
+    def is_german(word: str, n: int) -> bool:
+        if 2 * n < max((other[word] for other in counts.values()), default=0):
+            return False
+        # A loanword English uses more ("online", "bus") is German only as an office term,
+        # which the Cyrillic and Arabic texts keep in Latin letters too.
+        return n >= english[word] or sum(word in other for other in scripts_apart) >= 3
+
+    latin = set(german)
+    for lang in LATIN_LANGUAGES:
+        latin.update(counts.get(lang, ()))
+    return (
+        frozenset(word for word, n in german.items() if is_german(word, n)),
+        frozenset(known),
+        frozenset(latin),
+    )
 
 
 def _event_names(kb: KnowledgeBase) -> dict[tuple[str, ...], str]:
