@@ -44,7 +44,7 @@ from bot.normalize import normalize
 log = logging.getLogger(__name__)
 
 # Bump when features() or the training changes: old cache files are then not used.
-FORMAT = 5
+FORMAT = 6
 NGRAMS = (2, 3, 4, 5)
 # Beyond this many classes the weight matrix (features × classes) stops being small, and the
 # training minutes; such a knowledge base is answered by the lexical index alone.
@@ -196,7 +196,9 @@ def train(samples: Sequence[Sample]) -> Model:
     targets = [s.target for s in samples]
     # Balanced: an entry with more question variants must not win more often for it (the newer
     # topics have half again as many as the older ones and drew their questions away).
-    svm = LinearSVC(C=C_TARGET, class_weight="balanced")
+    # A fixed seed: liblinear shuffles with numpy's global generator otherwise, and two installs
+    # of the same knowledge base would answer a borderline question differently.
+    svm = LinearSVC(C=C_TARGET, class_weight="balanced", random_state=0)
     svm.fit(matrix, targets)
     classes = tuple(str(c) for c in svm.classes_)
     weights, bias = _dense(svm.coef_, svm.intercept_, len(classes))
@@ -204,7 +206,7 @@ def train(samples: Sequence[Sample]) -> Model:
     rows = [i for i, s in enumerate(samples) if s.lang]
     langs = [samples[i].lang for i in rows]
     if len(set(langs)) >= 2:
-        lang_svm = LinearSVC(C=C_LANGUAGE)
+        lang_svm = LinearSVC(C=C_LANGUAGE, random_state=0)
         lang_svm.fit(matrix[rows], langs)
         languages = tuple(str(c) for c in lang_svm.classes_)
         lang_weights, lang_bias = _dense(lang_svm.coef_, lang_svm.intercept_, len(languages))
