@@ -12,7 +12,7 @@ import statistics
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.events import BERLIN
+from bot.clock import BERLIN
 from bot.knowledge import KnowledgeBase
 from bot.language import LANGUAGES
 from bot.render import FIRST_PART_LIMIT, PLAIN, render_entry

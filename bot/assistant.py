@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from bot import clock
 from bot.config import DEFAULT_MODEL_CACHE
 from bot.errors import KnowledgeError
-from bot.events import BERLIN
 from bot.knowledge import Entry, KnowledgeBase, load_knowledge
 from bot.matching import EVENT_PREFIX, Decision, Matcher
 from bot.render import PLAIN, Part, Style, has_details, render_entry, render_event
@@ -96,7 +96,7 @@ class Assistant:
         ``first`` is the message to send at once (the whole answer when there are no details);
         ``details`` the rest, one tap away. An event has only a first part."""
         kb = self._brain.kb
-        now = now or datetime.now(BERLIN)
+        now = now or clock.now()
         if target.startswith(EVENT_PREFIX):
             event = kb.events[target.removeprefix(EVENT_PREFIX)]
             return render_event(event, kb, lang, now, style)

@@ -17,6 +17,7 @@ from datetime import date
 from pathlib import Path
 from typing import TextIO
 
+from bot import clock
 from bot.assistant import Assistant
 from bot.config import Settings, load_settings
 from bot.errors import ConfigError, KnowledgeError
@@ -145,10 +146,8 @@ async def _console_with_mail(settings: Settings, assistant: Assistant) -> None:
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     """One question, answered as the console would answer it: the alternatives or menu
     options are listed (there is nothing to pick them with), ``--more`` adds the details."""
-    from datetime import datetime
 
     from bot.dialogue import Conversation, Dialogue, More, Show
-    from bot.events import BERLIN
     from bot.replies import option_label, render_details, reply_text
 
     assistant = _assistant(settings.knowledge_dir, settings.model_cache_dir)
@@ -160,7 +159,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     # Integrationsbüro's contact.
     dialogue = Dialogue(assistant, forwarding=False)
     reply = dialogue.question(args.text, Conversation(), lang=lang)
-    now = datetime.now(BERLIN)
+    now = clock.now()
     parts = [reply_text(reply, assistant, PLAIN, now)]
     for option in reply.options:
         if isinstance(option, More) and args.more:
@@ -233,9 +232,7 @@ def cmd_match(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_letter(args: argparse.Namespace, settings: Settings) -> int:
     """Explain a photo or PDF of a letter, as the chat would; --json for the facts alone."""
     import asyncio
-    from datetime import datetime
 
-    from bot.events import BERLIN
     from bot.letters import LetterDesk
     from bot.letters.explain import explain, unavailable, unreadable
 
@@ -266,7 +263,7 @@ def cmd_letter(args: argparse.Namespace, settings: Settings) -> int:
     elif result.reading is None:
         print(unreadable(lang))
     else:
-        print(explain(result.reading, kb, lang, datetime.now(BERLIN)))
+        print(explain(result.reading, kb, lang, clock.now()))
     return 0 if result.reading else 1
 
 
@@ -335,22 +332,18 @@ def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
     if not args.quiet:
         print()
         print(coverage_table(kb))
-        from datetime import datetime
 
-        from bot.events import BERLIN
         from bot.report import check_freshness, freshness_text
 
         print()
-        print(freshness_text(check_freshness(kb, datetime.now(BERLIN))))
+        print(freshness_text(check_freshness(kb, clock.now())))
     return 0
 
 
 def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     """Questions of a period: figures and unanswered clusters as text, optionally as HTML."""
     import asyncio
-    from datetime import datetime
 
-    from bot.events import BERLIN
     from bot.report import Report, check_freshness, make_report, period
     from bot.report_html import render_html
     from bot.report_text import render_text
@@ -371,7 +364,7 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
         print(f"no question log at {db_path} yet ({only_telegram}): the report is empty",
               file=sys.stderr)  # fmt: skip
         source = ":memory:"
-    now = datetime.now(BERLIN)
+    now = clock.now()
     start, end = period(now, days=args.days, since=args.since)
 
     async def build() -> Report:
@@ -453,13 +446,11 @@ def cmd_web(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_events(args: argparse.Namespace, settings: Settings) -> int:
     """Events as iCalendar: write the whole calendar, or import the events of a file."""
-    from datetime import datetime
 
-    from bot.events import BERLIN
     from bot.ics import EventImportError, calendar_ics, import_ics
 
     directory = Path(args.dir) if args.dir else settings.knowledge_dir
-    today = datetime.now(BERLIN)
+    today = clock.now()
     if args.events_command == "ics":
         lang = normalize_code(args.lang)
         if lang is None:

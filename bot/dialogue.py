@@ -28,9 +28,10 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Literal
 
+from bot import clock
 from bot.assistant import Assistant
 from bot.conversation import reply_language
-from bot.events import BERLIN, EVENTS_ENTRY, EventAnswer, answer_event, event_question
+from bot.events import EVENTS_ENTRY, EventAnswer, answer_event, event_question
 from bot.language import detect, normalize_code
 from bot.letters import LetterResult
 from bot.matching import EVENT_PREFIX, Decision
@@ -302,7 +303,7 @@ class Dialogue:
     ) -> None:
         self.assistant = assistant
         self.forwarding = forwarding
-        self._now = now or (lambda: datetime.now(BERLIN))
+        self._now = now or (clock.now)
 
     # ------------------------------------------------------------------ incoming messages
 

@@ -15,15 +15,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Literal
-from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrulestr
 
+from bot.clock import BERLIN
 from bot.knowledge import Event, KnowledgeBase
 from bot.matching import EVENT_PREFIX, Decision
 from bot.normalize import normalize
 
-BERLIN = ZoneInfo("Europe/Berlin")
 _SUPPORTED_FREQ = ("YEARLY", "MONTHLY", "WEEKLY", "DAILY")
 _MAX_EXPANSION = 400  # occurrences looked at per event and query; weekly events over ~8 years
 

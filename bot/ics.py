@@ -30,8 +30,9 @@ from icalendar import Event as VEvent
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import LiteralScalarString
 
+from bot.clock import BERLIN
 from bot.errors import KnowledgeError
-from bot.events import BERLIN, duration, next_occurrence, occurrences, rrule_problem
+from bot.events import duration, next_occurrence, occurrences, rrule_problem
 from bot.i18n import gettext_for
 from bot.knowledge import TITLE_MAX, Event, KnowledgeBase, load_knowledge
 from bot.normalize import normalize

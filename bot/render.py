@@ -23,8 +23,9 @@ from babel.dates import (
     get_month_names,
 )
 
+from bot.clock import BERLIN
 from bot.errors import Problem
-from bot.events import BERLIN, PAGE_SIZE, EventAnswer, Occurrence, next_occurrence
+from bot.events import PAGE_SIZE, EventAnswer, Occurrence, next_occurrence
 from bot.i18n import N_, gettext_for
 from bot.knowledge import Contact, Entry, Event, HoursRule, KnowledgeBase, OpeningHours, Season
 from bot.language import LANGUAGES, RTL_LANGUAGES, fallbacks

@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING, Any
 from dateutil.relativedelta import relativedelta
 from rapidfuzz import fuzz, process
 
-from bot.events import BERLIN, next_occurrence, occurrences
+from bot.clock import BERLIN
+from bot.events import next_occurrence, occurrences
 from bot.knowledge import KnowledgeBase, Origin
 from bot.language import LANGUAGES
 from bot.normalize import common_prefix_length, normalize

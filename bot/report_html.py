@@ -11,7 +11,7 @@ import math
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
-from bot.events import BERLIN
+from bot.clock import BERLIN
 from bot.i18n import N_, Translate, gettext_for, ngettext_for
 from bot.knowledge import KnowledgeBase
 from bot.language import LANGUAGES

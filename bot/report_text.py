@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot.events import BERLIN
+from bot.clock import BERLIN
 from bot.i18n import gettext_for, ngettext_for
 from bot.knowledge import KnowledgeBase
 from bot.report import THUMBS_DOWN, WEAK_SCORE, Cluster, Report

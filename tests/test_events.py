@@ -11,8 +11,8 @@ import pytest
 
 from bot.assistant import Assistant, Brain
 from bot.cli import match_lines
+from bot.clock import BERLIN
 from bot.events import (
-    BERLIN,
     EventAnswer,
     answer_window,
     event_list,

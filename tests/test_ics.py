@@ -13,7 +13,8 @@ import pytest
 from dateutil.rrule import rrulestr
 from icalendar import Calendar
 
-from bot.events import BERLIN, duration, next_occurrence, occurrences
+from bot.clock import BERLIN
+from bot.events import duration, next_occurrence, occurrences
 from bot.ics import EventImportError, calendar_ics, event_ics, event_uid, import_ics
 from bot.knowledge import Event, KnowledgeBase, load_knowledge
 from bot.render import event_place

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from bot.assistant import Brain
-from bot.events import BERLIN
+from bot.clock import BERLIN
 from bot.report import (
     CLUSTER_THRESHOLD,
     Asked,

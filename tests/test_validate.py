@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from bot.events import BERLIN
+from bot.clock import BERLIN
 from bot.knowledge import load_knowledge
 from bot.report import check_freshness, freshness_text
 from tests.conftest import CONTACT, WriteKB, entry_yaml

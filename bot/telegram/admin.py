@@ -10,9 +10,10 @@ from telegram import (
     Update,
 )
 
+from bot import clock
 from bot.assistant import Assistant
+from bot.clock import BERLIN
 from bot.errors import KnowledgeError
-from bot.events import BERLIN
 from bot.i18n import gettext_for, ngettext_for
 from bot.report import (
     Report,
@@ -89,7 +90,7 @@ async def _report(
     the event loop."""
     services = context.services
     matcher = services.assistant.matcher
-    now = datetime.now(BERLIN)
+    now = clock.now()
     start, end = (start, now) if start is not None else period(now, days=days)
     rows = await load_rows(services.store, start, end)
     report = await asyncio.to_thread(
@@ -110,7 +111,7 @@ async def stats_command(update: Update, context: BotContext) -> None:
     if context.args:
         reports = [(await _report(context, _days(context)))[0]]
     else:
-        now = datetime.now(BERLIN)
+        now = clock.now()
         today = datetime.combine(now.date(), time.min, BERLIN)
         monday = today - timedelta(days=now.weekday())
         reports = [(await _report(context, 0, start))[0] for start in (today, monday)]

@@ -23,8 +23,9 @@ from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import JobQueue
 
+from bot import clock
+from bot.clock import BERLIN
 from bot.events import (
-    BERLIN,
     EVENTS_ENTRY,
     PAGE_SIZE,
     REMINDER_TIME,
@@ -57,7 +58,7 @@ LATE_OK = {"misfire_grace_time": None}
 
 
 def _now() -> datetime:
-    return datetime.now(BERLIN)
+    return clock.now()
 
 
 def _reminder_job_name(reminder_id: int) -> str:

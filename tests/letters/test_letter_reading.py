@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from bot.clock import BERLIN
 from bot.config import DEFAULT_KNOWLEDGE
-from bot.events import BERLIN
 from bot.knowledge import KnowledgeBase, load_knowledge
 from bot.letters import LetterDesk, understand
 from bot.letters.explain import explain
