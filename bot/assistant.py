@@ -15,9 +15,10 @@ from pathlib import Path
 from bot import clock
 from bot.config import DEFAULT_MODEL_CACHE
 from bot.errors import KnowledgeError
-from bot.knowledge import Entry, KnowledgeBase, load_knowledge
+from bot.knowledge import Entry, KnowledgeBase
 from bot.matching import EVENT_PREFIX, Decision, Matcher
 from bot.render import PLAIN, Part, Style, has_details, render_entry, render_event
+from bot.validation import load_knowledge
 
 log = logging.getLogger(__name__)
 

@@ -21,9 +21,10 @@ from bot import clock
 from bot.assistant import Assistant
 from bot.config import Settings, load_settings
 from bot.errors import ConfigError, KnowledgeError
-from bot.knowledge import KnowledgeBase, knowledge_warnings, load_knowledge
+from bot.knowledge import KnowledgeBase
 from bot.language import LANGUAGES, normalize_code
 from bot.render import PLAIN
+from bot.validation import knowledge_warnings, load_knowledge
 
 MAX_LINE_CHARS = 10_000  # longer JSON lines are refused with a message, not parsed
 FILL_TIMEOUT = 30.0  # seconds per entry for ``translations fill``

@@ -32,12 +32,14 @@ from ruamel.yaml.scalarstring import LiteralScalarString
 
 from bot.clock import BERLIN
 from bot.errors import KnowledgeError
-from bot.events import duration, next_occurrence, occurrences, rrule_problem
+from bot.events import duration, next_occurrence, occurrences
 from bot.i18n import gettext_for
-from bot.knowledge import TITLE_MAX, Event, KnowledgeBase, load_knowledge
+from bot.knowledge import TITLE_MAX, Event, KnowledgeBase
 from bot.normalize import normalize
+from bot.recurrence import rrule_problem
 from bot.render import event_description, event_place
 from bot.translations import _load_round_trip, _replace
+from bot.validation import load_knowledge
 
 PRODID = "-//Stadt Dessau-Rosslau//Ankommen Dessau-Rosslau//DE"
 UID_DOMAIN = "ankommen.dessau-rosslau.de"

@@ -33,8 +33,9 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import LiteralScalarString
 
 from bot.errors import KnowledgeError
-from bot.knowledge import TITLE_MAX, Entry, EntryText, KnowledgeBase, load_knowledge
+from bot.knowledge import TITLE_MAX, Entry, EntryText, KnowledgeBase
 from bot.language import LANGUAGES
+from bot.validation import load_knowledge
 
 FIELDS: tuple[str, ...] = ("title", "questions", "answer", "details")
 # Fields a language block always has; "details" only when the German text has details.

@@ -23,8 +23,9 @@ from bot.events import (
     time_window,
     weekend_window,
 )
-from bot.knowledge import KnowledgeBase, load_knowledge
+from bot.knowledge import KnowledgeBase
 from bot.render import PLAIN, render_event_answer
+from bot.validation import load_knowledge
 from tests.conftest import WriteKB, entry_yaml
 
 

@@ -12,28 +12,11 @@ from hypothesis import strategies as st
 
 from bot.assistant import Assistant
 from bot.errors import KnowledgeError
-from bot.knowledge import (
-    HoursRule,
-    KnowledgeBase,
-    OpeningHours,
-    knowledge_warnings,
-    load_knowledge,
-)
-from bot.render import (
-    FIRST_PART_LIMIT,
-    HTML,
-    PLAIN,
-    TELEGRAM_LIMIT,
-    OpenState,
-    first_part_length,
-    format_hours,
-    has_details,
-    open_state,
-    render_entry,
-    spans_on,
-    split_message,
-    utf16_len,
-)
+from bot.hours import OpenState, format_hours, open_state, spans_on
+from bot.knowledge import HoursRule, KnowledgeBase, OpeningHours
+from bot.render import HTML, PLAIN, has_details, render_entry
+from bot.telegram.limits import TELEGRAM_LIMIT, split_message, utf16_len
+from bot.validation import FIRST_PART_LIMIT, first_part_length, knowledge_warnings, load_knowledge
 from tests.conftest import CONTACT, WriteKB, entry_yaml
 from tests.test_cli import run
 

@@ -11,8 +11,9 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 
 from bot.channels.staff import send_html, temporary
 from bot.escalation import Escalation, PermanentFailure
-from bot.render import HTML, split_message
+from bot.render import HTML
 from bot.store import OutboxItem
+from bot.telegram.limits import split_message
 
 
 class AdminChannel:

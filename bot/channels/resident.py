@@ -12,9 +12,10 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 
 from bot.channels.staff import chat_missing, send_html, temporary
 from bot.escalation import Escalation, PermanentFailure, bookkeeping
-from bot.render import HTML, split_message
+from bot.render import HTML
 from bot.store import OutboxItem
 from bot.telegram.keyboards import reply_to_team
+from bot.telegram.limits import split_message
 
 
 class ResidentChannel:

@@ -25,8 +25,9 @@ from telegram.error import (
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.escalation import Escalation, PermanentFailure, RetryLater, bookkeeping
-from bot.render import HTML, split_message
+from bot.render import HTML
 from bot.store import OutboxItem
+from bot.telegram.limits import split_message
 
 log = logging.getLogger(__name__)
 

@@ -27,9 +27,10 @@ from bot.dialogue import Conversation
 from bot.escalation import STAFF, Escalation, OutboxWorker
 from bot.i18n import gettext_for
 from bot.letters import LetterDesk
-from bot.render import HTML, split_message
+from bot.render import HTML
 from bot.replies import forwarding_unavailable
 from bot.store import Store
+from bot.telegram.limits import split_message
 
 log = logging.getLogger(__name__)
 

@@ -40,10 +40,11 @@ from bot.events import (
 )
 from bot.i18n import gettext_for
 from bot.ics import event_ics
-from bot.render import HTML, TELEGRAM_LIMIT, render_event_answer, render_occurrence
+from bot.render import HTML, render_event_answer, render_occurrence
 from bot.store import Reminder
 from bot.telegram import callbacks as cb
 from bot.telegram.context import App, BotContext, esc, refuse, send, ui_lang
+from bot.telegram.limits import TELEGRAM_LIMIT
 
 log = logging.getLogger(__name__)
 
