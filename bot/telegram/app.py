@@ -25,9 +25,8 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
-import re
 import signal
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
 from datetime import timedelta
 from typing import Any
@@ -72,6 +71,7 @@ from bot.escalation import (
 from bot.i18n import N_, gettext_for, preload
 from bot.language import LANGUAGES
 from bot.letters import LetterDesk
+from bot.privatelog import PrivateLog
 from bot.retention import enforce_retention
 from bot.store import Store
 from bot.telegram import admin, context, staff
@@ -638,39 +638,6 @@ class RedactToken(logging.Filter):
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text and self.token in record.exc_text:
             record.exc_text = record.exc_text.replace(self.token, "[TOKEN]")
-        return True
-
-
-_SAFE_ARG = re.compile(r"[\w.:/@`'-]{0,80}")
-
-
-def _safe_arg(value: object) -> bool:
-    """Log arguments that cannot carry a person's text: numbers, names, URLs, exceptions."""
-    if value is None or isinstance(value, int | float | BaseException):
-        return True
-    if isinstance(value, str):
-        return _SAFE_ARG.fullmatch(value) is not None
-    if isinstance(value, list | tuple) and len(value) <= 100:
-        return all(isinstance(v, int) for v in value)  # e.g. PTB's list of update ids
-    return False
-
-
-class PrivateLog(logging.Filter):
-    """Keep people's messages out of the log, also at DEBUG level.
-
-    python-telegram-bot logs whole updates and API parameters at DEBUG, aiosqlite its SQL
-    parameters, the webhook server the updates it receives. Records of other libraries keep their
-    text, but arguments that could carry a message (objects, dicts, free text) become "[…]". The
-    bot's own modules (``bot.*``) never log message texts in the first place.
-    """
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.name == "bot" or record.name.startswith("bot.") or not record.args:
-            return True
-        if isinstance(record.args, Mapping):
-            record.args = {k: v if _safe_arg(v) else "[…]" for k, v in record.args.items()}
-        else:
-            record.args = tuple(a if _safe_arg(a) else "[…]" for a in record.args)
         return True
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
+from bot import privatelog
 from bot.assistant import Assistant
 from bot.channels.mail import MailChannel
 from bot.config import DEFAULT_WEB_PORT, Settings
@@ -84,19 +85,9 @@ async def start_web(
     return WebServer(runner, chat, settings.web_host, bound)
 
 
-def private_log() -> None:
-    """Keep people's messages out of the log at every level, as the Telegram bot does
-    (aiosqlite logs SQL parameters at DEBUG)."""
-    from bot.telegram.app import PrivateLog
-
-    for handler in logging.getLogger().handlers:
-        if not any(isinstance(f, PrivateLog) for f in handler.filters):
-            handler.addFilter(PrivateLog())
-
-
 async def serve_web(settings: Settings, assistant: Assistant) -> int:
     """The web chat on its own until SIGTERM/SIGINT (e-mail forwarding only)."""
-    private_log()
+    privatelog.install()  # aiosqlite logs SQL parameters at DEBUG
     store = await Store.open(settings.db_path)
     escalation = Escalation(
         store, staff_chat_id=None, mail_enabled=settings.mail_enabled, titles=assistant.title,
