@@ -238,7 +238,7 @@ class Letter:
     options: tuple[Option, ...] = ()
 
 
-NoticeKind = Literal["empty", "no-menu", "out-of-range", "stale", "type-question"]
+NoticeKind = Literal["empty", "no-menu", "out-of-range", "stale", "type-question", "letter-gone"]
 
 
 @dataclass(frozen=True, slots=True)

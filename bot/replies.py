@@ -107,12 +107,19 @@ def notice_text(reply: Notice, style: Style) -> str:
             text = _("Please type your question.")
         case "no-menu":
             text = _("There is no list to choose from right now. Please type your question.")
+        case "out-of-range" if reply.count == 1:
+            text = _("Please answer with 1 to choose it, or type a new question.")
         case "out-of-range":
             text = _("Please choose a number from 1 to {count}, or type a new question.").format(
                 count=reply.count
             )
         case "type-question":
             text = _("Please type your question for the city's team in one message.")
+        case "letter-gone":
+            text = _(
+                "The text of your letter is no longer stored. Send the photo again, or forward "
+                "your question without it."
+            )
         case _:
             text = _("This question is no longer waiting. Please type it again if you need to.")
     return style.esc(text)

@@ -30,7 +30,7 @@ from bot.dialogue import (
 )
 from bot.i18n import gettext_for
 from bot.render import HTML, PLAIN
-from bot.replies import option_label, reply_text
+from bot.replies import notice_text, option_label, reply_text
 from tests.scripted import Scripted, answer, clarify, escalate
 
 MACHINE_NOTE = "Translated automatically, not yet checked by a person."
@@ -275,3 +275,12 @@ def test_forced_language_and_json_for_match(bot: Scripted) -> None:
     assert data["lang"] == "de" and data["decision"] in ("answer", "clarify", "escalate")
     with pytest.raises(ValueError):
         reply_json(Notice("empty", "de"))
+
+
+@pytest.mark.parametrize(
+    ("count", "expected"), [(1, "Bitte antworten Sie mit 1"), (3, "von 1 bis 3")]
+)
+def test_out_of_range_hint_fits_the_number_of_options(count: int, expected: str) -> None:
+    # "choose a number from 1 to 1" reads like a broken bot; one option gets its own sentence.
+    text = notice_text(Notice("out-of-range", "de", count=count), PLAIN)
+    assert expected in text

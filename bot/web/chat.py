@@ -224,7 +224,8 @@ class WebChat:
 
     def _with_letter(self, turn: Turn, consent: dlg.Consent) -> bool:
         """Before a consent: the letter's text back from memory into the pending question if
-        the resident chose "with the letter's text"; False (and a "stale" notice) if it is gone."""
+        the resident chose "with the letter's text"; False (and a notice) if it is gone. The
+        question stays pending: its "without the text" button still works."""
         talk = turn.state.talk
         text = self._letter_text(token_hash(turn.token), consent.offer)
         pending = talk.pending
@@ -232,7 +233,7 @@ class WebChat:
         if not wanted or pending is None or pending.offer != consent.offer:
             return True
         if text is None:
-            notice = dlg.Notice("stale", turn.lang)
+            notice = dlg.Notice("letter-gone", turn.lang)
             turn.say(reply_text(notice, self.assistant, PLAIN, self._now()))
             return False
         talk.pending = replace(pending, attachment=text)

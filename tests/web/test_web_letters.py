@@ -112,9 +112,15 @@ async def test_with_text_after_the_letter_was_forgotten_is_stale(
         web.chat._letters.clear()  # as after LETTER_SECONDS, or a restart
         reply = (await api.press(body["replies"][0], "📎"))["replies"][0]
         assert reply["text"] == t(
-            "en", "This question is no longer waiting. Please type it again if you need to."
+            "en",
+            "The text of your letter is no longer stored. Send the photo again, or forward your "
+            "question without it.",
         )
         assert await web.store.count_rows("tickets") == 0
+        # The question still waits: forwarding it without the letter's text works.
+        forwarded = (await api.press(body["replies"][0], "✅"))["replies"][0]
+        ticket = await web.store.ticket(forwarded["ticket"])
+        assert ticket is not None and "Text des Briefs" not in ticket.question
 
 
 async def test_without_ocr_the_reply_says_so_kindly(start_web_chat: StartWeb) -> None:
