@@ -24,6 +24,7 @@ from bot.errors import ConfigError, KnowledgeError
 from bot.knowledge import KnowledgeBase
 from bot.language import LANGUAGES, normalize_code
 from bot.render import PLAIN
+from bot.report import REPORT_DAYS
 from bot.validation import knowledge_warnings, load_knowledge
 
 MAX_LINE_CHARS = 10_000  # longer JSON lines are refused with a message, not parsed
@@ -334,7 +335,8 @@ def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
         print()
         print(coverage_table(kb))
 
-        from bot.report import check_freshness, freshness_text
+        from bot.freshness import check_freshness
+        from bot.report_text import freshness_text
 
         print()
         print(freshness_text(check_freshness(kb, clock.now())))
@@ -345,7 +347,8 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     """Questions of a period: figures and unanswered clusters as text, optionally as HTML."""
     import asyncio
 
-    from bot.report import Report, check_freshness, make_report, period
+    from bot.freshness import check_freshness
+    from bot.report import Report, make_report, period
     from bot.report_html import render_html
     from bot.report_text import render_text
     from bot.store import Store, StoreError
@@ -636,7 +639,7 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--quiet", action="store_true", help="only the summary line")
     report = sub.add_parser("report", help="what people asked: figures and unanswered questions")
     when = report.add_mutually_exclusive_group()
-    when.add_argument("--days", type=_positive_int, help="the last N days (default 30)")
+    when.add_argument("--days", type=_positive_int, help=f"the last N days (default {REPORT_DAYS})")
     when.add_argument("--since", type=_iso_date, help="from this local date (YYYY-MM-DD) on")
     report.add_argument("--html", metavar="FILE", help="also write a self-contained HTML page")
     report.add_argument("--db", help="question log database (default: BOT_DB_PATH)")

@@ -233,6 +233,8 @@ class OutOfScope:
 
 
 HUMAN_ID = "human"
+# The Integrationsbüro: the contact every "I don't know" and unreachable forwarding points to.
+INTEGRATION_CONTACT = "integrationsbuero"
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,11 +29,9 @@ from bot.dialogue import (
 )
 from bot.escalation import LimitReached
 from bot.i18n import gettext_for
-from bot.knowledge import KnowledgeBase
+from bot.knowledge import INTEGRATION_CONTACT, KnowledgeBase
 from bot.letters.explain import explain, unavailable, unreadable
 from bot.render import PLAIN, Style, render_contact, render_event_answer
-
-INTEGRATION_CONTACT = "integrationsbuero"
 
 
 def forwarding_unavailable(

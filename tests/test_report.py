@@ -18,22 +18,16 @@ import pytest
 
 from bot.assistant import Brain
 from bot.clock import BERLIN
-from bot.report import (
+from bot.clusters import (
     CLUSTER_THRESHOLD,
     Asked,
     Cluster,
-    FeedbackRow,
-    QuestionRow,
-    Report,
-    Rows,
-    build_report,
     cluster_questions,
-    load_rows,
-    make_report,
     matcher_weight,
     nearest_entry,
-    unanswered,
 )
+from bot.questionlog import FeedbackRow, QuestionRow, Rows, load_rows
+from bot.report import Report, build_report, make_report, unanswered
 from bot.report_html import render_html
 from bot.report_text import cluster_line, render_text
 from bot.store import Store

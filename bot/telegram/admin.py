@@ -13,16 +13,12 @@ from telegram import (
 from bot import clock
 from bot.assistant import Assistant
 from bot.clock import BERLIN
+from bot.clusters import matcher_weight
 from bot.errors import KnowledgeError
+from bot.freshness import check_freshness
 from bot.i18n import gettext_for, ngettext_for
-from bot.report import (
-    Report,
-    build_report,
-    check_freshness,
-    load_rows,
-    matcher_weight,
-    period,
-)
+from bot.questionlog import load_rows
+from bot.report import REPORT_DAYS, Report, build_report, period
 from bot.report_html import render_html
 from bot.report_text import summary_text, unanswered_text
 from bot.telegram.context import (
@@ -33,9 +29,6 @@ from bot.telegram.context import (
 )
 
 log = logging.getLogger(__name__)
-
-
-REPORT_DAYS = 30  # the period of /stats, /unanswered and /report without a number
 
 
 async def reload_knowledge(assistant: Assistant, lang: str) -> tuple[bool, str]:
