@@ -20,7 +20,7 @@ from dateutil.rrule import rrulestr
 
 from bot.clock import BERLIN
 from bot.knowledge import Event, KnowledgeBase
-from bot.matching import EVENT_PREFIX, Decision
+from bot.matching import Decision, event_of
 from bot.normalize import normalize
 from bot.recurrence import as_naive
 
@@ -324,12 +324,13 @@ def event_question(
     window = time_window(text)
     if decision.decision == "clarify" and window and decision.candidates:
         first = decision.candidates[0]
-        if first == EVENTS_ENTRY or first.startswith(EVENT_PREFIX):
+        if first == EVENTS_ENTRY or event_of(first) is not None:
             target = first
     if target is None:
         return None
-    if target.startswith(EVENT_PREFIX):
-        return answer_event(kb, target.removeprefix(EVENT_PREFIX), now)
+    event_id = event_of(target)
+    if event_id is not None:
+        return answer_event(kb, event_id, now)
     if target != EVENTS_ENTRY:
         return None
     return answer_window(kb, window or "soon", now)

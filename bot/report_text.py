@@ -16,6 +16,7 @@ from bot.clusters import WEAK_SCORE, Cluster
 from bot.freshness import Freshness, Stale
 from bot.i18n import gettext_for, ngettext_for
 from bot.knowledge import KnowledgeBase
+from bot.matching import event_of
 from bot.report import THUMBS_DOWN, Report
 
 
@@ -38,7 +39,7 @@ def title_of(kb: KnowledgeBase | None, target: str | None, lang: str = "de") -> 
     """The title of an entry or event in ``lang``, else in German; "" when unknown."""
     if kb is None or target is None:
         return ""
-    item = kb.entries.get(target) or kb.events.get(target.removeprefix("event:"))
+    item = kb.entries.get(target) or kb.events.get(event_of(target) or target)
     if item is None:
         return ""
     text = item.texts.get(lang) or item.texts["de"]

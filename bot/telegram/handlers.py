@@ -35,7 +35,7 @@ from bot.i18n import days_text, gettext_for
 from bot.language import NATIVE_NAMES, normalize_code
 from bot.letters import LetterResult
 from bot.letters.reading import MAX_BYTES as MAX_LETTER_BYTES
-from bot.matching import EVENT_PREFIX, Decision
+from bot.matching import Decision, target_exists
 from bot.render import HTML
 from bot.replies import closing_privacy_sections, limit_text, reply_text
 from bot.telegram import callbacks as cb
@@ -560,9 +560,7 @@ async def on_button(update: Update, context: BotContext) -> None:
 
 
 def _exists(assistant: Assistant, target: str) -> bool:
-    if target.startswith(EVENT_PREFIX):
-        return target.removeprefix(EVENT_PREFIX) in assistant.kb.events
-    return target in assistant.kb.entries
+    return target_exists(assistant.kb, target)
 
 
 async def _set_language(query: CallbackQuery, chat_id: int, code: str, context: BotContext) -> None:
