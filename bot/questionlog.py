@@ -1,15 +1,21 @@
-"""The question log as the curators' report reads it: questions, ratings and ticket figures of a
-period, as typed rows (no chat id and no ticket text leave the database).
+"""The question log: what people asked and how they rated the answers, for the curators' report.
+
+``QuestionLog`` runs on the bot's one ``Store`` connection (its lock, its transactions, its
+migrations in ``bot.store.MIGRATIONS``). A question is logged with the chat only as a keyed
+pseudonym (``Store.asker``, for /forget), never with the chat id. The report reads a period as
+typed rows (``Rows``): questions, ratings, and the ticket figures without chat id or text.
+Retention (``bot.retention``) purges old rows; /forget deletes a person's rows with theirs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.store import Store
+from bot.store import QUESTION_MAX_CHARS, Store, utcnow
 
 
 def _parse_ts(value: str | None) -> datetime | None:
@@ -29,6 +35,7 @@ class QuestionRow:
     entry: str | None
     score: float
     reason: str
+    channel: str = ""  # telegram, web
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> QuestionRow:
@@ -41,6 +48,7 @@ class QuestionRow:
             entry=row["entry"],
             score=float(row["score"]),
             reason=str(row.get("reason") or ""),
+            channel=str(row.get("channel") or ""),
         )
 
 
@@ -100,28 +108,96 @@ def _iso(value: datetime) -> str:
     return value.astimezone(UTC).isoformat(timespec="microseconds")
 
 
-async def load_rows(store: Store, start: datetime, end: datetime) -> Rows:
-    """The rows of ``[start, end)``: questions and feedback of the period; tickets that were
-    created, closed or still open in it."""
-    questions = [
-        QuestionRow.from_row(row)
-        for row in await store.questions_since(start)
-        if (_parse_ts(row["asked_at"]) or start) < end
-    ]
-    # The store has no read methods for these two yet; plain SELECTs on its connection (read
-    # only, so the write lock is not needed). Candidates for Store.feedback_between/tickets_between.
-    db = store._db
-    cursor = await db.execute(
-        "SELECT at, entry, lang, helpful, question_id FROM feedback "
-        "WHERE at >= ? AND at < ? ORDER BY at",
-        (_iso(start), _iso(end)),
-    )
-    feedback = [FeedbackRow.from_row(dict(row)) for row in await cursor.fetchall()]
-    cursor = await db.execute(
-        "SELECT id, lang, status, created_at, answered_at, closed_at FROM tickets "
-        "WHERE created_at < ? AND (created_at >= ? OR status = 'open' OR closed_at >= ?) "
-        "ORDER BY id",
-        (_iso(end), _iso(start), _iso(start)),
-    )
-    tickets = [TicketRow.from_row(dict(row)) for row in await cursor.fetchall()]
-    return Rows(tuple(questions), tuple(feedback), tuple(tickets))
+def _ts(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat(timespec="seconds")  # as the store writes times
+
+
+class QuestionLog:
+    """The question log's and the ratings' queries on the bot's database (``Store``)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def log_question(
+        self,
+        *,
+        channel: str,
+        lang: str,
+        text: str,
+        decision: str,
+        entry: str | None,
+        candidates: Sequence[str],
+        score: float,
+        reason: str,
+        at: datetime | None = None,
+        chat_id: int | None = None,
+    ) -> int:
+        """Log a question; ``chat_id`` is stored only as its pseudonym (for /forget)."""
+        cursor = await self.store._write(
+            "INSERT INTO questions (asked_at, channel, lang, text, decision, entry, candidates, "
+            "score, reason, asker) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                _ts(at or utcnow()), channel, lang, text[:QUESTION_MAX_CHARS], decision, entry,
+                json.dumps(list(candidates)), score, reason, self.store.asker(chat_id),
+            ),
+        )  # fmt: skip
+        return int(cursor.lastrowid or 0)
+
+    async def questions_since(self, since: datetime) -> list[QuestionRow]:
+        """Every logged question from ``since`` on, oldest first."""
+        async with self.store._db.execute(
+            "SELECT * FROM questions WHERE asked_at >= ? ORDER BY asked_at", (_ts(since),)
+        ) as cursor:
+            return [QuestionRow.from_row(dict(row)) for row in await cursor.fetchall()]
+
+    async def add_feedback(
+        self,
+        entry: str,
+        lang: str,
+        helpful: bool,
+        question_id: int | None = None,
+        chat_id: int | None = None,
+    ) -> None:
+        """A 👍 or 👎 for an answer; ``question_id`` names the question it answered, if known."""
+        await self.store._write(
+            "INSERT INTO feedback (at, entry, lang, helpful, question_id, asker) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (_ts(utcnow()), entry, lang, int(helpful), question_id, self.store.asker(chat_id)),
+        )
+
+    async def feedback_counts(self) -> dict[str, tuple[int, int]]:
+        """Per entry: (helpful, not helpful)."""
+        async with self.store._db.execute(
+            "SELECT entry, SUM(helpful), SUM(1 - helpful) FROM feedback GROUP BY entry"
+        ) as cursor:
+            return {row[0]: (int(row[1]), int(row[2])) for row in await cursor.fetchall()}
+
+    async def purge(self, *, before: datetime) -> int:
+        """Delete logged questions and ratings older than ``before``; return the questions."""
+        async with self.store._transaction():
+            cursor = await self.store._db.execute(
+                "DELETE FROM questions WHERE asked_at < ?", (_ts(before),)
+            )
+            removed = max(cursor.rowcount, 0)
+            await self.store._db.execute("DELETE FROM feedback WHERE at < ?", (_ts(before),))
+        return removed
+
+    async def load_rows(self, start: datetime, end: datetime) -> Rows:
+        """The rows of ``[start, end)``: questions and feedback of the period; tickets that were
+        created, closed or still open in it (reads only: the write lock is not needed)."""
+        questions = [q for q in await self.questions_since(start) if q.at < end]
+        db = self.store._db
+        async with db.execute(
+            "SELECT at, entry, lang, helpful, question_id FROM feedback "
+            "WHERE at >= ? AND at < ? ORDER BY at",
+            (_iso(start), _iso(end)),
+        ) as cursor:
+            feedback = [FeedbackRow.from_row(dict(row)) for row in await cursor.fetchall()]
+        async with db.execute(
+            "SELECT id, lang, status, created_at, answered_at, closed_at FROM tickets "
+            "WHERE created_at < ? AND (created_at >= ? OR status = 'open' OR closed_at >= ?) "
+            "ORDER BY id",
+            (_iso(end), _iso(start), _iso(start)),
+        ) as cursor:
+            tickets = [TicketRow.from_row(dict(row)) for row in await cursor.fetchall()]
+        return Rows(tuple(questions), tuple(feedback), tuple(tickets))

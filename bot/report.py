@@ -2,7 +2,7 @@
 
 Layers, so that the Telegram commands, the command line and the tests share one logic:
 
-- ``bot.questionlog.load_rows`` reads the question log, ratings and tickets of a period;
+- ``bot.questionlog.QuestionLog.load_rows`` reads the question log, ratings and tickets of a period;
 - ``build_report`` here (pure: rows in, dataclasses out) counts, picks the questions that point
   at a gap, and has ``bot.clusters`` group them and find their nearest entries;
 - ``bot.report_text`` / ``bot.report_html`` turn a ``Report`` into a curator's text (in the
@@ -34,7 +34,7 @@ from bot.clusters import (
     uniform_weight,
 )
 from bot.language import LANGUAGES
-from bot.questionlog import FeedbackRow, QuestionRow, Rows, TicketRow, load_rows
+from bot.questionlog import FeedbackRow, QuestionLog, QuestionRow, Rows, TicketRow
 
 if TYPE_CHECKING:
     from bot.matching import Matcher
@@ -189,7 +189,7 @@ async def make_report(
     store: Store, matcher: Matcher, start: datetime, end: datetime, **options: Any
 ) -> Report:
     """``load_rows`` + ``build_report`` with the matcher's weights and scores (for Telegram)."""
-    rows = await load_rows(store, start, end)
+    rows = await QuestionLog(store).load_rows(start, end)
     return build_report(
         rows, start, end, weight=matcher_weight(matcher), score=matcher.score, **options
     )

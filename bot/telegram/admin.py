@@ -17,7 +17,7 @@ from bot.clusters import matcher_weight
 from bot.errors import KnowledgeError
 from bot.freshness import check_freshness
 from bot.i18n import gettext_for, ngettext_for
-from bot.questionlog import load_rows
+from bot.questionlog import QuestionLog
 from bot.report import REPORT_DAYS, Report, build_report, period
 from bot.report_html import render_html
 from bot.report_text import summary_text, unanswered_text
@@ -85,7 +85,7 @@ async def _report(
     matcher = services.assistant.matcher
     now = clock.now()
     start, end = (start, now) if start is not None else period(now, days=days)
-    rows = await load_rows(services.store, start, end)
+    rows = await QuestionLog(services.store).load_rows(start, end)
     report = await asyncio.to_thread(
         build_report, rows, start, end, weight=matcher_weight(matcher), score=matcher.score
     )
