@@ -26,6 +26,7 @@ from telegram.constants import ChatAction, ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import ApplicationHandlerStop
 
+from bot import clock
 from bot import dialogue as dlg
 from bot.assistant import Assistant
 from bot.conversation import reply_language, ui_language
@@ -301,7 +302,7 @@ async def on_text(update: Update, context: BotContext) -> None:
 def _dialogue(context: BotContext) -> dlg.Dialogue:
     services = context.services
     return dlg.Dialogue(
-        services.assistant, forwarding=services.escalation.forwarding_enabled, now=_events()._now
+        services.assistant, forwarding=services.escalation.forwarding_enabled, now=clock.now
     )
 
 
