@@ -256,7 +256,7 @@ class KnowledgeBase:
 # ------------------------------------------------------------------------------ validation
 
 
-class _Reader:
+class Reader:
     """Typed accessors that record problems instead of raising, so that all are reported."""
 
     def __init__(self, file: str) -> None:
@@ -374,7 +374,7 @@ class _Reader:
         return value
 
 
-def _parse_status(reader: _Reader, node: YDict, path: str) -> Status:
+def _parse_status(reader: Reader, node: YDict, path: str) -> Status:
     raw = reader.text(node, "status", path, required=False)
     if raw is None:
         return "machine"
@@ -384,7 +384,7 @@ def _parse_status(reader: _Reader, node: YDict, path: str) -> Status:
     return raw  # type: ignore[return-value]
 
 
-def _lang_blocks(reader: _Reader, node: YDict, path: str) -> Iterator[tuple[str, YDict, str]]:
+def _lang_blocks(reader: Reader, node: YDict, path: str) -> Iterator[tuple[str, YDict, str]]:
     """The language blocks under ``text:``, with unknown codes and a missing German reported."""
     texts = node.get("text")
     if texts is None:
@@ -410,7 +410,7 @@ def _lang_blocks(reader: _Reader, node: YDict, path: str) -> Iterator[tuple[str,
         yield lang, block_map, lpath
 
 
-def _parse_hours(reader: _Reader, node: Any, path: str) -> tuple[HoursRule, ...]:
+def _parse_hours(reader: Reader, node: Any, path: str) -> tuple[HoursRule, ...]:
     mapping = reader.mapping(node, path)
     if mapping is None:
         return ()
@@ -460,7 +460,7 @@ def _parse_months(text: str) -> tuple[frozenset[int], int, int] | None:
     return frozenset(months), first, last
 
 
-def _parse_seasons(reader: _Reader, node: YList, path: str) -> tuple[Season, ...]:
+def _parse_seasons(reader: Reader, node: YList, path: str) -> tuple[Season, ...]:
     """``hours`` as a list of seasons, each with ``months`` and/or ``from`` and weekday keys."""
     seasons: list[Season] = []
     for i, item in enumerate(node):
@@ -540,7 +540,7 @@ def _parse_span(text: str) -> tuple[time, time] | None:
     return (start, end) if start < end else None
 
 
-def _parse_contact(reader: _Reader, node: YDict, path: str) -> Contact | None:
+def _parse_contact(reader: Reader, node: YDict, path: str) -> Contact | None:
     cid = reader.ident(node, path)
     path = f"contacts.{cid}" if cid else path
     reader.check_keys(
@@ -591,7 +591,7 @@ def _parse_contact(reader: _Reader, node: YDict, path: str) -> Contact | None:
     )  # fmt: skip
 
 
-def _parse_entry(reader: _Reader, node: YDict, path: str) -> Entry | None:
+def _parse_entry(reader: Reader, node: YDict, path: str) -> Entry | None:
     eid = reader.ident(node, path)
     path = f"entries.{eid}" if eid else path
     reader.check_keys(
@@ -649,7 +649,7 @@ def _parse_entry(reader: _Reader, node: YDict, path: str) -> Entry | None:
     )
 
 
-def _parse_letters(reader: _Reader, node: YDict, path: str) -> tuple[LetterSign, ...]:
+def _parse_letters(reader: Reader, node: YDict, path: str) -> tuple[LetterSign, ...]:
     """The ``letters:`` of an entry: each a printed sender name and at least one sign word."""
     raw = node.get("letters")
     if raw is None:
@@ -677,7 +677,7 @@ def _parse_letters(reader: _Reader, node: YDict, path: str) -> tuple[LetterSign,
     return tuple(signs)
 
 
-def _parse_letter_kind(reader: _Reader, node: YDict, path: str) -> LetterKind | None:
+def _parse_letter_kind(reader: Reader, node: YDict, path: str) -> LetterKind | None:
     kid = reader.ident(node, path)
     path = f"letter_kinds.{kid}" if kid else path
     reader.check_keys(node, path, {"id", "signs", "name", "advice"}, {"id", "signs", "name"})
@@ -692,9 +692,7 @@ def _parse_letter_kind(reader: _Reader, node: YDict, path: str) -> LetterKind | 
     )  # fmt: skip
 
 
-def _per_language(
-    reader: _Reader, node: YDict, key: str, path: str, max_len: int
-) -> dict[str, str]:
+def _per_language(reader: Reader, node: YDict, key: str, path: str, max_len: int) -> dict[str, str]:
     """A text per language code under ``key`` (``max_len`` 0: any length); German required when
     the key is there."""
     out: dict[str, str] = {}
@@ -713,7 +711,7 @@ def _per_language(
     return out
 
 
-def _parse_when(reader: _Reader, node: YDict, key: str, path: str) -> datetime | date | None:
+def _parse_when(reader: Reader, node: YDict, key: str, path: str) -> datetime | date | None:
     raw = reader.text(node, key, path, required=key == "start")
     if raw is None:
         return None
@@ -728,7 +726,7 @@ def _parse_when(reader: _Reader, node: YDict, key: str, path: str) -> datetime |
         return None
 
 
-def _parse_event(reader: _Reader, node: YDict, path: str) -> Event | None:
+def _parse_event(reader: Reader, node: YDict, path: str) -> Event | None:
     eid = reader.ident(node, path)
     path = f"events.{eid}" if eid else path
     reader.check_keys(
@@ -785,7 +783,7 @@ def _parse_event(reader: _Reader, node: YDict, path: str) -> Event | None:
     )
 
 
-def _parse_out_of_scope(reader: _Reader, node: YDict, path: str) -> OutOfScope | None:
+def _parse_out_of_scope(reader: Reader, node: YDict, path: str) -> OutOfScope | None:
     oid = reader.ident(node, path)
     path = f"out_of_scope.{oid}" if oid else path
     reader.check_keys(node, path, {"id", "text"}, {"id", "text"})
@@ -798,7 +796,7 @@ def _parse_out_of_scope(reader: _Reader, node: YDict, path: str) -> OutOfScope |
     return OutOfScope(oid, MappingProxyType(questions), Origin(reader.file, node.line))
 
 
-SectionParser = Callable[[_Reader, YDict, str], Any]
+SectionParser = Callable[[Reader, YDict, str], Any]
 
 
 def _sections(urgent: SectionParser) -> dict[str, SectionParser]:
@@ -871,7 +869,7 @@ def parse_knowledge(directory: Path, urgent: SectionParser) -> tuple[KnowledgeBa
         display = _display(path, directory)
         digest.update(display.encode())
         digest.update(path.read_bytes())
-        reader = _Reader(display)
+        reader = Reader(display)
         data = load_file(path, display, reader.problems)
         if data is not None:
             top = reader.mapping(data, "")
