@@ -19,6 +19,11 @@ PACKAGE = "bot"
 # bot.channels -> bot.telegram (channels/resident.py uses the Telegram keyboards): bot/channels/
 # becomes bot/telegram/delivery/ (helper "esc", issue 16); remove this entry when that lands.
 KNOWN_PACKAGE_EDGES: frozenset[tuple[str, str]] = frozenset({("bot.channels", "bot.telegram")})
+# The modules besides bot.telegram and bot.web that may import them: the command line starts both;
+# bot.channels holds Telegram channels until it becomes bot/telegram/delivery/ (helper "esc").
+ALLOWED_TRANSPORT_IMPORTERS = frozenset(
+    {"bot.cli", "bot.channels.admin", "bot.channels.resident", "bot.channels.staff"}
+)
 
 
 def modules(root: Path = ROOT) -> dict[str, tuple[Path, bool]]:
@@ -144,6 +149,18 @@ def test_no_two_packages_import_each_other() -> None:
     assert not found, "packages of bot/ in a cycle:\n" + "\n".join(
         describe(c, packages) for c in found
     )
+
+
+def test_only_the_command_line_imports_the_transports() -> None:
+    """The domain knows neither Telegram nor HTTP: outside ``bot.telegram`` and ``bot.web`` only
+    the command line (which starts them) imports them."""
+    transports = ("bot.telegram", "bot.web")
+    found = {
+        source: sorted(t for t in targets if t.startswith(transports))
+        for source, targets in import_graph().items()
+        if not source.startswith(transports) and source not in ALLOWED_TRANSPORT_IMPORTERS
+    }
+    assert not {s: t for s, t in found.items() if t}
 
 
 def test_the_walk_sees_imports_inside_functions_and_type_checking(tmp_path: Path) -> None:
