@@ -107,26 +107,18 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _console_with_mail(settings: Settings, assistant: Assistant) -> None:
     """The console chat, forwarding questions to ZWK_INBOX through the same outbox."""
-    from bot.channels.mail import MailChannel
     from bot.console import Console
     from bot.dialogue import Pending
-    from bot.escalation import MAIL, Escalation, OutboxWorker
+    from bot.escalation import build
     from bot.store import Store
     from bot.translate.connector import build_translator
-    from bot.translate.outbox import with_translation
 
     store = await Store.open(settings.db_path)
-    # Without a token there is no staff group to post to: e-mail only.
-    escalation = Escalation(store, staff_chat_id=None, mail_enabled=True, titles=assistant.title)
     translator = build_translator(settings)  # the inbox gets German + the original
     if translator is not None:
         await translator.start()
-    worker = OutboxWorker(
-        store,
-        with_translation({MAIL: MailChannel(settings, escalation)}, translator, store),
-        base_delay=settings.outbox_retry_seconds,
-    )
-    escalation.on_enqueue(worker.wake)
+    # Without a token there is no staff group to post to: e-mail only.
+    escalation, worker = await build(settings, store, titles=assistant.title, translator=translator)
 
     async def escalate(question: str, lang: str, pending: Pending) -> int | None:
         return await escalation.escalate(

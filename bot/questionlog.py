@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.store import QUESTION_MAX_CHARS, Store, utcnow
+from bot.store import QUESTION_MAX_CHARS, Store, timestamp, utcnow
 
 
-def _parse_ts(value: str | None) -> datetime | None:
+def _parsetimestamp(value: str | None) -> datetime | None:
     if not value:
         return None
     parsed = datetime.fromisoformat(value)
@@ -41,7 +41,7 @@ class QuestionRow:
     def from_row(cls, row: Mapping[str, Any]) -> QuestionRow:
         return cls(
             id=int(row["id"]),
-            at=_parse_ts(row["asked_at"]) or datetime.min.replace(tzinfo=UTC),
+            at=_parsetimestamp(row["asked_at"]) or datetime.min.replace(tzinfo=UTC),
             lang=str(row["lang"]),
             text=str(row["text"]),
             decision=str(row["decision"]),
@@ -63,7 +63,7 @@ class FeedbackRow:
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> FeedbackRow:
         return cls(
-            at=_parse_ts(row["at"]) or datetime.min.replace(tzinfo=UTC),
+            at=_parsetimestamp(row["at"]) or datetime.min.replace(tzinfo=UTC),
             entry=str(row["entry"]),
             lang=str(row["lang"]),
             helpful=bool(row["helpful"]),
@@ -88,9 +88,9 @@ class TicketRow:
             id=int(row["id"]),
             lang=str(row["lang"]),
             status=str(row["status"]),
-            created_at=_parse_ts(row["created_at"]) or datetime.min.replace(tzinfo=UTC),
-            answered_at=_parse_ts(row["answered_at"]),
-            closed_at=_parse_ts(row["closed_at"]),
+            created_at=_parsetimestamp(row["created_at"]) or datetime.min.replace(tzinfo=UTC),
+            answered_at=_parsetimestamp(row["answered_at"]),
+            closed_at=_parsetimestamp(row["closed_at"]),
         )
 
 
@@ -106,10 +106,6 @@ def _iso(value: datetime) -> str:
     # a period ending half a second after a row was written includes it ("…:20+00:00" sorts
     # before "…:20.500000+00:00").
     return value.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def _ts(value: datetime) -> str:
-    return value.astimezone(UTC).isoformat(timespec="seconds")  # as the store writes times
 
 
 class QuestionLog:
@@ -133,22 +129,22 @@ class QuestionLog:
         chat_id: int | None = None,
     ) -> int:
         """Log a question; ``chat_id`` is stored only as its pseudonym (for /forget)."""
-        cursor = await self.store._write(
+        cursor = await self.store.write(
             "INSERT INTO questions (asked_at, channel, lang, text, decision, entry, candidates, "
             "score, reason, asker) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
-                _ts(at or utcnow()), channel, lang, text[:QUESTION_MAX_CHARS], decision, entry,
-                json.dumps(list(candidates)), score, reason, self.store.asker(chat_id),
+                timestamp(at or utcnow()), channel, lang, text[:QUESTION_MAX_CHARS], decision,
+                entry, json.dumps(list(candidates)), score, reason, self.store.asker(chat_id),
             ),
         )  # fmt: skip
         return int(cursor.lastrowid or 0)
 
     async def questions_since(self, since: datetime) -> list[QuestionRow]:
         """Every logged question from ``since`` on, oldest first."""
-        async with self.store._db.execute(
-            "SELECT * FROM questions WHERE asked_at >= ? ORDER BY asked_at", (_ts(since),)
-        ) as cursor:
-            return [QuestionRow.from_row(dict(row)) for row in await cursor.fetchall()]
+        rows = await self.store.rows(
+            "SELECT * FROM questions WHERE asked_at >= ? ORDER BY asked_at", (timestamp(since),)
+        )
+        return [QuestionRow.from_row(dict(row)) for row in rows]
 
     async def add_feedback(
         self,
@@ -159,45 +155,54 @@ class QuestionLog:
         chat_id: int | None = None,
     ) -> None:
         """A 👍 or 👎 for an answer; ``question_id`` names the question it answered, if known."""
-        await self.store._write(
+        await self.store.write(
             "INSERT INTO feedback (at, entry, lang, helpful, question_id, asker) "
             "VALUES (?, ?, ?, ?, ?, ?)",
-            (_ts(utcnow()), entry, lang, int(helpful), question_id, self.store.asker(chat_id)),
+            (
+                timestamp(utcnow()),
+                entry,
+                lang,
+                int(helpful),
+                question_id,
+                self.store.asker(chat_id),
+            ),
         )
 
     async def feedback_counts(self) -> dict[str, tuple[int, int]]:
         """Per entry: (helpful, not helpful)."""
-        async with self.store._db.execute(
+        rows = await self.store.rows(
             "SELECT entry, SUM(helpful), SUM(1 - helpful) FROM feedback GROUP BY entry"
-        ) as cursor:
-            return {row[0]: (int(row[1]), int(row[2])) for row in await cursor.fetchall()}
+        )
+        return {row[0]: (int(row[1]), int(row[2])) for row in rows}
 
     async def purge(self, *, before: datetime) -> int:
         """Delete logged questions and ratings older than ``before``; return the questions."""
-        async with self.store._transaction():
-            cursor = await self.store._db.execute(
-                "DELETE FROM questions WHERE asked_at < ?", (_ts(before),)
-            )
+        cutoff = (timestamp(before),)
+        async with self.store.transaction() as db:
+            cursor = await db.execute("DELETE FROM questions WHERE asked_at < ?", cutoff)
             removed = max(cursor.rowcount, 0)
-            await self.store._db.execute("DELETE FROM feedback WHERE at < ?", (_ts(before),))
+            await db.execute("DELETE FROM feedback WHERE at < ?", cutoff)
         return removed
 
     async def load_rows(self, start: datetime, end: datetime) -> Rows:
         """The rows of ``[start, end)``: questions and feedback of the period; tickets that were
         created, closed or still open in it (reads only: the write lock is not needed)."""
         questions = [q for q in await self.questions_since(start) if q.at < end]
-        db = self.store._db
-        async with db.execute(
-            "SELECT at, entry, lang, helpful, question_id FROM feedback "
-            "WHERE at >= ? AND at < ? ORDER BY at",
-            (_iso(start), _iso(end)),
-        ) as cursor:
-            feedback = [FeedbackRow.from_row(dict(row)) for row in await cursor.fetchall()]
-        async with db.execute(
-            "SELECT id, lang, status, created_at, answered_at, closed_at FROM tickets "
-            "WHERE created_at < ? AND (created_at >= ? OR status = 'open' OR closed_at >= ?) "
-            "ORDER BY id",
-            (_iso(end), _iso(start), _iso(start)),
-        ) as cursor:
-            tickets = [TicketRow.from_row(dict(row)) for row in await cursor.fetchall()]
+        feedback = [
+            FeedbackRow.from_row(dict(row))
+            for row in await self.store.rows(
+                "SELECT at, entry, lang, helpful, question_id FROM feedback "
+                "WHERE at >= ? AND at < ? ORDER BY at",
+                (_iso(start), _iso(end)),
+            )
+        ]
+        tickets = [
+            TicketRow.from_row(dict(row))
+            for row in await self.store.rows(
+                "SELECT id, lang, status, created_at, answered_at, closed_at FROM tickets "
+                "WHERE created_at < ? AND (created_at >= ? OR status = 'open' OR closed_at >= ?) "
+                "ORDER BY id",
+                (_iso(end), _iso(start), _iso(start)),
+            )
+        ]
         return Rows(tuple(questions), tuple(feedback), tuple(tickets))

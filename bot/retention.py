@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.config import Settings
+from bot.escalation.store import TicketStore
 from bot.questionlog import QuestionLog
 from bot.store import Store, utcnow
 
@@ -39,7 +40,7 @@ async def enforce_retention(
     questions = await QuestionLog(store).purge(
         before=now - timedelta(days=settings.question_log_days)
     )
-    tickets = await store.purge_tickets(
+    tickets = await TicketStore(store).purge_tickets(
         closed_before=now - timedelta(days=settings.ticket_retention_days),
         created_before=now - timedelta(days=settings.open_ticket_days),
     )

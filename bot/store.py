@@ -1,5 +1,6 @@
-"""SQLite storage through aiosqlite: the connection, migrations, people, tickets, outbox, web
-sessions; the question log's queries are in ``bot.questionlog``.
+"""SQLite storage through aiosqlite: the connection, migrations, people, event reminders, web
+sessions; the query modules of other concepts run on it (``bot.questionlog``,
+``bot.escalation.store``).
 
 Data minimisation: the question log has no chat id (the curators' report needs the wording, not
 the person); a person's row holds only their chat id, chosen language and consents. Ticket rows
@@ -23,7 +24,7 @@ import secrets
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -187,11 +188,12 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _ts(value: datetime) -> str:
+def timestamp(value: datetime) -> str:
+    """How times are stored: UTC, ISO 8601, whole seconds."""
     return value.astimezone(UTC).isoformat(timespec="seconds")
 
 
-def _ts_precise(value: datetime) -> str:
+def timestamp_precise(value: datetime) -> str:
     """Sub-second timestamps for retry times: a 0.2 s backoff must not round to "now".
 
     ISO strings of mixed precision still sort correctly ("…:05+00:00" < "…:05.3+00:00").
@@ -211,20 +213,6 @@ class StoreError(Exception):
 
 
 @dataclass(frozen=True, slots=True)
-class Ticket:
-    id: int
-    chat_id: int | None
-    lang: str
-    question: str
-    candidates: tuple[str, ...]
-    created_at: str
-    status: str
-    resident_unreachable: bool
-    web_session: int | None = None  # asked in the web chat (then ``chat_id`` is None)
-    email: str | None = None  # web only: where the person also wants the answer
-
-
-@dataclass(frozen=True, slots=True)
 class WebSession:
     """A web chat conversation (``bot.web``): its row id, language and dialogue state."""
 
@@ -232,15 +220,6 @@ class WebSession:
     lang: str | None
     state: dict[str, Any]
     last_seen: str
-
-
-@dataclass(frozen=True, slots=True)
-class OutboxItem:
-    id: int
-    ticket_id: int | None
-    channel: str
-    payload: dict[str, Any]
-    attempts: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -333,7 +312,7 @@ class Store:
     async def _load_asker_key(self) -> None:
         key = await self.state(ASKER_KEY)
         if key is None:
-            await self._write(
+            await self.write(
                 "INSERT OR IGNORE INTO bot_state (key, value) VALUES (?, ?)",
                 (ASKER_KEY, secrets.token_hex(32)),
             )
@@ -353,7 +332,7 @@ class Store:
         await self._db.execute(
             "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"
         )
-        row = await self._one("SELECT MAX(version) FROM schema_version")
+        row = await self.one("SELECT MAX(version) FROM schema_version")
         current = row[0] or 0
         if current > len(MIGRATIONS):
             raise StoreError(
@@ -369,18 +348,18 @@ class Store:
 
     @property
     async def schema_version(self) -> int:
-        row = await self._one("SELECT MAX(version) FROM schema_version")
+        row = await self.one("SELECT MAX(version) FROM schema_version")
         return int(row[0] or 0)
 
     # ------------------------------------------------------------------------------ people
 
     async def language(self, chat_id: int) -> str | None:
-        row = await self._one("SELECT lang FROM people WHERE chat_id = ?", (chat_id,))
+        row = await self.one("SELECT lang FROM people WHERE chat_id = ?", (chat_id,))
         return row["lang"] if row else None
 
     async def set_language(self, chat_id: int, lang: str) -> None:
-        now = _ts(utcnow())
-        await self._write(
+        now = timestamp(utcnow())
+        await self.write(
             "INSERT INTO people (chat_id, lang, created_at, last_seen) VALUES (?, ?, ?, ?) "
             "ON CONFLICT(chat_id) DO UPDATE SET lang = excluded.lang, "
             "last_seen = excluded.last_seen",
@@ -406,7 +385,7 @@ class Store:
         and ratings in the log (by ``asker``), in one transaction; then overwrite the freed
         pages in the WAL too. How many rows were removed."""
         removed = 0
-        async with self._transaction():
+        async with self.transaction():
             for sql, key in (
                 *statements,
                 ("DELETE FROM feedback WHERE asker = ? OR question_id IN "
@@ -425,299 +404,50 @@ class Store:
         async with self._lock:
             await self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
-    # ----------------------------------------------------------------- tickets and outbox
+    # ------------------------------------------- statements for the query modules
 
-    def _transaction(self) -> _Transaction:
+    def transaction(self) -> _Transaction:
+        """``async with store.transaction() as db``: BEGIN IMMEDIATE … COMMIT on the shared
+        connection, serialised with every other write (ROLLBACK on any error)."""
         return _Transaction(self._db, self._lock)
 
-    async def _write(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Cursor:
+    async def write(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Cursor:
         """One statement in its own transaction, serialised with every other write."""
-        async with self._transaction():
-            return await self._db.execute(sql, params)
+        async with self.transaction() as db:
+            return await db.execute(sql, params)
 
-    async def _one(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
+    async def one(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
         """The first row of a query; the statement is closed at once (no read left open)."""
         async with self._db.execute(sql, params) as cursor:
             row: aiosqlite.Row | None = await cursor.fetchone()
             return row
 
-    async def create_ticket(
-        self,
-        *,
-        chat_id: int | None,
-        lang: str,
-        question: str,
-        candidates: Sequence[str],
-        channels: Sequence[tuple[str, dict[str, Any]]],
-        web_session: int | None = None,
-        email: str | None = None,
-    ) -> int:
-        """Write a ticket and its outbox rows in one transaction; return the ticket number.
-
-        The payloads may contain ``{ticket}``-free data only; the ticket id is added to each.
-        """
-        now = _ts(utcnow())
-        async with self._transaction():
-            cursor = await self._db.execute(
-                "INSERT INTO tickets (chat_id, lang, question, candidates, created_at, "
-                "web_session, email) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (chat_id, lang, question, json.dumps(list(candidates)), now, web_session, email),
-            )
-            ticket_id = int(cursor.lastrowid or 0)
-            await self._db.execute(
-                "INSERT INTO ticket_messages (ticket_id, kind, text, at) VALUES (?, ?, ?, ?)",
-                (ticket_id, "question", question, now),
-            )
-            for channel, payload in channels:
-                await self._enqueue(ticket_id, channel, payload, now)
-        return ticket_id
-
-    async def _enqueue(
-        self, ticket_id: int | None, channel: str, payload: dict[str, Any], now: str
-    ) -> int:
-        cursor = await self._db.execute(
-            "INSERT INTO outbox (ticket_id, channel, payload, next_attempt_at, created_at) "
-            "VALUES (?, ?, ?, ?, ?)",
-            (ticket_id, channel, json.dumps({**payload, "ticket": ticket_id}), now, now),
-        )
-        return int(cursor.lastrowid or 0)
-
-    async def enqueue(self, ticket_id: int | None, channel: str, payload: dict[str, Any]) -> int:
-        async with self._transaction():
-            return await self._enqueue(ticket_id, channel, payload, _ts(utcnow()))
-
-    async def add_ticket_message(
-        self, ticket_id: int, kind: str, text: str, outbox: Sequence[tuple[str, dict[str, Any]]]
-    ) -> None:
-        """Record a follow-up or a staff reply and queue its deliveries atomically."""
-        now = _ts(utcnow())
-        async with self._transaction():
-            await self._db.execute(
-                "INSERT INTO ticket_messages (ticket_id, kind, text, at) VALUES (?, ?, ?, ?)",
-                (ticket_id, kind, text, now),
-            )
-            if kind == "reply":
-                await self._db.execute(
-                    "UPDATE tickets SET answered_at = COALESCE(answered_at, ?) WHERE id = ?",
-                    (now, ticket_id),
-                )
-            for channel, payload in outbox:
-                await self._enqueue(ticket_id, channel, payload, now)
-
-    async def ticket(self, ticket_id: int) -> Ticket | None:
-        row = await self._one("SELECT * FROM tickets WHERE id = ?", (ticket_id,))
-        return _ticket(row) if row else None
-
-    async def open_ticket_for(self, chat_id: int) -> Ticket | None:
-        row = await self._one(
-            "SELECT * FROM tickets WHERE chat_id = ? AND status = 'open' ORDER BY id DESC LIMIT 1",
-            (chat_id,),
-        )
-        return _ticket(row) if row else None
-
-    async def count_follow_ups(self, ticket_id: int) -> int:
-        row = await self._one(
-            "SELECT COUNT(*) FROM ticket_messages WHERE ticket_id = ? AND kind = 'followup'",
-            (ticket_id,),
-        )
-        return int(row[0]) if row else 0
-
-    async def tickets_since(
-        self, chat_id: int | None, since: datetime, *, web_session: int | None = None
-    ) -> int:
-        """How many tickets ``chat_id`` (or a web chat's ``web_session``) has opened since
-        ``since`` (for the daily cap)."""
-        column, key = ("web_session", web_session) if web_session is not None else (
-            "chat_id", chat_id)  # fmt: skip
-        row = await self._one(
-            f"SELECT COUNT(*) FROM tickets WHERE {column} = ? AND created_at >= ?",
-            (key, _ts(since)),
-        )
-        return int(row[0]) if row else 0
-
-    async def close_ticket(self, ticket_id: int) -> bool:
-        cursor = await self._write(
-            "UPDATE tickets SET status = 'closed', closed_at = ? WHERE id = ? AND status = 'open'",
-            (_ts(utcnow()), ticket_id),
-        )
-        return cursor.rowcount > 0
-
-    async def mark_unreachable(self, ticket_id: int) -> None:
-        await self._write("UPDATE tickets SET resident_unreachable = 1 WHERE id = ?", (ticket_id,))
-
-    async def map_staff_message(self, chat_id: int, message_id: int, ticket_id: int) -> None:
-        # A ticket deleted meanwhile (/forget while its message was in flight) maps nothing.
-        await self._write(
-            "INSERT OR REPLACE INTO staff_messages (chat_id, message_id, ticket_id) "
-            "SELECT ?, ?, id FROM tickets WHERE id = ?",
-            (chat_id, message_id, ticket_id),
-        )
-
-    async def ticket_for_staff_message(self, chat_id: int, message_id: int) -> int | None:
-        row = await self._one(
-            "SELECT ticket_id FROM staff_messages WHERE chat_id = ? AND message_id = ?",
-            (chat_id, message_id),
-        )
-        return int(row[0]) if row else None
-
-    async def migrate_staff_chat(self, old_chat_id: int, new_chat_id: int) -> None:
-        await self._write(
-            "UPDATE staff_messages SET chat_id = ? WHERE chat_id = ?", (new_chat_id, old_chat_id)
-        )
-
-    async def due_outbox(self, now: datetime | None = None, limit: int = 50) -> list[OutboxItem]:
-        cursor = await self._db.execute(
-            "SELECT id, ticket_id, channel, payload, attempts FROM outbox "
-            "WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?",
-            (_ts(now or utcnow()), limit),
-        )
-        return [
-            OutboxItem(row[0], row[1], row[2], json.loads(row[3]), row[4])
-            for row in await cursor.fetchall()
-        ]
-
-    async def next_outbox_due(self) -> datetime | None:
-        row = await self._one("SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending'")
-        return datetime.fromisoformat(row[0]) if row and row[0] else None
-
-    async def outbox_done(self, item_id: int) -> None:
-        await self._write(
-            "UPDATE outbox SET status = 'sent', done_at = ?, attempts = attempts + 1 "
-            "WHERE id = ? AND status = 'pending'",
-            (_ts(utcnow()), item_id),
-        )
-
-    async def outbox_retry(self, item_id: int, error: str, delay: timedelta) -> None:
-        await self._write(
-            "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? "
-            "WHERE id = ? AND status = 'pending'",
-            (error[:500], _ts(utcnow() + delay), item_id),
-        )
-
-    async def outbox_failed(self, item_id: int, error: str) -> None:
-        """Give up on an item for good (permanent rejection); it stays visible to admins."""
-        await self._write(
-            "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ?, "
-            "done_at = ? WHERE id = ? AND status = 'pending'",
-            (error[:500], _ts(utcnow()), item_id),
-        )
-
-    async def outbox_counts(self) -> dict[str, int]:
-        cursor = await self._db.execute("SELECT status, COUNT(*) FROM outbox GROUP BY status")
-        return {row[0]: int(row[1]) for row in await cursor.fetchall()}
-
-    async def outbox_items(self, ticket_id: int) -> list[dict[str, Any]]:
-        cursor = await self._db.execute(
-            "SELECT * FROM outbox WHERE ticket_id = ? ORDER BY id", (ticket_id,)
-        )
-        return [dict(row) for row in await cursor.fetchall()]
-
-    # ----------------------------------------------- added for the Telegram layer (issue 5)
-
-    async def due_outbox_in_order(
-        self, now: datetime | None = None, limit: int = 50
-    ) -> list[OutboxItem]:
-        """Due items, except those queued behind an earlier pending item of the same ticket
-        and channel: a follow-up must not overtake the ticket message it replies to."""
-        cursor = await self._db.execute(
-            "SELECT o.id, o.ticket_id, o.channel, o.payload, o.attempts FROM outbox o "
-            "WHERE o.status = 'pending' AND o.next_attempt_at <= ? AND NOT EXISTS ("
-            "  SELECT 1 FROM outbox p WHERE p.status = 'pending' AND p.id < o.id "
-            "  AND p.ticket_id = o.ticket_id AND p.channel = o.channel"
-            ") ORDER BY o.id LIMIT ?",
-            (_ts_precise(now or utcnow()), limit),
-        )
-        return [
-            OutboxItem(row[0], row[1], row[2], json.loads(row[3]), row[4])
-            for row in await cursor.fetchall()
-        ]
-
-    async def outbox_reschedule(self, item_id: int, error: str, at: datetime) -> None:
-        """Like ``outbox_retry`` but with an absolute, sub-second time."""
-        await self._write(
-            "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? "
-            "WHERE id = ? AND status = 'pending'",
-            (error[:500], _ts_precise(at), item_id),
-        )
-
-    async def outbox_set_payload(self, item_id: int, payload: dict[str, Any]) -> None:
-        """Record progress inside a delivery (e.g. parts already sent) so a retry resumes."""
-        await self._write(
-            "UPDATE outbox SET payload = ? WHERE id = ? AND status = 'pending'",
-            (json.dumps(payload), item_id),
-        )
-
-    async def outbox_item(self, item_id: int) -> dict[str, Any] | None:
-        row = await self._one("SELECT * FROM outbox WHERE id = ?", (item_id,))
-        return dict(row) if row else None
-
-    async def ticket_messages(self, ticket_id: int) -> list[dict[str, Any]]:
-        cursor = await self._db.execute(
-            "SELECT kind, text, at FROM ticket_messages WHERE ticket_id = ? ORDER BY id",
-            (ticket_id,),
-        )
-        return [dict(row) for row in await cursor.fetchall()]
-
-    async def staff_message_for_ticket(self, ticket_id: int) -> tuple[int, int] | None:
-        """The first staff-group message of a ticket (what follow-ups reply to)."""
-        row = await self._one(
-            "SELECT chat_id, message_id FROM staff_messages WHERE ticket_id = ? "
-            "ORDER BY rowid LIMIT 1",
-            (ticket_id,),
-        )
-        return (int(row[0]), int(row[1])) if row else None
-
-    async def map_resident_message(self, chat_id: int, message_id: int, ticket_id: int) -> None:
-        await self._write(
-            "INSERT OR REPLACE INTO resident_messages (chat_id, message_id, ticket_id) "
-            "SELECT ?, ?, id FROM tickets WHERE id = ?",
-            (chat_id, message_id, ticket_id),
-        )
-
-    async def ticket_for_resident_message(self, chat_id: int, message_id: int) -> int | None:
-        row = await self._one(
-            "SELECT ticket_id FROM resident_messages WHERE chat_id = ? AND message_id = ?",
-            (chat_id, message_id),
-        )
-        return int(row[0]) if row else None
+    async def rows(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
+        """All rows of a query; the statement is closed at once (no read left open)."""
+        async with self._db.execute(sql, params) as cursor:
+            return list(await cursor.fetchall())
 
     async def state(self, key: str) -> str | None:
-        row = await self._one("SELECT value FROM bot_state WHERE key = ?", (key,))
+        row = await self.one("SELECT value FROM bot_state WHERE key = ?", (key,))
         return str(row[0]) if row else None
 
     async def set_state(self, key: str, value: str) -> None:
-        await self._write(
+        await self.write(
             "INSERT INTO bot_state (key, value) VALUES (?, ?) "
             "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             (key, value),
         )
-
-    async def purge_tickets(self, *, closed_before: datetime, created_before: datetime) -> int:
-        """Delete tickets closed before ``closed_before`` or created before ``created_before``
-        (with their messages, mappings and outbox rows), and finished ticket-less outbox rows."""
-        async with self._transaction():
-            cursor = await self._db.execute(
-                "DELETE FROM tickets WHERE (status = 'closed' AND closed_at < ?) OR created_at < ?",
-                (_ts(closed_before), _ts(created_before)),
-            )
-            removed = max(cursor.rowcount, 0)
-            await self._db.execute(
-                "DELETE FROM outbox WHERE ticket_id IS NULL AND status != 'pending' "
-                "AND done_at < ?",
-                (_ts(closed_before),),
-            )
-        return removed
 
     # ------------------------------------- events digest and reminders (issue 6)
 
     async def subscribe_events(self, chat_id: int, lang: str) -> bool:
         """Subscribe to the weekly digest; False if already subscribed (the language is kept
         up to date either way)."""
-        async with self._transaction():
+        async with self.transaction():
             cursor = await self._db.execute(
                 "INSERT OR IGNORE INTO event_subscriptions (chat_id, lang, created_at) "
                 "VALUES (?, ?, ?)",
-                (chat_id, lang, _ts(utcnow())),
+                (chat_id, lang, timestamp(utcnow())),
             )
             if cursor.rowcount > 0:
                 return True
@@ -727,7 +457,7 @@ class Store:
             return False
 
     async def unsubscribe_events(self, chat_id: int) -> bool:
-        cursor = await self._write("DELETE FROM event_subscriptions WHERE chat_id = ?", (chat_id,))
+        cursor = await self.write("DELETE FROM event_subscriptions WHERE chat_id = ?", (chat_id,))
         return cursor.rowcount > 0
 
     async def digest_recipients(self, week: str) -> list[tuple[int, str]]:
@@ -744,7 +474,7 @@ class Store:
     async def claim_digest(self, chat_id: int, week: str) -> bool:
         """Record the digest of ``week`` as sent to ``chat_id`` before sending it: True if this
         caller may send it (at most once per week, also across restarts)."""
-        cursor = await self._write(
+        cursor = await self.write(
             "UPDATE event_subscriptions SET last_week = ? "
             "WHERE chat_id = ? AND (last_week IS NULL OR last_week != ?)",
             (week, chat_id, week),
@@ -753,14 +483,14 @@ class Store:
 
     async def release_digest(self, chat_id: int, week: str) -> None:
         """Undo ``claim_digest`` after a failed delivery, so that a retry may send it."""
-        await self._write(
+        await self.write(
             "UPDATE event_subscriptions SET last_week = NULL WHERE chat_id = ? AND last_week = ?",
             (chat_id, week),
         )
 
     async def drop_event_recipient(self, chat_id: int) -> None:
         """The person blocked the bot: end their subscription and drop their reminders."""
-        async with self._transaction():
+        async with self.transaction():
             for table in ("event_subscriptions", "event_reminders"):
                 await self._db.execute(f"DELETE FROM {table} WHERE chat_id = ?", (chat_id,))
 
@@ -768,10 +498,17 @@ class Store:
         self, chat_id: int, event_id: str, starts_at: datetime, remind_at: datetime, lang: str
     ) -> int | None:
         """A new reminder's id, or None when this person has one for that occurrence already."""
-        cursor = await self._write(
+        cursor = await self.write(
             "INSERT OR IGNORE INTO event_reminders "
             "(chat_id, event_id, starts_at, remind_at, lang, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-            (chat_id, event_id, _ts(starts_at), _ts(remind_at), lang, _ts(utcnow())),
+            (
+                chat_id,
+                event_id,
+                timestamp(starts_at),
+                timestamp(remind_at),
+                lang,
+                timestamp(utcnow()),
+            ),
         )
         return int(cursor.lastrowid or 0) if cursor.rowcount > 0 else None
 
@@ -800,31 +537,31 @@ class Store:
 
     async def claim_reminder(self, reminder_id: int) -> bool:
         """Mark a reminder as sent before sending it: True if this caller may send it."""
-        cursor = await self._write(
+        cursor = await self.write(
             "UPDATE event_reminders SET sent_at = ? WHERE id = ? AND sent_at IS NULL",
-            (_ts(utcnow()), reminder_id),
+            (timestamp(utcnow()), reminder_id),
         )
         return cursor.rowcount > 0
 
     async def release_reminder(self, reminder_id: int) -> None:
         """Undo ``claim_reminder`` after a failed delivery, so that a retry may send it."""
-        await self._write("UPDATE event_reminders SET sent_at = NULL WHERE id = ?", (reminder_id,))
+        await self.write("UPDATE event_reminders SET sent_at = NULL WHERE id = ?", (reminder_id,))
 
     async def delete_reminder(self, reminder_id: int) -> None:
-        await self._write("DELETE FROM event_reminders WHERE id = ?", (reminder_id,))
+        await self.write("DELETE FROM event_reminders WHERE id = ?", (reminder_id,))
 
     async def purge_reminders(self, *, started_before: datetime) -> int:
         """Delete reminders of occurrences that have begun: sent or not, they are of no use."""
-        cursor = await self._write(
-            "DELETE FROM event_reminders WHERE starts_at < ?", (_ts(started_before),)
+        cursor = await self.write(
+            "DELETE FROM event_reminders WHERE starts_at < ?", (timestamp(started_before),)
         )
         return max(cursor.rowcount, 0)
 
     # ---------------------------------------------------------- web chat (issue 19)
 
     async def create_web_session(self, token_hash: str, lang: str | None) -> WebSession:
-        now = _ts(utcnow())
-        cursor = await self._write(
+        now = timestamp(utcnow())
+        cursor = await self.write(
             "INSERT INTO web_sessions (token_hash, lang, created_at, last_seen) "
             "VALUES (?, ?, ?, ?)",
             (token_hash, lang, now, now),
@@ -837,7 +574,7 @@ class Store:
         return hmac.new(self._asker_key, key, hashlib.sha256).hexdigest()[:32]
 
     async def web_session(self, token_hash: str) -> WebSession | None:
-        row = await self._one(
+        row = await self.one(
             "SELECT id, lang, state, last_seen FROM web_sessions WHERE token_hash = ?",
             (token_hash,),
         )
@@ -848,9 +585,9 @@ class Store:
     async def save_web_session(
         self, session_id: int, lang: str | None, state: dict[str, Any]
     ) -> None:
-        await self._write(
+        await self.write(
             "UPDATE web_sessions SET lang = ?, state = ?, last_seen = ? WHERE id = ?",
-            (lang, json.dumps(state, separators=(",", ":")), _ts(utcnow()), session_id),
+            (lang, json.dumps(state, separators=(",", ":")), timestamp(utcnow()), session_id),
         )
 
     async def write_web_batch(
@@ -864,9 +601,9 @@ class Store:
         questions' ids in order. A rating names its question by ``question_id`` or by
         ``question_index`` into ``questions``; questions and ratings carry their session's
         pseudonym (``session``); a state whose session is gone changes nothing."""
-        now = _ts(utcnow())
+        now = timestamp(utcnow())
         ids: list[int] = []
-        async with self._transaction():
+        async with self.transaction():
             if questions:
                 await self._db.executemany(
                     "INSERT INTO questions (asked_at, channel, lang, text, decision, entry, "
@@ -879,7 +616,7 @@ class Store:
                     ],
                 )  # fmt: skip
                 # One writer holds the lock: the rows just inserted have the highest ids.
-                row = await self._one("SELECT MAX(id) FROM questions")
+                row = await self.one("SELECT MAX(id) FROM questions")
                 last = int(row[0]) if row and row[0] is not None else 0
                 ids = list(range(last - len(questions) + 1, last + 1))
             if feedback:
@@ -904,22 +641,14 @@ class Store:
                 )
         return ids
 
-    async def open_web_ticket(self, session_id: int) -> Ticket | None:
-        row = await self._one(
-            "SELECT * FROM tickets WHERE web_session = ? AND status = 'open' "
-            "ORDER BY id DESC LIMIT 1",
-            (session_id,),
-        )
-        return _ticket(row) if row else None
-
     async def add_web_inbox(
         self, session_id: int, ticket_id: int, outbox_id: int, text: str
     ) -> None:
         """Keep a staff answer for the page; a retried delivery of the same row adds nothing."""
-        await self._write(
+        await self.write(
             "INSERT OR IGNORE INTO web_inbox (session_id, ticket_id, outbox_id, text, at) "
             "VALUES (?, ?, ?, ?, ?)",
-            (session_id, ticket_id, outbox_id, text, _ts(utcnow())),
+            (session_id, ticket_id, outbox_id, text, timestamp(utcnow())),
         )
 
     async def web_inbox(self, session_id: int, after: int = 0) -> list[tuple[int, str]]:
@@ -932,7 +661,7 @@ class Store:
 
     async def ack_web_inbox(self, session_id: int, upto: int) -> None:
         """The page has shown the answers up to ``upto``: they need not be kept any longer."""
-        await self._write(
+        await self.write(
             "DELETE FROM web_inbox WHERE session_id = ? AND id <= ?", (session_id, upto)
         )
 
@@ -953,10 +682,10 @@ class Store:
     async def purge_web_sessions(self, *, idle_before: datetime) -> int:
         """Delete web conversations idle since ``idle_before`` that have no ticket left (a
         ticket keeps its session until the ticket's own retention ends)."""
-        cursor = await self._write(
+        cursor = await self.write(
             "DELETE FROM web_sessions WHERE last_seen < ? AND NOT EXISTS "
             "(SELECT 1 FROM tickets t WHERE t.web_session = web_sessions.id)",
-            (_ts(idle_before),),
+            (timestamp(idle_before),),
         )
         return max(cursor.rowcount, 0)
 
@@ -964,7 +693,7 @@ class Store:
         """Rows in one of the tables (for /status, retention reports and tests)."""
         if table not in _TABLES:
             raise ValueError(f"unknown table {table!r}")
-        row = await self._one(f"SELECT COUNT(*) FROM {table}")
+        row = await self.one(f"SELECT COUNT(*) FROM {table}")
         return int(row[0]) if row else 0
 
 
@@ -981,13 +710,14 @@ class _Transaction:
         self._db = db
         self._lock = lock
 
-    async def __aenter__(self) -> None:
+    async def __aenter__(self) -> aiosqlite.Connection:
         await self._lock.acquire()
         try:
             await self._db.execute("BEGIN IMMEDIATE")
         except BaseException:
             self._lock.release()
             raise
+        return self._db
 
     async def __aexit__(self, exc_type: object, exc: object, tb: object) -> None:
         try:
@@ -1022,18 +752,3 @@ def _create_file(target: Path) -> None:
         with contextlib.suppress(FileExistsError):
             os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
             target.chmod(0o600)
-
-
-def _ticket(row: aiosqlite.Row) -> Ticket:
-    return Ticket(
-        id=row["id"],
-        chat_id=row["chat_id"],
-        lang=row["lang"],
-        question=row["question"],
-        candidates=tuple(json.loads(row["candidates"])),
-        created_at=row["created_at"],
-        status=row["status"],
-        resident_unreachable=bool(row["resident_unreachable"]),
-        web_session=row["web_session"],
-        email=row["email"],
-    )

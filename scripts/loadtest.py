@@ -244,14 +244,15 @@ async def _drive(
     await fake.wait_until(delivered, within)
     services = app.bot_data["services"]
     async with asyncio.timeout(within):
-        while (await services.store.outbox_counts()).get("pending", 0):
+        while (await services.escalation.tickets.outbox_counts()).get("pending", 0):
             await services.worker.wait_for_result(lambda r: True)  # the next delivery
             services.worker.results.clear()
         await app.update_queue.join()
     replies.update()
+    ticket_store = services.escalation.tickets
     staff = Counter(
         [
-            await services.store.ticket_for_staff_message(STAFF, call.result["message_id"])
+            await ticket_store.ticket_for_staff_message(STAFF, call.result["message_id"])
             for call in replies.by_chat[STAFF]
         ]
     )

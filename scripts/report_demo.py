@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.assistant import build
 from bot.config import DEFAULT_KNOWLEDGE
+from bot.escalation import TicketStore
 from bot.store import Store
 
 GAPS: dict[str, list[tuple[str, str]]] = {
@@ -92,7 +93,7 @@ async def fill(path: Path, days: int, seed: int) -> None:
     tickets = []
     for _ in range(14):
         tickets.append(
-            await store.create_ticket(
+            await TicketStore(store).create_ticket(
                 chat_id=None, lang=rng.choices(langs, weights)[0], question="(demo)",
                 candidates=[], channels=[],
             )

@@ -16,14 +16,9 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = "bot"
 
 # Package imports that still close a cycle, each with the reason; empty when all is well.
-# bot.channels -> bot.telegram (channels/resident.py uses the Telegram keyboards): bot/channels/
-# becomes bot/telegram/delivery/ (helper "esc", issue 16); remove this entry when that lands.
-KNOWN_PACKAGE_EDGES: frozenset[tuple[str, str]] = frozenset({("bot.channels", "bot.telegram")})
-# The modules besides bot.telegram and bot.web that may import them: the command line starts both;
-# bot.channels holds Telegram channels until it becomes bot/telegram/delivery/ (helper "esc").
-ALLOWED_TRANSPORT_IMPORTERS = frozenset(
-    {"bot.cli", "bot.channels.admin", "bot.channels.resident", "bot.channels.staff"}
-)
+KNOWN_PACKAGE_EDGES: frozenset[tuple[str, str]] = frozenset()
+# The modules besides bot.telegram and bot.web that may import them: the command line starts both.
+ALLOWED_TRANSPORT_IMPORTERS = frozenset({"bot.cli"})
 
 
 def modules(root: Path = ROOT) -> dict[str, tuple[Path, bool]]:

@@ -26,6 +26,7 @@ from bot.clusters import (
     matcher_weight,
     nearest_entry,
 )
+from bot.escalation import TicketStore
 from bot.questionlog import FeedbackRow, QuestionLog, QuestionRow, Rows
 from bot.report import Report, build_report, make_report, unanswered
 from bot.report_html import render_html
@@ -222,13 +223,13 @@ async def fill_store(path: Path) -> None:
     await log.add_feedback("registration", "de", True, ids[0])
     await log.add_feedback("registration", "de", False, ids[1])  # its question becomes a gap
     await log.add_feedback("childcare", "uk", True, ids[2])
-    answered = await store.create_ticket(
+    answered = await TicketStore(store).create_ticket(
         chat_id=1, lang="de", question="?", candidates=[], channels=[]
     )
-    closed = await store.create_ticket(
+    closed = await TicketStore(store).create_ticket(
         chat_id=2, lang="uk", question="?", candidates=[], channels=[]
     )
-    waiting = await store.create_ticket(
+    waiting = await TicketStore(store).create_ticket(
         chat_id=3, lang="ar", question="?", candidates=[], channels=[]
     )
     await store.close()

@@ -15,6 +15,7 @@ import pytest
 
 from bot.config import Settings, load_settings
 from bot.errors import ConfigError
+from bot.escalation import ReplyPayload, TicketPayload, TicketStore
 from bot.questionlog import QuestionLog
 from bot.retention import enforce_retention
 from bot.store import Store, utcnow
@@ -35,15 +36,21 @@ async def fill(path: Path) -> dict[str, int]:
     await QuestionLog(store).add_feedback("registration", "de", True)
     tickets = {}
     for name in ("closed-old", "closed-recent", "open-old", "open-recent"):
-        ticket = await store.create_ticket(
-            chat_id=7, lang="de", question=name, candidates=[], channels=[("staff", {})]
+        ticket = await TicketStore(store).create_ticket(
+            chat_id=7,
+            lang="de",
+            question=name,
+            candidates=[],
+            channels=[("staff", TicketPayload(lang="de", question=name))],
         )
-        await store.add_ticket_message(ticket, "reply", "answer", [("resident", {})])
-        await store.map_staff_message(-100, ticket * 10, ticket)
-        await store.map_resident_message(7, ticket * 10, ticket)
+        await TicketStore(store).add_ticket_message(
+            ticket, "reply", "answer", [("resident", ReplyPayload(text="answer"))]
+        )
+        await TicketStore(store).map_staff_message(-100, ticket * 10, ticket)
+        await TicketStore(store).map_resident_message(7, ticket * 10, ticket)
         tickets[name] = ticket
         if name.startswith("closed"):
-            await store.close_ticket(ticket)
+            await TicketStore(store).close_ticket(ticket)
     await store.close()
     with sqlite3.connect(path) as db:
         old = (now - 200 * DAY).isoformat(timespec="seconds")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.escalation import TicketPayload, TicketStore
 from bot.questionlog import QuestionLog
 from bot.store import MIGRATIONS, Store, StoreError
 
@@ -38,34 +39,20 @@ async def test_question_log_has_no_chat_id(tmp_path: Path) -> None:
     assert not hasattr(rows[0], "chat_id")
 
 
-async def test_ticket_and_outbox_are_written_together(tmp_path: Path) -> None:
-    store = await Store.open(tmp_path / "db.sqlite3")
-    ticket = await store.create_ticket(
-        chat_id=7, lang="ar", question="سؤال", candidates=["housing"],
-        channels=[("staff", {}), ("mail", {})],
-    )  # fmt: skip
-    due = await store.due_outbox()
-    assert [(i.channel, i.payload["ticket"]) for i in due] == [("staff", ticket), ("mail", ticket)]
-    await store.outbox_done(due[0].id)
-    await store.outbox_retry(due[1].id, "SMTP down", timedelta(hours=1))
-    assert await store.due_outbox() == []
-    assert await store.outbox_counts() == {"sent": 1, "pending": 1}
-    # Delivered stays delivered: a second "done" for the same item changes nothing.
-    await store.outbox_done(due[0].id)
-    assert (await store.outbox_items(ticket))[0]["attempts"] == 1
-    await store.close()
-
-
 async def test_forget_removes_person_and_tickets(tmp_path: Path) -> None:
     store = await Store.open(tmp_path / "db.sqlite3")
     await store.set_language(5, "de")
-    ticket = await store.create_ticket(
-        chat_id=5, lang="de", question="?", candidates=[], channels=[("mail", {})]
+    ticket = await TicketStore(store).create_ticket(
+        chat_id=5,
+        lang="de",
+        question="?",
+        candidates=[],
+        channels=[("mail", TicketPayload(lang="de", question="?"))],
     )
     assert await store.forget(5) >= 3
     assert await store.language(5) is None
-    assert await store.ticket(ticket) is None
-    assert await store.due_outbox() == []
+    assert await TicketStore(store).ticket(ticket) is None
+    assert await TicketStore(store).due_outbox_in_order() == []
     await store.close()
 
 

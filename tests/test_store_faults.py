@@ -6,6 +6,7 @@ import asyncio
 import sqlite3
 from pathlib import Path
 
+from bot.escalation import TicketPayload, TicketStore
 from bot.store import Store
 
 
@@ -45,8 +46,12 @@ async def test_concurrent_writes_from_many_tasks_are_serialised(tmp_path: Path) 
     store = await Store.open(tmp_path / "bot.sqlite3")
     tickets = await asyncio.gather(
         *(
-            store.create_ticket(
-                chat_id=n, lang="de", question=f"q{n}", candidates=[], channels=[("staff", {})]
+            TicketStore(store).create_ticket(
+                chat_id=n,
+                lang="de",
+                question=f"q{n}",
+                candidates=[],
+                channels=[("staff", TicketPayload(lang="de", question=f"q{n}"))],
             )
             for n in range(1, 101)
         ),

@@ -62,7 +62,7 @@ async def status_command(update: Update, context: BotContext) -> None:
     assert update.effective_chat is not None
     services = context.services
     _ = gettext_for(await ui_lang(update, context))
-    counts = await services.store.outbox_counts()
+    counts = await services.escalation.tickets.outbox_counts()
     text = _(
         "Knowledge base: {version}\nStaff group: {staff}\nE-mail: {mail}\n"
         "Outbox: {sent} sent, {pending} pending, {failed} failed"

@@ -52,22 +52,9 @@ from telegram.ext import (
 from telegram.request import HTTPXRequest, RequestData
 
 from bot.assistant import Assistant
-from bot.channels.admin import AdminChannel
-from bot.channels.mail import MailChannel
-from bot.channels.resident import ResidentChannel
-from bot.channels.staff import StaffChannel, retry_after_seconds
 from bot.config import Settings
 from bot.conversation import FloodGate
-from bot.escalation import (
-    ADMIN,
-    MAIL,
-    RESIDENT,
-    STAFF,
-    STAFF_LANG,
-    Channel,
-    Escalation,
-    OutboxWorker,
-)
+from bot.escalation import STAFF_LANG, build
 from bot.i18n import N_, gettext_for, preload
 from bot.language import LANGUAGES
 from bot.letters import LetterDesk
@@ -78,8 +65,9 @@ from bot.telegram import admin, context, staff
 from bot.telegram import events as ev
 from bot.telegram import handlers as h
 from bot.telegram.context import App
+from bot.telegram.delivery import telegram_channels
+from bot.telegram.delivery.send import retry_after_seconds
 from bot.translate.connector import build_translator
-from bot.translate.outbox import with_translation
 from bot.web import server as web
 
 log = logging.getLogger(__name__)
@@ -311,37 +299,19 @@ async def _post_init(app: App) -> None:
     assistant: Assistant = app.bot_data["assistant"]
     preload()
     store = await Store.open(settings.db_path)
-    escalation = Escalation(
-        store,
-        staff_chat_id=settings.staff_chat_id,
-        mail_enabled=settings.mail_enabled,
-        titles=assistant.title,
-        admin_ids=settings.admin_ids,
-        max_follow_ups=settings.max_follow_ups,
-        tickets_per_day=settings.tickets_per_day,
-    )
-    await escalation.load()
-    channels: dict[str, Channel] = {RESIDENT: ResidentChannel(app.bot, escalation)}
-    if settings.staff_chat_id is not None:
-        channels[STAFF] = StaffChannel(app.bot, escalation)
-    if settings.mail_enabled:
-        channels[MAIL] = MailChannel(settings, escalation)
-    if settings.admin_ids:
-        channels[ADMIN] = AdminChannel(app.bot, escalation)
     translator = build_translator(settings)
     if translator is not None:
         app.bot_data["translator"] = translator
         await translator.start()  # logs the service and its languages; never stops the bot
-    # Staff answers to web chat questions (issue 19), also when this process serves no web chat.
-    channels.update(web.web_channels(settings, escalation))
-    # Retention runs as a JobQueue job (below), not as the worker's hourly housekeeping.
-    worker = OutboxWorker(
-        store,
-        with_translation(channels, translator, store),
-        base_delay=settings.outbox_retry_seconds,
-        listener=escalation.after_delivery,
-    )
-    escalation.on_enqueue(worker.wake)
+    escalation, worker = await build(
+        settings, store, titles=assistant.title, translator=translator,
+        staff_chat_id=settings.staff_chat_id, admin_ids=settings.admin_ids,
+        # Staff answers to web chat questions (issue 19), also when this process serves no
+        # web chat.
+        channels=lambda escalation: {
+            **telegram_channels(app.bot, escalation), **web.web_channels(settings, escalation)
+        },
+    )  # fmt: skip
     app.bot_data["services"] = context.Services(
         settings=settings,
         assistant=assistant,
@@ -391,7 +361,7 @@ async def _log_health(app: App) -> None:
     services: context.Services = app.bot_data["services"]
     settings, kb = services.settings, services.assistant.kb
     languages = sorted({lang for entry in kb.entries.values() for lang in entry.texts})
-    counts = await services.store.outbox_counts()
+    counts = await services.escalation.tickets.outbox_counts()
     log.info(
         "bot @%s started (%s): knowledge base %s, %d entries in %d languages (%s); outbox %d "
         "pending, %d failed; staff group %s, e-mail %s, admins %d",

@@ -158,10 +158,11 @@ async def ticket_of(
     context: BotContext, channel: str, from_bot: bool, chat_id: int, message_id: int
 ) -> int | None:
     """The ticket a replied-to message belongs to (staff group or resident chat)."""
-    store, worker = context.services.store, context.services.worker
-    lookup = (
-        store.ticket_for_staff_message if channel == STAFF else store.ticket_for_resident_message
-    )
+    tickets, worker = context.services.escalation.tickets, context.services.worker
+    if channel == STAFF:
+        lookup = tickets.ticket_for_staff_message
+    else:
+        lookup = tickets.ticket_for_resident_message
     ticket_id = await lookup(chat_id, message_id)
     if ticket_id is None and from_bot:
         # The bot's own message may be mapped a moment after Telegram returned its id.

@@ -410,7 +410,7 @@ async def _ask_person(chat_id: int, lang: str, context: BotContext) -> None:
     services, state = context.services, context.state
     _ = gettext_for(lang)
     if services.escalation.forwarding_enabled:
-        ticket = await services.store.open_ticket_for(chat_id)
+        ticket = await services.escalation.tickets.open_ticket_for(chat_id)
         if ticket is not None:
             text = _(
                 "Your question {ticket} is already with the city's team; the answer will come "
@@ -443,7 +443,7 @@ async def _forward(chat_id: int, pending: dlg.Pending, context: BotContext) -> N
     if forwarded.added:  # one open ticket per person: the new question joins it
         reply = _("✅ Added to your question {ticket}. The team will see it.").format(ticket=ticket)
         message = await send(context, chat_id, esc(reply))
-        await services.store.map_resident_message(chat_id, message.message_id, ticket)
+        await services.escalation.tickets.map_resident_message(chat_id, message.message_id, ticket)
         return
     lines = [
         "✅ " + _("Thank you! I forwarded your question to the city's team."),
@@ -461,7 +461,7 @@ async def _forward(chat_id: int, pending: dlg.Pending, context: BotContext) -> N
     message = await send(
         context, chat_id, esc("\n".join(lines)), keyboards.add_to_ticket(ticket, pending.lang)
     )
-    await services.store.map_resident_message(chat_id, message.message_id, ticket)
+    await services.escalation.tickets.map_resident_message(chat_id, message.message_id, ticket)
 
 
 async def on_other(update: Update, context: BotContext) -> None:
@@ -680,7 +680,7 @@ async def _consent(
 async def _add_to_ticket(
     query: CallbackQuery, chat_id: int, ticket_id: int, lang: str, context: BotContext
 ) -> None:
-    ticket = await context.services.store.ticket(ticket_id)
+    ticket = await context.services.escalation.tickets.ticket(ticket_id)
     _ = gettext_for(lang)
     if ticket is None or ticket.chat_id != chat_id:
         await refuse(query, lang)

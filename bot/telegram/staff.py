@@ -134,10 +134,10 @@ async def _ticket_in_text(context: BotContext, chat_id: int, replied: Message) -
     if found is None:
         return None
     ticket_id = int(next(group for group in found.groups() if group))
-    store = context.services.store
-    if await store.ticket(ticket_id) is None:
+    tickets = context.services.escalation.tickets
+    if await tickets.ticket(ticket_id) is None:
         return None
-    await store.map_staff_message(chat_id, replied.message_id, ticket_id)
+    await tickets.map_staff_message(chat_id, replied.message_id, ticket_id)
     log.info("staff message %s mapped to ticket %d by its text", replied.message_id, ticket_id)
     return ticket_id
 
@@ -155,7 +155,9 @@ async def close_command(update: Update, context: BotContext) -> None:
     number = _TICKET_NUMBER.fullmatch(context.args[0]) if context.args else None
     if message.reply_to_message is not None:
         replied = message.reply_to_message
-        ticket_id = await services.store.ticket_for_staff_message(chat.id, replied.message_id)
+        ticket_id = await services.escalation.tickets.ticket_for_staff_message(
+            chat.id, replied.message_id
+        )
         if ticket_id is None and replied.from_user and replied.from_user.id == context.bot.id:
             ticket_id = await _ticket_in_text(context, chat.id, replied)
     elif number is not None:

@@ -9,6 +9,7 @@ exactly as before.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from bot.config import Settings
@@ -16,83 +17,108 @@ from bot.i18n import gettext_for
 from bot.render import Style, language_name
 from bot.translate.connector import service_label
 
-STAFF_LANG = "de"  # bot.escalation.STAFF_LANG; not imported: escalation imports this module
+STAFF_LANG = "de"  # the team's language (bot.escalation reads it from here)
 VERBATIM_MARK = "!"  # a staff reply that starts with it is sent as written
 
 
-def _mt(payload: Mapping[str, Any]) -> Mapping[str, Any]:
-    mt = payload.get("mt")
-    return mt if isinstance(mt, Mapping) else {}
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MachineTranslation:
+    """A message's machine translation as stored in its outbox row (JSON key ``mt``).
+
+    Either ``text`` (translated by ``engine`` from ``source`` into ``target``), or ``failed``
+    (why it could not be), or ``verbatim`` (the staff member wrote in the person's language).
+    """
+
+    engine: str = ""
+    source: str = ""
+    target: str = ""
+    text: str | None = None
+    failed: str | None = None
+    verbatim: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        if self.verbatim:
+            return {"verbatim": True}
+        data: dict[str, Any] = {"engine": self.engine, "source": self.source, "target": self.target}
+        if self.text is not None:
+            data["text"] = self.text
+        if self.failed is not None:
+            data["failed"] = self.failed
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> MachineTranslation:
+        text, failed = data.get("text"), data.get("failed")
+        return cls(
+            engine=str(data.get("engine", "")),
+            source=str(data.get("source", "")),
+            target=str(data.get("target", "")),
+            text=str(text) if text is not None else None,
+            failed=str(failed) if failed is not None else None,
+            verbatim=bool(data.get("verbatim", False)),
+        )
 
 
 def _label(code: str) -> str:
     return language_name(code, STAFF_LANG)
 
 
-def staff_message_lines(payload: Mapping[str, Any], key: str, style: Style) -> list[str]:
+def staff_message_lines(
+    original: str, lang: str, mt: MachineTranslation | None, style: Style
+) -> list[str]:
     """A resident's question or follow-up for the team: the German translation, then the
     original; or the original with a note that it could not be translated."""
     _ = gettext_for(STAFF_LANG)
-    original = str(payload.get(key, ""))
-    mt = _mt(payload)
-    lang = str(payload.get("lang", "?"))
-    engine = str(mt.get("engine", ""))
-    if "text" in mt:
+    if mt is not None and mt.text is not None:
         return [
-            "🌐 " + style.bold(_("Machine translation ({service}):").format(service=engine)),
-            style.esc(str(mt["text"])),
+            "🌐 " + style.bold(_("Machine translation ({service}):").format(service=mt.engine)),
+            style.esc(mt.text),
             "",
             "🗣 " + style.bold(_("Original ({language}):").format(language=_label(lang))),
             style.esc(original),
         ]
     lines = [style.esc(original)]
-    if "failed" in mt:
+    if mt is not None and mt.failed is not None:
         note = _("⚠️ Not machine-translated ({service}: {reason}).").format(
-            service=engine, reason=mt["failed"]
+            service=mt.engine, reason=mt.failed
         )
         lines.append(style.italic(note))
     return lines
 
 
-def staff_reply_hint(payload: Mapping[str, Any], style: Style) -> str | None:
+def staff_reply_hint(lang: str, mt: MachineTranslation | None, style: Style) -> str | None:
     """Under a translated question in the staff group: the team may answer in German."""
-    mt = _mt(payload)
-    if "engine" not in mt:
+    if mt is None or mt.verbatim:
         return None
     _ = gettext_for(STAFF_LANG)
     text = _(
         "🌐 You can answer in German: the bot translates your answer into {language} with "
         "{service} and adds your German text below it. Start your answer with ! to send it "
         "exactly as you wrote it."
-    ).format(
-        language=language_name(str(payload.get("lang", "?")), STAFF_LANG), service=mt["engine"]
-    )
+    ).format(language=language_name(lang, STAFF_LANG), service=mt.engine)
     return style.italic(text)
 
 
-def resident_reply_body(payload: Mapping[str, Any], lang: str, style: Style) -> str:
+def resident_reply_body(text: str, mt: MachineTranslation | None, lang: str, style: Style) -> str:
     """The team's answer for the resident, in HTML or plain text."""
-    text = str(payload.get("text", ""))
-    mt = _mt(payload)
-    if mt.get("verbatim") and text.startswith(VERBATIM_MARK):
+    if mt is not None and mt.verbatim and text.startswith(VERBATIM_MARK):
         return style.esc(text[len(VERBATIM_MARK) :].lstrip())
     _ = gettext_for(lang)
-    engine = str(mt.get("engine", ""))
-    if "text" in mt:
+    if mt is not None and mt.text is not None:
         return "\n".join(
             [
-                style.esc(str(mt["text"])),
+                style.esc(mt.text),
                 "",
                 "🌐 "
                 + style.italic(
                     _("Machine-translated by {service}. The team's answer in German:").format(
-                        service=engine
+                        service=mt.engine
                     )
                 ),
                 style.esc(text),
             ]
         )
-    if "failed" in mt:
+    if mt is not None and mt.failed is not None:
         note = _("The automatic translation is not available right now; the team wrote in German.")
         return style.esc(text) + "\n\n" + "🌐 " + style.italic(note)
     return style.esc(text)

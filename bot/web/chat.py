@@ -246,7 +246,9 @@ class WebChat:
             if any(item_id <= after for item_id, _text in waiting):
                 await self.store.ack_web_inbox(turn.session.id, after)
             items = [(item_id, text) for item_id, text in waiting if item_id > after]
-            ticket = await self.store.open_web_ticket(turn.session.id) if items else None
+            ticket = (
+                await self.escalation.tickets.open_web_ticket(turn.session.id) if items else None
+            )
             _ = gettext_for(turn.lang)
             for _id, text in items:
                 actions: list[tuple[str, Action]] = []
@@ -413,7 +415,7 @@ class WebChat:
     async def _ask_person(self, turn: Turn) -> None:
         _ = gettext_for(turn.lang)
         if self.escalation.forwarding_enabled:
-            ticket = await self.store.open_web_ticket(turn.session.id)
+            ticket = await self.escalation.tickets.open_web_ticket(turn.session.id)
             if ticket is not None:
                 text = _(
                     "Your question {ticket} is already with the city's team; the answer will "
@@ -463,7 +465,7 @@ class WebChat:
                     "E-mails that already reached the city's inbox are kept by the city."
                 ))  # fmt: skip
             case AddToTicket(ticket_id):
-                ticket = await self.store.ticket(ticket_id)
+                ticket = await self.escalation.tickets.ticket(ticket_id)
                 if ticket is None or ticket.web_session != turn.session.id:
                     raise WebChatError("unknown-action")
                 if ticket.status != "open":

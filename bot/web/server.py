@@ -18,14 +18,12 @@ from aiohttp import web
 
 from bot import privatelog
 from bot.assistant import Assistant
-from bot.channels.mail import MailChannel
 from bot.config import DEFAULT_WEB_PORT, Settings
-from bot.escalation import MAIL, WEB, WEB_MAIL, Channel, Escalation, OutboxWorker
+from bot.escalation import WEB, WEB_MAIL, Channel, Escalation, build
 from bot.letters import LetterDesk
 from bot.retention import enforce_retention
 from bot.store import Store
 from bot.translate.connector import build_translator
-from bot.translate.outbox import with_translation
 from bot.web.app import DEFAULT_RATES, Rates, create_app
 from bot.web.channel import WebChannel, WebMailChannel
 from bot.web.chat import WebChat
@@ -35,11 +33,14 @@ __all__ = ["WebChat", "WebServer", "serve_web", "start_web", "web_channels"]
 log = logging.getLogger(__name__)
 
 
+RETENTION_INTERVAL = 3600.0  # seconds between two retention runs of the web chat on its own
+
+
 def web_channels(settings: Settings, escalation: Escalation) -> dict[str, Channel]:
     """The outbox channels that deliver the team's answers to web sessions."""
-    channels: dict[str, Channel] = {WEB: WebChannel(escalation)}
+    channels: dict[str, Channel] = {WEB: WebChannel(escalation.store, escalation.texts)}
     if settings.mail_enabled:
-        channels[WEB_MAIL] = WebMailChannel(settings, escalation)
+        channels[WEB_MAIL] = WebMailChannel(settings, escalation.tickets, escalation.texts)
     return channels
 
 
@@ -89,28 +90,14 @@ async def serve_web(settings: Settings, assistant: Assistant) -> int:
     """The web chat on its own until SIGTERM/SIGINT (e-mail forwarding only)."""
     privatelog.install()  # aiosqlite logs SQL parameters at DEBUG
     store = await Store.open(settings.db_path)
-    escalation = Escalation(
-        store, staff_chat_id=None, mail_enabled=settings.mail_enabled, titles=assistant.title,
-    )  # fmt: skip
-    channels = web_channels(settings, escalation)
-    if settings.mail_enabled:
-        channels[MAIL] = MailChannel(settings, escalation)
-
-    async def housekeeping() -> None:
-        try:
-            await enforce_retention(store, settings)
-        except Exception:  # the next round is in an hour; the error is for the log
-            log.exception("retention failed")
-
     translator = build_translator(settings)  # the inbox gets German + the original
     if translator is not None:
         await translator.start()
-    worker = OutboxWorker(
-        store, with_translation(channels, translator, store),
-        base_delay=settings.outbox_retry_seconds,
-        listener=escalation.after_delivery, housekeeping=housekeeping,
+    escalation, worker = await build(
+        settings, store, titles=assistant.title, translator=translator,
+        channels=lambda escalation: web_channels(settings, escalation),
     )  # fmt: skip
-    escalation.on_enqueue(worker.wake)
+    retention = asyncio.create_task(_retention_rounds(store, settings), name="retention")
     chat = WebChat(assistant, store, escalation, settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -129,8 +116,20 @@ async def serve_web(settings: Settings, assistant: Assistant) -> int:
             loop.remove_signal_handler(sig)
         if server is not None:
             await server.stop()
+        retention.cancel()
+        await asyncio.gather(retention, return_exceptions=True)
         await worker.stop()
         await store.close()
         if translator is not None:
             await translator.aclose()
     return 0
+
+
+async def _retention_rounds(store: Store, settings: Settings) -> None:
+    """Retention at start and then every hour (the Telegram bot runs it as a daily job)."""
+    while True:
+        try:
+            await enforce_retention(store, settings)
+        except Exception:  # the next round is in an hour; the error is for the log
+            log.exception("retention failed")
+        await asyncio.sleep(RETENTION_INTERVAL)

@@ -23,7 +23,7 @@ from aiosmtpd.controller import Controller
 
 from bot.assistant import Assistant, Brain, build
 from bot.config import Settings
-from bot.escalation import Escalation, OutboxWorker
+from bot.escalation import Escalation, OutboxWorker, TicketStore
 from bot.i18n import gettext_for
 from bot.store import Store
 from bot.telegram.app import App, build_application, running
@@ -113,7 +113,7 @@ def ptb_timedelta(monkeypatch: pytest.MonkeyPatch) -> None:
     """PTB's documented opt-in to timedelta durations (its default for v23).
 
     Without it PTB 22 warns inside ``RetryAfter.__init__`` itself, and warnings are errors here.
-    The bot handles both forms (``bot.channels.staff.retry_after_seconds``).
+    The bot handles both forms (``bot.telegram.delivery.send.retry_after_seconds``).
     """
     monkeypatch.setenv("PTB_TIMEDELTA", "1")
 
@@ -176,6 +176,10 @@ class RunningBot:
     @property
     def escalation(self) -> Escalation:
         return self.services.escalation
+
+    @property
+    def tickets(self) -> TicketStore:
+        return self.services.escalation.tickets
 
     async def settle(self) -> None:
         """Until every update pushed so far has been fetched and fully processed."""

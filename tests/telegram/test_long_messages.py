@@ -83,7 +83,7 @@ async def test_a_refused_answer_is_not_reported_as_a_blocked_person(
         await fake.wait_message(STAFF, before(staff(REJECTED, ticket=ticket, error="{error}")))
         await bot.settle()
         assert not [c for c in fake.sent(STAFF) if staff(UNREACHABLE, ticket=ticket) in c.text]
-        assert not (await bot.store.ticket(ticket)).resident_unreachable  # type: ignore[union-attr]
+        assert not (await bot.tickets.ticket(ticket)).resident_unreachable  # type: ignore[union-attr]
 
 
 async def test_a_staff_message_refused_for_good_is_reported_to_the_admins(

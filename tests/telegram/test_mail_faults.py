@@ -132,15 +132,15 @@ async def test_4xx_answers_are_retried_with_backoff_and_the_mail_arrives_once(
     async with start_bot(with_smtp(settings, scripted), admin_ids=frozenset({ADMIN})) as bot:
         ticket = await escalate(fake)
         await result(bot, "mail", "sent")
-        rows = await bot.store.outbox_items(ticket)
+        rows = await bot.tickets.outbox_items(ticket)
         errors = [r.error for r in bot.worker.results if r.item.channel == "mail" and r.error]
         delays = [r.delay for r in bot.worker.results if r.item.channel == "mail" and r.delay]
         outcomes = mail_results(bot)
     assert outcomes == ["retry", "retry", "retry", "sent"]
     assert "450" in (errors[0] or "") and "451" in (errors[1] or "") and "452" in (errors[2] or "")
     assert delays == sorted(delays) and delays[-1] > delays[0]  # backoff grows
-    mail = [r for r in rows if r["channel"] == "mail"]
-    assert [(r["status"], r["attempts"]) for r in mail] == [("sent", 4)]
+    mail = [r for r in rows if r.channel == "mail"]
+    assert [(r.status, r.attempts) for r in mail] == [("sent", 4)]
     assert len(sink.messages) == 1 and f"Ticket {ticket}" in sink.messages[0]["Subject"]
     assert fake.sent(ADMIN) == []  # temporary trouble is not the admins' business
 
@@ -170,12 +170,12 @@ async def test_5xx_is_marked_failed_reported_to_admins_and_not_retried(
         notice = await fake.wait_message(ADMIN, f"Ticket {ticket}")
         await result(bot, "admin", "sent")
         await result(bot, "staff", "sent")
-        rows = await bot.store.outbox_items(ticket)
-        assert await bot.store.next_outbox_due() is None  # nothing left to retry
+        rows = await bot.tickets.outbox_items(ticket)
+        assert await bot.tickets.next_outbox_due() is None  # nothing left to retry
         assert mail_results(bot) == ["failed"]
     assert failed.code == "rejected" and answer.split()[0] in (failed.error or "")
-    mail = [r for r in rows if r["channel"] == "mail"]
-    assert [(r["status"], r["attempts"]) for r in mail] == [("failed", 1)]
+    mail = [r for r in rows if r.channel == "mail"]
+    assert [(r.status, r.attempts) for r in mail] == [("failed", 1)]
     assert sink.commands.count(command) == 1 and sink.messages == []
     expected = gettext_for(STAFF_LANG)(
         "❌ Ticket {ticket}: the mail server rejected the e-mail to the inbox for good, so it will "
@@ -217,9 +217,9 @@ async def test_a_server_that_stops_answering_times_out_and_the_mail_is_sent_late
         timed_out = await result(bot, "mail", "retry")
         await result(bot, "mail", "sent")
         sink.release.set()
-        rows = await bot.store.outbox_items(ticket)
+        rows = await bot.tickets.outbox_items(ticket)
     assert "timed out" in (timed_out.error or "").lower()
-    assert [(r["status"], r["attempts"]) for r in rows if r["channel"] == "mail"] == [("sent", 2)]
+    assert [(r.status, r.attempts) for r in rows if r.channel == "mail"] == [("sent", 2)]
     assert len(sink.messages) == 1
 
 
@@ -231,9 +231,9 @@ async def test_connection_refused_then_the_server_comes_back_while_running(
         refused = await result(bot, "mail", "retry")
         scripted.start()
         await result(bot, "mail", "sent")
-        rows = await bot.store.outbox_items(ticket)
+        rows = await bot.tickets.outbox_items(ticket)
     assert "refused" in (refused.error or "").lower()
-    assert [r["status"] for r in rows if r["channel"] == "mail"] == ["sent"]
+    assert [r.status for r in rows if r.channel == "mail"] == ["sent"]
     assert len(sink_of(scripted).messages) == 1
 
 
@@ -279,11 +279,11 @@ async def test_tls_errors_are_retried_until_the_certificate_is_trusted(
             # The admin fixes the trust store (here: the bot's process trusts the certificate).
             monkeypatch.setenv("SSL_CERT_FILE", str(cert))
             await result(bot, "mail", "sent")
-            rows = await bot.store.outbox_items(ticket)
+            rows = await bot.tickets.outbox_items(ticket)
         assert "TLS error" in (failed.error or "") and "CERTIFICATE_VERIFY_FAILED" in (
             failed.error or ""
         )
-        assert [r["status"] for r in rows if r["channel"] == "mail"] == ["sent"]
+        assert [r.status for r in rows if r.channel == "mail"] == ["sent"]
         assert len(sink.messages) == 1
     finally:
         controller.stop()

@@ -12,6 +12,7 @@ import pytest
 
 import bot.telegram.app as telegram_app
 from bot.config import Settings
+from bot.escalation import TicketPayload, TicketStore
 from bot.store import Store
 from tests.fakebot import TOKEN, FakeTelegram
 from tests.telegram.conftest import STAFF, StartBot, free_port
@@ -65,9 +66,9 @@ async def test_health_line_names_version_entries_languages_and_backlog(
     fake: FakeTelegram, start_bot: StartBot, settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
     store = await Store.open(settings.db_path)
-    await store.create_ticket(
+    await TicketStore(store).create_ticket(
         chat_id=ALICE, lang="de", question="From the last run", candidates=[],
-        channels=[("staff", {"kind": "ticket", "lang": "de", "question": "From the last run"})],
+        channels=[("staff", TicketPayload(lang="de", question="From the last run"))],
     )  # fmt: skip
     await store.close()
     caplog.set_level("INFO", logger="bot.telegram.app")

@@ -90,10 +90,10 @@ async def test_forget_deletes_every_row_about_the_person_and_says_so(
         assert "I deleted your language and your questions to the city's team" in done.text
         await bot.settle()
         assert await bot.store.language(ALICE) is None
-        assert await bot.store.open_ticket_for(ALICE) is None
+        assert await bot.tickets.open_ticket_for(ALICE) is None
         # Bob's data is untouched.
         assert await bot.store.language(BOB) == "de"
-        assert other is not None and await bot.store.ticket(other) is not None
+        assert other is not None and await bot.tickets.ticket(other) is not None
     assert counts(settings.db_path, 2) == [0, 0, 0, 0, 0]
 
 
@@ -154,7 +154,7 @@ async def test_a_consent_button_from_before_a_restart_is_refused(
             lambda c: c.method == "answerCallbackQuery" and fake.calls.index(c) >= mark
         )
         await bot.settle()
-        assert await bot.store.open_ticket_for(ALICE) is None
+        assert await bot.tickets.open_ticket_for(ALICE) is None
     assert "no longer waiting" in refusal.params["text"]
     assert [c for c in fake.calls[mark:] if c.method == "sendMessage"] == []
     assert fake.sent(STAFF) == []

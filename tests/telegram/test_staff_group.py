@@ -47,7 +47,7 @@ async def test_close_accepts_only_ascii_ticket_numbers_in_range(
             fake.send_group(STAFF, "/close " + argument)
             await fake.wait_message(STAFF, staff(BAD_NUMBER), after=mark)
         await bot.settle()
-        assert (await bot.store.ticket(ticket)).status == "open"  # type: ignore[union-attr]
+        assert (await bot.tickets.ticket(ticket)).status == "open"  # type: ignore[union-attr]
         fake.send_group(STAFF, f"/close #{ticket}")
         await fake.wait_message(STAFF, staff(STAFF_CLOSED, ticket=ticket))
 

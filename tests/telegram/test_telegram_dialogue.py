@@ -116,7 +116,7 @@ async def test_unknown_question_offers_forwarding_with_related_topics(
         fake.press(ALICE, person.button("✅")["callback_data"], person.result["message_id"])
         await fake.wait_message(ALICE, "✅", after=mark)
         await bot.settle()
-        assert await bot.store.open_ticket_for(ALICE) is not None
+        assert await bot.tickets.open_ticket_for(ALICE) is not None
 
 
 async def test_language_follows_the_question_and_stays_for_keywords(

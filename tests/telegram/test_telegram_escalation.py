@@ -149,7 +149,7 @@ async def test_no_means_nothing_is_forwarded(fake: FakeTelegram, start_bot: Star
         # Pressing "Yes" on the same offer afterwards changes nothing either.
         fake.press(ALICE, offer.button("✅")["callback_data"], offer.result["message_id"], "uk")
         await bot.settle()
-        assert await bot.store.open_ticket_for(ALICE) is None
+        assert await bot.tickets.open_ticket_for(ALICE) is None
     assert fake.sent(STAFF) == []
 
 
@@ -206,7 +206,7 @@ async def test_staff_reply_reaches_the_resident_and_the_thread_continues(
         # /close as a reply closes the ticket; the follow-up button then refuses politely.
         fake.send_group(STAFF, "/close", reply_to=ticket_message)
         await fake.wait_message(STAFF, staff(STAFF_CLOSED, ticket=ticket))
-        assert (await bot.store.ticket(ticket)).status == "closed"  # type: ignore[union-attr]
+        assert (await bot.tickets.ticket(ticket)).status == "closed"  # type: ignore[union-attr]
         mark = fake.mark()
         fake.press(ALICE, answer.button(t("uk", WRITE_BACK_BUTTON))["callback_data"], lang="uk")
         closed = t("uk", "This question is closed. Just ask me again.")
@@ -214,7 +214,7 @@ async def test_staff_reply_reaches_the_resident_and_the_thread_continues(
             lambda c: c.method == "answerCallbackQuery" and closed in c.params.get("text", "")
         )
         assert refusal.ok
-        kinds = [m["kind"] for m in await bot.store.ticket_messages(ticket)]
+        kinds = [m.kind for m in await bot.tickets.ticket_messages(ticket)]
         assert kinds == ["question", "reply", "reply", "followup", "followup", "reply"]
 
 
@@ -234,8 +234,8 @@ async def test_staff_replies_from_other_chats_are_not_routed(
         fake.send_group(STAFF, "Who takes this one?")
         await bot.settle()
         assert not sent_to(fake, ALICE, t_html("uk", ANSWER_HEADER))
-        assert (await bot.store.ticket(ticket)).status == "open"  # type: ignore[union-attr]
-        assert [m["kind"] for m in await bot.store.ticket_messages(ticket)] == ["question"]
+        assert (await bot.tickets.ticket(ticket)).status == "open"  # type: ignore[union-attr]
+        assert [m.kind for m in await bot.tickets.ticket_messages(ticket)] == ["question"]
         assert fake.sent(other_group) == []
 
 
@@ -253,10 +253,10 @@ async def test_smtp_down_then_up_after_restart_mail_arrives_once(
     async with start_bot(config) as bot:
         mails = await smtp_down.sink.wait_count(1)
         await result(bot, "mail", "sent")
-        rows = await bot.store.outbox_items(ticket)
+        rows = await bot.tickets.outbox_items(ticket)
     assert mails[0]["Subject"] == mail_subject(ticket, "uk (Ukrainisch)")
-    assert [(r["channel"], r["status"]) for r in rows] == [("staff", "sent"), ("mail", "sent")]
-    assert rows[1]["attempts"] >= 2
+    assert [(r.channel, r.status) for r in rows] == [("staff", "sent"), ("mail", "sent")]
+    assert rows[1].attempts >= 2
     assert len(smtp_down.sink.messages) == 1
     assert len(staff_ticket_messages(fake, ticket)) == 1  # not sent again after the restart
 
@@ -274,7 +274,7 @@ async def test_telegram_502_and_429_on_the_staff_message_delivered_once(
         await fake.wait_message(STAFF, staff(STAFF_TICKET, ticket=ticket))
         await result(bot, "staff", "sent")
         retries = [r for r in bot.worker.results if r.item.channel == "staff"]
-        rows = await bot.store.outbox_items(ticket)
+        rows = await bot.tickets.outbox_items(ticket)
     failed_calls = [c for c in fake.calls if c.chat_id == STAFF and not c.ok]
     assert [c.error for c in failed_calls] == ["Bad Gateway"] + [
         "Too Many Requests: retry after 1"
@@ -284,7 +284,7 @@ async def test_telegram_502_and_429_on_the_staff_message_delivered_once(
     assert [r.outcome for r in retries] == ["retry", "sent"]
     assert retries[0].delay == 1.0
     assert len(staff_ticket_messages(fake, ticket)) == 1
-    assert rows[0]["status"] == "sent" and rows[0]["attempts"] == 2
+    assert rows[0].status == "sent" and rows[0].attempts == 2
 
 
 async def test_a_resident_who_blocked_the_bot_is_not_retried_forever(
@@ -305,13 +305,13 @@ async def test_a_resident_who_blocked_the_bot_is_not_retried_forever(
         )
         notice = await fake.wait_message(STAFF, unreachable)
         failed = await result(bot, "resident", "failed")
-        stored = await bot.store.ticket(ticket)
-        rows = await bot.store.outbox_items(ticket)
+        stored = await bot.tickets.ticket(ticket)
+        rows = await bot.tickets.outbox_items(ticket)
     assert failed.code == "blocked"
     assert stored is not None and stored.resident_unreachable
     assert [c.ok for c in fake.calls if c.chat_id == ALICE and "Here is" in c.text] == [False]
-    resident_rows = [r for r in rows if r["channel"] == "resident"]
-    assert [(r["status"], r["attempts"]) for r in resident_rows] == [("failed", 1)]
+    resident_rows = [r for r in rows if r.channel == "resident"]
+    assert [(r.status, r.attempts) for r in resident_rows] == [("failed", 1)]
     assert notice.text == unreachable  # names the ticket
 
 

@@ -142,10 +142,10 @@ async def test_connection_refused_mid_run_then_everything_is_delivered_once(
                 await fake.wait_message(chat, ANSWER, within=20)
             await fake.wait_message(STAFF, f"Ticket {ticket}", within=20)
             await fake.wait_confirmed(waiting[-1])
-            rows = await bot.store.outbox_items(ticket or 0)
+            rows = await bot.tickets.outbox_items(ticket or 0)
     assert [answers(fake, chat) for chat in (ALICE, BOB, CAROL)] == [1, 1, 1]
     assert sum(f"Ticket {ticket}</b>" in c.text for c in fake.sent(STAFF)) == 1
-    assert [(r["status"], r["attempts"] >= 2) for r in rows] == [("sent", True)]
+    assert [(r.status, r.attempts >= 2) for r in rows] == [("sent", True)]
 
 
 async def test_a_5xx_on_a_reply_is_retried_and_the_answer_arrives_once(

@@ -213,7 +213,7 @@ async def test_forget_deletes_language_and_tickets(fake: FakeTelegram, start_bot
         )
         await fake.wait_message(ALICE, done)
         assert await bot.store.language(ALICE) is None
-        assert await bot.store.ticket(ticket) is None
+        assert await bot.tickets.ticket(ticket) is None
 
 
 async def test_flood_control_warns_once_and_keeps_running(
@@ -321,10 +321,10 @@ async def test_forged_and_stale_buttons_are_refused_and_change_nothing(
         assert fake.sent(ALICE) == []  # and nothing else
         assert await bot.store.language(ALICE) is None
         assert await QuestionLog(bot.store).feedback_counts() == {}
-        assert await bot.store.open_ticket_for(ALICE) is None
-        assert other is not None and await bot.store.ticket(other) is not None
-        messages = await bot.store.ticket_messages(other)
-        assert [m["kind"] for m in messages] == ["question"]  # no follow-up was added
+        assert await bot.tickets.open_ticket_for(ALICE) is None
+        assert other is not None and await bot.tickets.ticket(other) is not None
+        messages = await bot.tickets.ticket_messages(other)
+        assert [m.kind for m in messages] == ["question"]  # no follow-up was added
 
 
 async def test_without_forwarding_the_integration_office_is_shown(

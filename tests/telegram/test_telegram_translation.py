@@ -190,7 +190,11 @@ async def test_translation_is_stored_before_the_first_send(
                 lambda r: r.item.channel == "staff" and r.outcome == "sent"
             )
         # Delivered by a retry of the outbox row, with the translation stored at its first try.
-        assert sent.item.attempts >= 1 and sent.item.payload["mt"]["text"] == GERMAN_Q
+        assert (
+            sent.item.attempts >= 1
+            and sent.item.payload.mt is not None
+            and sent.item.payload.mt.text == GERMAN_Q
+        )
     assert [r.body["q"] for r in libre.translations()] == [PERSIAN_Q]
 
 

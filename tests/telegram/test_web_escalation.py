@@ -65,7 +65,7 @@ async def test_web_question_staff_reply_reaches_the_page_and_the_mail(
         assert "olena@example.net" not in staff_message.text  # the address stays with the ticket
         inbox = await smtp.sink.wait_count(1)
         assert inbox[0]["To"] == INBOX and "olena@example.net" not in inbox[0].as_string()
-        stored = await bot.store.ticket(ticket)
+        stored = await bot.tickets.ticket(ticket)
         assert stored is not None and stored.email == "olena@example.net"
         assert stored.chat_id is None and stored.web_session is not None
 
@@ -124,7 +124,7 @@ async def test_delete_my_data_then_a_staff_reply_is_not_delivered(
         ask = (await api.message("/forget", lang="uk"))["replies"][0]
         done = await api.press(ask, t("uk", "🗑 Yes, delete"))
         assert done["forgotten"] is True
-        assert await bot.store.ticket(ticket) is None
+        assert await bot.tickets.ticket(ticket) is None
         assert await bot.store.count_rows("web_sessions") == 0
         fake.send_group(STAFF, "Too late", reply_to=staff_message.result["message_id"])
         await fake.wait_message(

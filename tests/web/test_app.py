@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import pytest
 
+from bot.escalation import TicketStore
 from bot.language import LANGUAGES
 from bot.questionlog import QuestionLog
 from bot.retention import enforce_retention
@@ -117,7 +118,7 @@ async def test_escalation_with_consent_queues_a_ticket_for_the_session(
         assert (status, error) == (400, {"error": "invalid-email"})
         assert await web.store.count_rows("tickets") == 0
         reply = (await api.press(offer, "✅"))["replies"][0]
-        ticket = await web.store.ticket(reply["ticket"])
+        ticket = await TicketStore(web.store).ticket(reply["ticket"])
         assert ticket is not None and ticket.chat_id is None and ticket.web_session is not None
         assert ticket.email is None  # no mail server: an address would be of no use
         # "Ask a person" now says the question is with the team and offers to add something.
@@ -374,7 +375,7 @@ async def test_one_open_ticket_per_conversation(start_web_chat: StartWeb) -> Non
             "de", "✅ Added to your question {ticket}. The team will see it.", ticket=first
         )
         assert await web.store.count_rows("tickets") == 1
-        assert await web.store.count_follow_ups(first) == 1
+        assert await TicketStore(web.store).count_follow_ups(first) == 1
 
 
 async def test_events_come_with_calendar_files(start_web_chat: StartWeb) -> None:

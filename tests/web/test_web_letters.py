@@ -14,6 +14,7 @@ import pytest
 
 from bot.assistant import Brain
 from bot.config import DEFAULT_KNOWLEDGE
+from bot.escalation import TicketStore
 from bot.letters.reading import find_engine
 from bot.web.app import MAX_LETTER
 from tests.letters.generator import Damage, letter_lines, make, text_pdf
@@ -62,7 +63,7 @@ async def test_a_photo_is_explained_and_its_text_forwarded_only_on_request(
         assert any("✅" in label for label in labels) and any("📎" in label for label in labels)
         assert t("de", "📎 Yes, with the letter's text") in labels
         forwarded = (await api.press(reply, "📎"))["replies"][0]
-        ticket = await web.store.ticket(forwarded["ticket"])
+        ticket = await TicketStore(web.store).ticket(forwarded["ticket"])
         assert ticket is not None and ticket.web_session is not None
         assert "Text des Briefs" in ticket.question
         assert "Seminarplatz" in ticket.question  # the letter's own words, by consent
@@ -119,7 +120,7 @@ async def test_with_text_after_the_letter_was_forgotten_is_stale(
         assert await web.store.count_rows("tickets") == 0
         # The question still waits: forwarding it without the letter's text works.
         forwarded = (await api.press(body["replies"][0], "✅"))["replies"][0]
-        ticket = await web.store.ticket(forwarded["ticket"])
+        ticket = await TicketStore(web.store).ticket(forwarded["ticket"])
         assert ticket is not None and "Text des Briefs" not in ticket.question
 
 

@@ -21,9 +21,10 @@ from email.policy import SMTP as SMTP_POLICY
 from email.utils import formatdate
 
 from bot.config import Settings
-from bot.escalation import Escalation, PermanentFailure, RetryLater
+from bot.escalation.outbox import PermanentFailure, RetryLater
+from bot.escalation.store import OutboxItem
+from bot.escalation.texts import StaffTexts
 from bot.render import PLAIN
-from bot.store import OutboxItem
 
 log = logging.getLogger(__name__)
 
@@ -33,27 +34,25 @@ SMTPS_PORT = 465  # implicit TLS; every other port speaks plain SMTP, optionally
 class MailChannel:
     """Delivers ticket and follow-up outbox rows to ``settings.zwk_inbox``."""
 
-    def __init__(
-        self, settings: Settings, escalation: Escalation, timeout: float | None = None
-    ) -> None:
+    def __init__(self, settings: Settings, texts: StaffTexts, timeout: float | None = None) -> None:
         if not settings.smtp_host or not settings.smtp_from:
             raise ValueError("MailChannel needs SMTP_HOST and SMTP_FROM")
         self.settings = settings
-        self.escalation = escalation
+        self.texts = texts
         self.timeout = timeout if timeout is not None else settings.smtp_timeout_seconds
 
     def build(self, item: OutboxItem) -> EmailMessage:
         """The message for one outbox row; its Message-ID is stable across retries."""
         settings = self.settings
         message = EmailMessage(policy=SMTP_POLICY)
-        message["Subject"] = self.escalation.mail_subject(item.payload)
+        message["Subject"] = self.texts.mail_subject(item.payload)
         message["From"] = settings.smtp_from
         message["To"] = settings.zwk_inbox
         message["Date"] = formatdate(localtime=True)
         domain = (settings.smtp_from or "localhost").rpartition("@")[2]
         # The same id on every attempt lets mail systems drop a duplicate after a crash.
         message["Message-ID"] = f"<ankommen.outbox-{item.id}.ticket-{item.ticket_id}@{domain}>"
-        body = self.escalation.staff_text(item.payload, PLAIN, for_mail=True)
+        body = self.texts.staff_text(item.payload, PLAIN, for_mail=True)
         # quoted-printable keeps every line 7-bit clean, whatever script the question uses.
         message.set_content(body, charset="utf-8", cte="quoted-printable")
         return message

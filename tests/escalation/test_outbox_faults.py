@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.channels.mail import MailChannel
 from bot.config import Settings
-from bot.escalation import MAIL, Escalation, OutboxWorker
+from bot.escalation import MAIL, Escalation, OutboxWorker, TicketStore
+from bot.escalation.mail import MailChannel
 from bot.store import Store
 from tests.telegram.conftest import SmtpServer, free_port
 from tests.telegram.test_telegram_faults import LogWatch, watch_log
@@ -74,7 +74,7 @@ async def mail_worker(store: Store, server: SmtpServer) -> tuple[Escalation, Out
         smtp_from="bot@example.org", zwk_inbox="zwk@example.org",
     )  # fmt: skip
     escalation = Escalation(store, staff_chat_id=None, mail_enabled=True)
-    worker = OutboxWorker(store, {MAIL: MailChannel(settings, escalation)}, base_delay=0.05)
+    worker = OutboxWorker(store, {MAIL: MailChannel(settings, escalation.texts)}, base_delay=0.05)
     escalation.on_enqueue(worker.wake)
     return escalation, worker
 
@@ -113,8 +113,8 @@ async def test_a_lock_held_longer_than_the_busy_timeout_sends_the_mail_once(
         async with asyncio.timeout(10):
             await worker.wait_for_result(lambda r: r.outcome == "sent")
     await worker.stop()
-    items = await store.outbox_items(ticket or 0)
-    assert [i["status"] for i in items] == ["sent"]
+    items = await TicketStore(store).outbox_items(ticket or 0)
+    assert [i.status for i in items] == ["sent"]
     assert len(smtp.sink.messages) == 1
     other.close()
     await store.close()
@@ -135,6 +135,6 @@ async def test_a_full_disk_sends_the_mail_once(small_disk: Path, smtp: SmtpServe
         async with asyncio.timeout(10):
             await worker.wait_for_result(lambda r: r.outcome == "sent")
     await worker.stop()
-    assert [i["status"] for i in await store.outbox_items(ticket or 0)] == ["sent"]
+    assert [i.status for i in await TicketStore(store).outbox_items(ticket or 0)] == ["sent"]
     assert len(smtp.sink.messages) == 1
     await store.close()

@@ -24,19 +24,22 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from typing import Any
 
-from bot.escalation import MAIL, RESIDENT, STAFF, STAFF_LANG, WEB, WEB_MAIL, Channel
-from bot.store import OutboxItem, Store
+from bot.escalation.outbox import Channel
+from bot.escalation.payloads import (
+    MAIL,
+    STAFF,
+    TO_RESIDENT,
+    FollowUpPayload,
+    ReplyPayload,
+    TicketPayload,
+)
+from bot.escalation.store import OutboxItem, TicketStore
+from bot.store import Store
 from bot.translate.connector import TranslationError, Translator
-from bot.translate.texts import VERBATIM_MARK
+from bot.translate.texts import STAFF_LANG, VERBATIM_MARK, MachineTranslation
 
 log = logging.getLogger(__name__)
-
-# Channels that carry the team's answers to a resident (Telegram, web chat, web chat e-mail).
-_TO_RESIDENT = (RESIDENT, WEB, WEB_MAIL)
-# Where the text to translate is in each kind of payload.
-_TEXT_KEY = {"ticket": "question", "followup": "text", "reply": "text"}
 
 
 class TranslatingChannel:
@@ -46,31 +49,30 @@ class TranslatingChannel:
         self.inner = inner
         self.channel = channel
         self.translator = translator
-        self.store = store
+        self.tickets = TicketStore(store)
 
     async def deliver(self, item: OutboxItem) -> None:
         payload = item.payload
-        if "mt" not in payload and int(payload.get("parts_sent", 0)) == 0:
+        if payload.mt is None and payload.parts_sent == 0:
             mt = await self._translate(item)
             if mt is not None:
                 # Stored before the first send: retries and restarts send the same text.
-                payload = {**payload, "mt": mt}
-                await self.store.outbox_set_payload(item.id, payload)
+                payload = replace(payload, mt=mt)
+                await self.tickets.outbox_set_payload(item.id, payload)
                 item = replace(item, payload=payload)
         await self.inner.deliver(item)
 
-    async def _translate(self, item: OutboxItem) -> dict[str, Any] | None:
+    async def _translate(self, item: OutboxItem) -> MachineTranslation | None:
         payload = item.payload
-        kind = str(payload.get("kind", ""))
-        key = _TEXT_KEY.get(kind)
-        if key is None:
-            return None  # notices: the bot's own texts, already in the reader's language
-        text = str(payload.get(key, ""))
-        if self.channel in (STAFF, MAIL) and kind in ("ticket", "followup"):
-            source, target = str(payload.get("lang", STAFF_LANG)), STAFF_LANG
-        elif self.channel in _TO_RESIDENT and kind == "reply":
+        # Notices are the bot's own texts, already in the reader's language.
+        if self.channel in (STAFF, MAIL) and isinstance(payload, TicketPayload | FollowUpPayload):
+            text = payload.text
+            source, target = payload.lang, STAFF_LANG
+        elif self.channel in TO_RESIDENT and isinstance(payload, ReplyPayload):
+            text = payload.text
             if text.startswith(VERBATIM_MARK):
-                return {"verbatim": True}  # the staff member wrote it in the person's language
+                # The staff member wrote it in the person's language.
+                return MachineTranslation(verbatim=True)
             source, target = STAFF_LANG, await self._resident_lang(item)
         else:
             return None
@@ -86,11 +88,13 @@ class TranslatingChannel:
             )  # fmt: skip
             # The note names the service already: "LibreTranslate: HTTP 500", not twice.
             reason = str(exc).removeprefix(engine).lstrip(": ")
-            return {"engine": engine, "source": source, "target": target, "failed": reason[:200]}
-        return {"engine": engine, "source": source, "target": target, "text": translated}
+            return MachineTranslation(
+                engine=engine, source=source, target=target, failed=reason[:200]
+            )
+        return MachineTranslation(engine=engine, source=source, target=target, text=translated)
 
     async def _resident_lang(self, item: OutboxItem) -> str:
-        ticket = await self.store.ticket(item.ticket_id) if item.ticket_id is not None else None
+        ticket = await self.tickets.ticket(item.ticket_id) if item.ticket_id is not None else None
         return ticket.lang if ticket is not None else STAFF_LANG
 
 
@@ -102,6 +106,6 @@ def with_translation(
         return channels
     return {
         name: TranslatingChannel(channel, name, translator, store)
-        if name in (STAFF, MAIL, *_TO_RESIDENT) else channel
+        if name in (STAFF, MAIL, *TO_RESIDENT) else channel
         for name, channel in channels.items()
     }  # fmt: skip

@@ -4,15 +4,26 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from bot.escalation import MAIL, RESIDENT, STAFF, Escalation, OutboxWorker, RetryLater
+from bot.escalation import (
+    MAIL,
+    RESIDENT,
+    STAFF,
+    Escalation,
+    OutboxItem,
+    OutboxWorker,
+    RetryLater,
+    TicketStore,
+)
+from bot.escalation.translation import with_translation
 from bot.render import PLAIN
-from bot.store import OutboxItem, Store
+from bot.store import Store
 from bot.translate.connector import LibreTranslate, Translator
-from bot.translate.outbox import with_translation
+from bot.translate.texts import MachineTranslation
 from tests.faketranslate import FakeTranslator
 
 
@@ -69,7 +80,7 @@ async def test_translated_once_and_the_same_text_after_a_restart(
     await deliver_all(worker, STAFF)
     await worker.stop()
     await translator.aclose()
-    assert staff.delivered[0].payload["mt"]["text"] == "Wo kaufe ich eine Fahrkarte?"
+    assert staff.delivered[0].payload.mt.text == "Wo kaufe ich eine Fahrkarte?"
     assert len(libre.translations()) == 1  # staff and mail share the request; retries reuse it
 
     # "Restart": a new worker and a new translator (empty cache); the mail row is still pending.
@@ -80,9 +91,9 @@ async def test_translated_once_and_the_same_text_after_a_restart(
     await deliver_all(worker, MAIL)
     await worker.stop()
     await fresh.aclose()
-    assert mail.delivered[0].payload["mt"]["text"] == "Wo kaufe ich eine Fahrkarte?"
+    assert mail.delivered[0].payload.mt.text == "Wo kaufe ich eine Fahrkarte?"
     assert len(libre.translations()) == 1
-    body = escalation.staff_text(mail.delivered[0].payload, PLAIN, for_mail=True)
+    body = escalation.texts.staff_text(mail.delivered[0].payload, PLAIN, for_mail=True)
     assert body.index("Wo kaufe ich eine Fahrkarte?") < body.index("Де купити квиток?")
 
 
@@ -103,15 +114,15 @@ async def test_what_is_not_translated(store: Store, libre: FakeTranslator) -> No
     await deliver_all(worker, STAFF, count=3)  # two tickets and the "delivered" notice
     await worker.stop()
     await translator.aclose()
-    by_ticket = {i.ticket_id: i.payload for i in staff.delivered if i.payload["kind"] == "ticket"}
-    assert "mt" not in by_ticket[de_ticket]
-    notice = next(i.payload for i in staff.delivered if i.payload["kind"] == "notice")
-    assert "mt" not in notice
+    by_ticket = {i.ticket_id: i.payload for i in staff.delivered if i.payload.KIND == "ticket"}
+    assert by_ticket[de_ticket].mt is None
+    notice = next(i.payload for i in staff.delivered if i.payload.KIND == "notice")
+    assert notice.mt is None
     reply = resident.delivered[0]
-    assert reply.payload["mt"] == {"verbatim": True}
-    ticket = await store.ticket(uk_ticket or 0)
+    assert reply.payload.mt == MachineTranslation(verbatim=True)
+    ticket = await TicketStore(store).ticket(uk_ticket or 0)
     assert ticket is not None
-    shown = escalation.resident_text(ticket, reply.payload, PLAIN)
+    shown = escalation.texts.resident_text(ticket, reply.payload, PLAIN)
     assert shown.endswith("\n\nКвитки в автоматі.")
     assert [r.body["q"] for r in libre.translations()] == ["Де купити квиток?"]
 
@@ -121,14 +132,14 @@ async def test_a_row_partly_sent_before_translation_was_on_stays_as_it_is(
 ) -> None:
     escalation = Escalation(store, staff_chat_id=-1, mail_enabled=False)
     ticket = await escalation.escalate(chat_id=1, question="Де купити квиток?", lang="uk") or 0
-    (row,) = await store.due_outbox_in_order()
-    await store.outbox_set_payload(row.id, {**row.payload, "parts_sent": 1})
+    (row,) = await TicketStore(store).due_outbox_in_order()
+    await TicketStore(store).outbox_set_payload(row.id, replace(row.payload, parts_sent=1))
     staff = Recorder()
     translator = Translator(LibreTranslate(libre.url), timeout=2)
     worker = OutboxWorker(store, with_translation({STAFF: staff}, translator, store), base_delay=1)
     assert await worker.run_once() == 1
     await translator.aclose()
-    assert staff.delivered[0].ticket_id == ticket and "mt" not in staff.delivered[0].payload
+    assert staff.delivered[0].ticket_id == ticket and staff.delivered[0].payload.mt is None
     assert libre.translations() == []
 
 
@@ -141,7 +152,8 @@ async def test_web_chat_answers_are_translated_too(store: Store, libre: FakeTran
     session = await store.create_web_session("0" * 64, "uk")
     staff = Recorder()
     translator = Translator(LibreTranslate(libre.url), timeout=2)
-    channels = with_translation({STAFF: staff, WEB: WebChannel(escalation)}, translator, store)
+    web = WebChannel(store, escalation.texts)
+    channels = with_translation({STAFF: staff, WEB: web}, translator, store)
     worker = OutboxWorker(store, channels, base_delay=0.05, listener=escalation.after_delivery)
     escalation.on_enqueue(worker.wake)
     await worker.start()
@@ -156,4 +168,4 @@ async def test_web_chat_answers_are_translated_too(store: Store, libre: FakeTran
     await translator.aclose()
     ((_id, text),) = await store.web_inbox(session.id)
     assert text.index("В автоматі.") < text.index("Am Automaten.")
-    assert staff.delivered[0].payload["mt"]["text"] == "Wo kaufe ich eine Fahrkarte?"
+    assert staff.delivered[0].payload.mt.text == "Wo kaufe ich eine Fahrkarte?"

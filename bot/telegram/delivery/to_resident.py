@@ -7,13 +7,17 @@ worker marks the ticket and tells the staff group, and the row is not retried.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
-from bot.channels.staff import chat_missing, send_html, temporary
-from bot.escalation import Escalation, PermanentFailure, bookkeeping
+from bot.escalation.outbox import PermanentFailure, bookkeeping
+from bot.escalation.payloads import ReplyPayload
+from bot.escalation.store import OutboxItem, TicketStore
+from bot.escalation.texts import StaffTexts
 from bot.render import HTML
-from bot.store import OutboxItem
+from bot.telegram.delivery.send import chat_missing, send_html, temporary
 from bot.telegram.keyboards import reply_to_team
 from bot.telegram.limits import split_message
 
@@ -21,20 +25,23 @@ from bot.telegram.limits import split_message
 class ResidentChannel:
     """Delivers ``resident`` outbox rows (staff replies) to the person who asked."""
 
-    def __init__(self, bot: Bot, escalation: Escalation) -> None:
+    def __init__(self, bot: Bot, tickets: TicketStore, texts: StaffTexts) -> None:
         self.bot = bot
-        self.escalation = escalation
+        self.tickets = tickets
+        self.texts = texts
 
     async def deliver(self, item: OutboxItem) -> None:
-        store = self.escalation.store
-        ticket = await store.ticket(item.ticket_id) if item.ticket_id is not None else None
+        tickets = self.tickets
+        ticket = await tickets.ticket(item.ticket_id) if item.ticket_id is not None else None
         if ticket is None:
             raise PermanentFailure("gone", "the ticket was deleted (/forget or retention)")
         if ticket.chat_id is None:
             raise PermanentFailure("no-chat", "the question was not asked on Telegram")
-        payload = dict(item.payload)
-        parts = split_message(self.escalation.resident_text(ticket, payload, HTML))
-        for index in range(int(payload.get("parts_sent", 0)), len(parts)):
+        payload = item.payload
+        if not isinstance(payload, ReplyPayload):
+            raise PermanentFailure("not-a-reply", f"a {payload.KIND} is not for the resident")
+        parts = split_message(self.texts.resident_text(ticket, payload, HTML))
+        for index in range(payload.parts_sent, len(parts)):
             last = index == len(parts) - 1
             try:
                 message = await send_html(
@@ -50,11 +57,11 @@ class ResidentChannel:
                 raise temporary(exc) from exc
             # Delivered: a failed write below must not send the message again.
             await bookkeeping(
-                store.map_resident_message(ticket.chat_id, message.message_id, ticket.id),
+                tickets.map_resident_message(ticket.chat_id, message.message_id, ticket.id),
                 f"resident message {message.message_id} of ticket {ticket.id}",
             )
             if not last:
-                payload["parts_sent"] = index + 1
+                payload = replace(payload, parts_sent=index + 1)
                 await bookkeeping(
-                    store.outbox_set_payload(item.id, payload), f"progress of outbox {item.id}"
+                    tickets.outbox_set_payload(item.id, payload), f"progress of outbox {item.id}"
                 )

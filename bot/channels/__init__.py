@@ -1,1 +1,0 @@
-"""Delivery channels for escalations: e-mail and the staff group."""
