@@ -1,8 +1,8 @@
 """Command line: ``python run_bot.py COMMAND ...`` (run, ask, match, kb, validate, report,
 translations, retention, events, web, letter).
 
-Exit codes of ``run``: 0 stopped by SIGTERM/SIGINT, 1 database error, 2 configuration or token
-error, 3 another instance polls with the same token (409 Conflict).
+Commands raise the errors of ``bot.errors``; ``failure`` is the one place that turns them into
+the line printed last and the exit code (``EXIT_CODES``, shown by ``run_bot.py --help``).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import sys
+import textwrap
 from collections.abc import Iterable, Sequence
 from datetime import date
 from pathlib import Path
@@ -20,7 +21,16 @@ from typing import TextIO
 from bot import clock
 from bot.assistant import Assistant
 from bot.config import Settings, load_settings
-from bot.errors import ConfigError, KnowledgeError
+from bot.errors import (
+    BotError,
+    ConfigError,
+    EventImportError,
+    KnowledgeError,
+    Problem,
+    StoreError,
+    TranslationImportError,
+    UsageError,
+)
 from bot.knowledge import KnowledgeBase
 from bot.language import LANGUAGES, normalize_code
 from bot.render import PLAIN
@@ -30,36 +40,66 @@ from bot.validation import knowledge_warnings, load_knowledge
 MAX_LINE_CHARS = 10_000  # longer JSON lines are refused with a message, not parsed
 FILL_TIMEOUT = 30.0  # seconds per entry for ``translations fill``
 
+# The same for every command (README "Exit codes"; ``run_bot.py --help``).
+EXIT_OK = 0
+EXIT_FAILED = 1  # the work could not be done: knowledge base, import, database, a failed line
+EXIT_USAGE = 2  # a setting, the bot token or an option is wrong
+EXIT_CONFLICT = 3  # run: another instance polls with the same token (409 Conflict)
+EXIT_PIPE = 141  # the reader of the output went away (``| head``), as a shell reports it
+EXIT_CODES = (
+    (EXIT_OK, "done (run: stopped by SIGTERM or SIGINT)"),
+    (EXIT_FAILED, "failed: the knowledge base has problems, an import was refused (nothing "
+     "written), the database cannot be used, or some lines or entries failed"),
+    (EXIT_USAGE, "wrong setting, bot token or option"),
+    (EXIT_CONFLICT, "run: another instance polls with the same token (409 Conflict)"),
+    (EXIT_PIPE, "the output was closed early (e.g. `| head`)"),
+)  # fmt: skip
 
-def _settings() -> Settings:
-    try:
-        return load_settings()
-    except ConfigError as exc:
-        print(f"configuration error: {exc}", file=sys.stderr)
-        raise SystemExit(2) from exc
+
+def _exit_codes_help() -> str:
+    lines = ["exit codes (every command):"]
+    for code, meaning in EXIT_CODES:
+        lines.append(f"  {code:<4} " + textwrap.fill(meaning, 72, subsequent_indent=" " * 7))
+    return "\n".join(lines)
+
+
+def failure(error: BotError, args: argparse.Namespace) -> tuple[str, int]:
+    """The line printed last (after the problems) and the exit code, for every kind of error."""
+    count = len(error.problems)
+    source = f"{args.file}: " if isinstance(getattr(args, "file", None), str) else ""
+    match error:
+        case UsageError():
+            return str(error), EXIT_USAGE
+        case ConfigError():
+            return f"configuration error: {error}", EXIT_USAGE
+        case KnowledgeError():
+            return (
+                f"{count} problem(s) in the knowledge base; nothing was changed. Fix them, "
+                "then check with `python run_bot.py validate`."
+            ), EXIT_FAILED
+        case EventImportError():
+            return f"{source}nothing was imported.", EXIT_FAILED
+        case TranslationImportError():
+            return f"{source}{count} problem(s); nothing was written.", EXIT_FAILED
+        case StoreError():
+            return f"database error: {error}", EXIT_FAILED
+    return str(error), EXIT_FAILED
+
+
+def report_failure(error: BotError, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Print the problems and the summary; the exit code. ``validate`` lists the problems on
+    standard output: they are what it was asked for."""
+    summary, code = failure(error, args)
+    listing = out if args.command == "validate" else err
+    for problem in error.problems:
+        print(problem, file=listing)
+    listing.flush()
+    print(summary, file=err)
+    return code
 
 
 def _assistant(directory: Path, cache_dir: Path | None = None) -> Assistant:
-    try:
-        return Assistant.from_directory(directory, cache_dir)
-    except KnowledgeError as exc:
-        print(exc.report(), file=sys.stderr)
-        print(
-            f"The knowledge base in {directory} has {len(exc.problems)} problem(s); "
-            "run `python run_bot.py validate`.",
-            file=sys.stderr,
-        )
-        raise SystemExit(1) from exc
-
-
-def _valid_knowledge(directory: Path) -> KnowledgeBase | None:
-    """The knowledge base, or None after printing its problems (the command then exits 1)."""
-    try:
-        return load_knowledge(directory)
-    except KnowledgeError as exc:
-        print(exc.report(), file=sys.stderr)
-        print("fix the knowledge base first (python run_bot.py validate)", file=sys.stderr)
-        return None
+    return Assistant.from_directory(directory, cache_dir)
 
 
 # ----------------------------------------------------------------------------- commands
@@ -67,8 +107,6 @@ def _valid_knowledge(directory: Path) -> KnowledgeBase | None:
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     """Run the Telegram bot when a token is configured, else the console chat."""
-    from bot.store import StoreError
-
     assistant = _assistant(settings.knowledge_dir, settings.model_cache_dir)
     if settings.telegram_token:
         from telegram.error import InvalidToken
@@ -77,15 +115,10 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
         try:
             return run(settings, assistant)
-        except StoreError as exc:
-            print(f"database error: {exc}", file=sys.stderr)
-            return 1
-        except InvalidToken:
-            print(
-                "Telegram refused TELEGRAM_BOT_TOKEN: copy it again from @BotFather.",
-                file=sys.stderr,
-            )
-            return 2
+        except InvalidToken as exc:
+            raise ConfigError(
+                "Telegram refused TELEGRAM_BOT_TOKEN: copy it again from @BotFather."
+            ) from exc
     print(
         "No TELEGRAM_BOT_TOKEN set: starting the console chat (see README to run on Telegram).",
         file=sys.stderr,
@@ -93,11 +126,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     if settings.mail_enabled:
         import asyncio
 
-        try:
-            asyncio.run(_console_with_mail(settings, assistant))
-        except StoreError as exc:
-            print(f"database error: {exc}", file=sys.stderr)
-            return 1
+        asyncio.run(_console_with_mail(settings, assistant))
         return 0
     from bot.console import run_console
 
@@ -147,8 +176,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     assistant = _assistant(settings.knowledge_dir, settings.model_cache_dir)
     lang = normalize_code(args.lang) if args.lang else None
     if args.lang and lang is None:
-        print(f"unknown language {args.lang!r}; use one of {' '.join(LANGUAGES)}", file=sys.stderr)
-        return 2
+        raise UsageError(f"unknown language {args.lang!r}; use one of {' '.join(LANGUAGES)}")
     # Nothing can be forwarded from a one-shot command: an unknown question gets the
     # Integrationsbüro's contact.
     dialogue = Dialogue(assistant, forwarding=False)
@@ -232,13 +260,11 @@ def cmd_letter(args: argparse.Namespace, settings: Settings) -> int:
 
     lang = normalize_code(args.lang) if args.lang else "de"
     if lang is None:
-        print(f"unknown language {args.lang!r}; use one of {' '.join(LANGUAGES)}", file=sys.stderr)
-        return 2
+        raise UsageError(f"unknown language {args.lang!r}; use one of {' '.join(LANGUAGES)}")
     try:
         data = Path(args.file).read_bytes()
     except OSError as exc:
-        print(f"cannot read {args.file}: {exc.strerror}", file=sys.stderr)
-        return 2
+        raise UsageError(f"cannot read {args.file}: {exc.strerror}") from exc
     kb = _assistant(settings.knowledge_dir, settings.model_cache_dir).kb
     desk = LetterDesk(settings.tessdata_dir, 1, settings.ocr_timeout_seconds)
     try:
@@ -307,12 +333,7 @@ def coverage_table(kb: KnowledgeBase) -> str:
 
 def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
     directory = Path(args.dir) if args.dir else settings.knowledge_dir
-    try:
-        kb = load_knowledge(directory)
-    except KnowledgeError as exc:
-        print(exc.report())
-        print(f"{len(exc.problems)} problem(s) found; nothing was changed.", file=sys.stderr)
-        return 1
+    kb = load_knowledge(directory)  # its problems are this command's output (report_failure)
     print(
         f"OK: {len(kb.entries)} entries, {len(kb.contacts)} contacts, {len(kb.events)} events, "
         f"{len(kb.out_of_scope)} out-of-scope groups in {len(kb.files)} files "
@@ -343,7 +364,7 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     from bot.report import Report, make_report, period
     from bot.report_html import render_html
     from bot.report_text import render_text
-    from bot.store import Store, StoreError
+    from bot.store import Store
 
     assistant = _assistant(settings.knowledge_dir, settings.model_cache_dir)
     db_path = Path(args.db) if args.db else settings.db_path
@@ -370,11 +391,7 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
         finally:
             await store.close()
 
-    try:
-        report = asyncio.run(build())
-    except StoreError as exc:
-        print(f"cannot read the question log: {exc}", file=sys.stderr)
-        return 1
+    report = asyncio.run(build())
     if report.total == 0 and source != ":memory:":
         print(f"no questions in this period ({only_telegram})", file=sys.stderr)
     print(render_text(report, assistant.kb, limit=args.top, lang=args.lang))
@@ -396,7 +413,7 @@ def cmd_retention(args: argparse.Namespace, settings: Settings) -> int:
     import asyncio
 
     from bot.retention import RetentionResult, enforce_retention
-    from bot.store import Store, StoreError
+    from bot.store import Store
 
     async def purge() -> RetentionResult:
         store = await Store.open(settings.db_path)
@@ -408,11 +425,7 @@ def cmd_retention(args: argparse.Namespace, settings: Settings) -> int:
     if not settings.db_path.exists():
         print(f"no database at {settings.db_path}: nothing to delete", file=sys.stderr)
         return 0
-    try:
-        result = asyncio.run(purge())
-    except StoreError as exc:
-        print(f"database error: {exc}", file=sys.stderr)
-        return 1
+    result = asyncio.run(purge())
     print(
         f"deleted {result.questions} logged questions (older than {settings.question_log_days} "
         f"days) and {result.tickets} forwarded questions (closed more than "
@@ -426,35 +439,27 @@ def cmd_web(args: argparse.Namespace, settings: Settings) -> int:
     """The web chat on its own: page and API on WEB_HOST:WEB_PORT (default 8080)."""
     import asyncio
 
-    from bot.store import StoreError
     from bot.web.server import serve_web
 
     assistant = _assistant(settings.knowledge_dir, settings.model_cache_dir)
     try:
         return asyncio.run(serve_web(settings, assistant))
-    except StoreError as exc:
-        print(f"database error: {exc}", file=sys.stderr)
-        return 1
     except OSError as exc:  # the port is taken, or the address is not this machine's
-        print(f"web chat cannot listen on {settings.web_host}: {exc}", file=sys.stderr)
-        return 2
+        raise ConfigError(f"web chat cannot listen on {settings.web_host}: {exc}") from exc
 
 
 def cmd_events(args: argparse.Namespace, settings: Settings) -> int:
     """Events as iCalendar: write the whole calendar, or import the events of a file."""
 
-    from bot.ics import EventImportError, calendar_ics, import_ics
+    from bot.ics import calendar_ics, import_ics
 
     directory = Path(args.dir) if args.dir else settings.knowledge_dir
     today = clock.now()
     if args.events_command == "ics":
         lang = normalize_code(args.lang)
         if lang is None:
-            print(f"--lang: use one of {' '.join(LANGUAGES)}", file=sys.stderr)
-            return 2
-        kb = _valid_knowledge(directory)
-        if kb is None:
-            return 1
+            raise UsageError(f"--lang: use one of {' '.join(LANGUAGES)}")
+        kb = load_knowledge(directory)
         data = calendar_ics(kb, lang, today)
         if args.output in (None, "-"):
             sys.stdout.flush()
@@ -464,16 +469,10 @@ def cmd_events(args: argparse.Namespace, settings: Settings) -> int:
             Path(args.output).write_bytes(data)
             print(f"calendar written to {args.output}", file=sys.stderr)
         return 0
-    try:
-        result = import_ics(
-            directory, Path(args.file), today=today.date(), source_url=args.source,
-            dry_run=args.check,
-        )  # fmt: skip
-    except EventImportError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        print(f"{args.file}: nothing was imported.", file=sys.stderr)
-        return 1
+    result = import_ics(
+        directory, Path(args.file), today=today.date(), source_url=args.source,
+        dry_run=args.check,
+    )  # fmt: skip
     for eid, what in result.added:
         print(f"added    {eid}: {what}")
     for what, why in result.skipped:
@@ -492,7 +491,7 @@ def cmd_events(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_translations(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.translations import TranslationImportError, export_csv, import_csv
+    from bot.translations import export_csv, import_csv
 
     directory = Path(args.dir) if args.dir else settings.knowledge_dir
     if args.translations_command == "fill":
@@ -500,11 +499,8 @@ def cmd_translations(args: argparse.Namespace, settings: Settings) -> int:
     if args.translations_command == "export":
         lang = normalize_code(args.lang)
         if lang is None or lang == "de":
-            print(f"--lang: use one of {' '.join(LANGUAGES[1:])}", file=sys.stderr)
-            return 2
-        kb = _valid_knowledge(directory)
-        if kb is None:
-            return 1
+            raise UsageError(f"--lang: use one of {' '.join(LANGUAGES[1:])}")
+        kb = load_knowledge(directory)
         rows = export_csv(kb, lang, Path(args.file))
         entries = {(r.id, r.status) for r in rows}
         counts = {
@@ -518,17 +514,12 @@ def cmd_translations(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     lang = normalize_code(args.lang) if args.lang else None
     if args.lang and lang is None:
-        print(f"unknown language {args.lang!r}; use one of {' '.join(LANGUAGES)}", file=sys.stderr)
-        return 2
+        raise UsageError(f"unknown language {args.lang!r}; use one of {' '.join(LANGUAGES)}")
     try:
         result = import_csv(directory, Path(args.file), lang, dry_run=args.check)
-    except TranslationImportError as exc:
-        print(exc.report(), file=sys.stderr)
-        print(f"{args.file}: {len(exc.errors)} problem(s); nothing was written.", file=sys.stderr)
-        return 1
     except OSError as exc:
-        print(f"cannot read {args.file}: {exc.strerror}", file=sys.stderr)
-        return 1
+        problem = Problem.general(f"cannot read {args.file}: {exc.strerror}")
+        raise TranslationImportError([problem]) from exc
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     verb = "written to" if result.written else "would be written to (--check: nothing changed)"
@@ -547,30 +538,23 @@ def _translations_fill(args: argparse.Namespace, settings: Settings, directory: 
 
     from bot.translate.connector import build_translator
     from bot.translate.fill import FillResult, entries_to_fill, fill
-    from bot.translations import TranslationImportError
 
     lang = normalize_code(args.lang)
     if lang is None or lang == "de":
-        print(f"--lang: use one of {' '.join(LANGUAGES[1:])}", file=sys.stderr)
-        return 2
+        raise UsageError(f"--lang: use one of {' '.join(LANGUAGES[1:])}")
     # A curator can wait longer than a resident: 30 s per entry, Retry-After up to that.
     translator = build_translator(settings, timeout=FILL_TIMEOUT, retries=5, cool_down=0)
     if translator is None:
-        print(
+        raise ConfigError(
             "machine translation is off: set TRANSLATE_URL (LibreTranslate) or DEEPL_AUTH_KEY "
-            "(DeepL API); see README 'Translation'",
-            file=sys.stderr,
+            "(DeepL API); see README 'Translation'"
         )
-        return 2
-    kb = _valid_knowledge(directory)
-    if kb is None:
-        return 1
+    kb = load_knowledge(directory)
     only = [e.strip() for e in (args.entries or "").split(",") if e.strip()]
     try:
         entries_to_fill(kb, lang, only)
     except ValueError as exc:
-        print(f"--entries: {exc}", file=sys.stderr)
-        return 2
+        raise UsageError(f"--entries: {exc}") from exc
 
     async def run() -> FillResult:
         try:
@@ -579,12 +563,7 @@ def _translations_fill(args: argparse.Namespace, settings: Settings, directory: 
         finally:
             await translator.aclose()
 
-    try:
-        result = asyncio.run(run())
-    except TranslationImportError as exc:
-        print(exc.report(), file=sys.stderr)
-        print("nothing was written.", file=sys.stderr)
-        return 1
+    result = asyncio.run(run())
     for eid, why in result.skipped:
         print(f"{eid}: {why}", file=sys.stderr)
     for warning in result.warnings:
@@ -612,6 +591,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="run_bot.py",
         description="Ankommen Dessau-Roßlau: the city's welcome bot. Without a command it runs "
         "the Telegram bot (TELEGRAM_BOT_TOKEN set) or the console chat.",
+        epilog=_exit_codes_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("run", help="run the bot (Telegram with a token, else the console chat)")
@@ -718,19 +699,21 @@ COMMANDS = {
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
-    settings = _settings()
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    # httpx logs every request URL, and Telegram URLs contain the token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
     try:
+        settings = load_settings()
+        logging.basicConfig(
+            level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+        # httpx logs every request URL, and Telegram URLs contain the token.
+        logging.getLogger("httpx").setLevel(logging.WARNING)
         code = COMMANDS[args.command](args, settings)
         sys.stdout.flush()
+    except BotError as error:
+        code = report_failure(error, args, sys.stdout, sys.stderr)
     except BrokenPipeError:
         # The reader went away (``| head``): stop quietly, as Unix tools do. Python would
         # flush stdout again at exit and print the error; point it at /dev/null first.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-        raise SystemExit(141) from None  # 128 + SIGPIPE, what a shell reports for such a tool
+        raise SystemExit(EXIT_PIPE) from None
     raise SystemExit(code)

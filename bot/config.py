@@ -21,8 +21,6 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # its top are used; a normal `pip install .` brings the knowledge base as package data
 # (bot/_knowledge) and keeps the database and .env in the working directory.
 SOURCE_TREE = (PROJECT_ROOT / "knowledge").is_dir()
-DEFAULT_BASE_URL = "https://api.telegram.org/bot"
-DEFAULT_INBOX = "zwk@dessau-rosslau.de"
 DEFAULT_DB = (PROJECT_ROOT if SOURCE_TREE else Path()) / "data" / "bot.sqlite3"
 DEFAULT_KNOWLEDGE = (
     PROJECT_ROOT / "knowledge" if SOURCE_TREE else Path(__file__).resolve().parent / "_knowledge"
@@ -41,10 +39,13 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 
 @dataclass(frozen=True, slots=True)
 class Settings:
+    """Every setting with its default: the one place a default is written (``load_settings``
+    falls back on ``DEFAULTS``, an instance of this class)."""
+
     telegram_token: str | None = field(default=None, repr=False)
-    telegram_base_url: str = DEFAULT_BASE_URL
+    telegram_base_url: str = "https://api.telegram.org/bot"
     staff_chat_id: int | None = None
-    zwk_inbox: str = DEFAULT_INBOX
+    zwk_inbox: str = "zwk@dessau-rosslau.de"
     smtp_host: str | None = None
     smtp_port: int = 587
     smtp_user: str | None = None
@@ -105,6 +106,8 @@ class Settings:
     def forwarding_enabled(self) -> bool:
         return self.mail_enabled or self.staff_chat_id is not None
 
+
+DEFAULTS = Settings()
 
 # Every variable the bot reads (the table in README "Configuration", and .env.example).
 VARIABLES = (
@@ -222,8 +225,8 @@ def _webhook(env: Mapping[str, str]) -> dict[str, Any]:
     """WEBHOOK_*: all or nothing; the secret is required so that nobody can post fake updates."""
     url = env.get("WEBHOOK_URL", "").strip() or None
     secret = env.get("WEBHOOK_SECRET", "").strip() or None
-    listen = env.get("WEBHOOK_LISTEN", "").strip() or "127.0.0.1"
-    port = _int(env, "WEBHOOK_PORT", 8080)
+    listen = env.get("WEBHOOK_LISTEN", "").strip() or DEFAULTS.webhook_listen
+    port = _int(env, "WEBHOOK_PORT", DEFAULTS.webhook_port)
     if port is None or not 0 < port < 65536:
         raise ConfigError(
             f"WEBHOOK_PORT must be between 1 and 65535, got {env.get('WEBHOOK_PORT')!r}"
@@ -265,13 +268,15 @@ def _translation(env: Mapping[str, str]) -> dict[str, Any]:
         "translate_api_key": key,
         "deepl_auth_key": deepl,
         "deepl_api_url": deepl_url,
-        "translate_timeout_seconds": _float(env, "TRANSLATE_TIMEOUT_SECONDS", 5.0, 0.5),
+        "translate_timeout_seconds": _float(
+            env, "TRANSLATE_TIMEOUT_SECONDS", DEFAULTS.translate_timeout_seconds, 0.5
+        ),
     }
 
 
 def _web(env: Mapping[str, str]) -> dict[str, Any]:
     """WEB_*: where the web chat listens, who may embed it, which proxies are believed."""
-    port = _int(env, "WEB_PORT", None)
+    port = _int(env, "WEB_PORT", DEFAULTS.web_port)
     if port is not None and not 0 < port < 65536:
         raise ConfigError(f"WEB_PORT must be between 1 and 65535, got {env.get('WEB_PORT')!r}")
     origins: list[str] = []
@@ -292,7 +297,7 @@ def _web(env: Mapping[str, str]) -> dict[str, Any]:
             ) from None
         proxies.append(part)
     return {
-        "web_host": env.get("WEB_HOST", "").strip() or "127.0.0.1",
+        "web_host": env.get("WEB_HOST", "").strip() or DEFAULTS.web_host,
         "web_port": port,
         "web_allowed_origins": tuple(origins),
         "web_trusted_proxies": tuple(proxies),
@@ -322,7 +327,7 @@ def load_settings(
     if token is not None and not re.fullmatch(r"\d+:[A-Za-z0-9_-]{20,}", token):
         # Never echo the token itself: it is a secret.
         raise ConfigError("TELEGRAM_BOT_TOKEN does not look like a token from @BotFather")
-    base_url = env.get("TELEGRAM_BASE_URL", "").strip() or DEFAULT_BASE_URL
+    base_url = env.get("TELEGRAM_BASE_URL", "").strip() or DEFAULTS.telegram_base_url
     if not re.match(r"^https?://", base_url):
         raise ConfigError(
             f"TELEGRAM_BASE_URL must start with http:// or https://, got {base_url!r}"
@@ -338,7 +343,7 @@ def load_settings(
                 f"ADMIN_IDS must be comma-separated user ids, got {admin_raw!r}"
             ) from None
 
-    smtp_port = _int(env, "SMTP_PORT", 587)
+    smtp_port = _int(env, "SMTP_PORT", DEFAULTS.smtp_port)
     if smtp_port is None or not 0 < smtp_port < 65536:
         raise ConfigError(f"SMTP_PORT must be between 1 and 65535, got {env.get('SMTP_PORT')!r}")
     smtp_host = env.get("SMTP_HOST", "").strip() or None
@@ -349,45 +354,44 @@ def load_settings(
             smtp_from = smtp_user
         else:
             raise ConfigError("SMTP_FROM must be set when SMTP_HOST is set (the sender address)")
-    level = env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
+    level = env.get("LOG_LEVEL", "").strip().upper() or DEFAULTS.log_level
     if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise ConfigError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {level!r}")
     return Settings(
         telegram_token=token,
         telegram_base_url=base_url,
-        staff_chat_id=_int(env, "STAFF_CHAT_ID", None),
-        zwk_inbox=_email(env, "ZWK_INBOX", DEFAULT_INBOX) or DEFAULT_INBOX,
+        staff_chat_id=_int(env, "STAFF_CHAT_ID", DEFAULTS.staff_chat_id),
+        zwk_inbox=_email(env, "ZWK_INBOX", DEFAULTS.zwk_inbox) or DEFAULTS.zwk_inbox,
         smtp_host=smtp_host,
         smtp_port=smtp_port,
         smtp_user=smtp_user,
         smtp_password=env.get("SMTP_PASSWORD") or None,
-        smtp_starttls=_bool(env, "SMTP_STARTTLS", True),
+        smtp_starttls=_bool(env, "SMTP_STARTTLS", DEFAULTS.smtp_starttls),
         smtp_from=smtp_from,
-        db_path=Path(env.get("BOT_DB_PATH", "").strip() or DEFAULT_DB),
-        knowledge_dir=Path(env.get("KNOWLEDGE_DIR", "").strip() or DEFAULT_KNOWLEDGE),
-        model_cache_dir=Path(env.get("MODEL_CACHE_DIR", "").strip() or DEFAULT_MODEL_CACHE),
-        outbox_retry_seconds=_float(env, "OUTBOX_RETRY_SECONDS", 60.0, 0.05),
+        db_path=Path(env.get("BOT_DB_PATH", "").strip() or DEFAULTS.db_path),
+        knowledge_dir=Path(env.get("KNOWLEDGE_DIR", "").strip() or DEFAULTS.knowledge_dir),
+        model_cache_dir=Path(env.get("MODEL_CACHE_DIR", "").strip() or DEFAULTS.model_cache_dir),
+        outbox_retry_seconds=_float(
+            env, "OUTBOX_RETRY_SECONDS", DEFAULTS.outbox_retry_seconds, 0.05
+        ),
         admin_ids=frozenset(admins),
-        flood_limit=_int(env, "FLOOD_LIMIT", 8) or 8,
-        flood_window_seconds=_float(env, "FLOOD_WINDOW_SECONDS", 30.0, 1.0),
-        max_follow_ups=_count(env, "MAX_FOLLOW_UPS", 10),
-        tickets_per_day=_count(env, "TICKETS_PER_DAY", 3),
+        flood_limit=_int(env, "FLOOD_LIMIT", DEFAULTS.flood_limit) or DEFAULTS.flood_limit,
+        flood_window_seconds=_float(
+            env, "FLOOD_WINDOW_SECONDS", DEFAULTS.flood_window_seconds, 1.0
+        ),
+        max_follow_ups=_count(env, "MAX_FOLLOW_UPS", DEFAULTS.max_follow_ups),
+        tickets_per_day=_count(env, "TICKETS_PER_DAY", DEFAULTS.tickets_per_day),
         log_level=level,
-        smtp_timeout_seconds=_float(env, "SMTP_TIMEOUT_SECONDS", 30.0, 1.0),
-        question_log_days=_days(env, "QUESTION_LOG_DAYS", 180),
-        ticket_retention_days=_days(env, "TICKET_RETENTION_DAYS", 30),
-        open_ticket_days=_days(env, "OPEN_TICKET_DAYS", 180),
+        smtp_timeout_seconds=_float(
+            env, "SMTP_TIMEOUT_SECONDS", DEFAULTS.smtp_timeout_seconds, 1.0
+        ),
+        question_log_days=_days(env, "QUESTION_LOG_DAYS", DEFAULTS.question_log_days),
+        ticket_retention_days=_days(env, "TICKET_RETENTION_DAYS", DEFAULTS.ticket_retention_days),
+        open_ticket_days=_days(env, "OPEN_TICKET_DAYS", DEFAULTS.open_ticket_days),
         **_webhook(env),
         **_web_next_to_webhook(_webhook(env), _web(env)),
         tessdata_dir=Path(raw) if (raw := env.get("TESSDATA_DIR", "").strip()) else None,
-        ocr_workers=_positive(env, "OCR_WORKERS", 1),
-        ocr_timeout_seconds=_float(env, "OCR_TIMEOUT_SECONDS", 20.0, 1.0),
+        ocr_workers=_count(env, "OCR_WORKERS", DEFAULTS.ocr_workers),
+        ocr_timeout_seconds=_float(env, "OCR_TIMEOUT_SECONDS", DEFAULTS.ocr_timeout_seconds, 1.0),
         **_translation(env),
     )
-
-
-def _positive(env: Mapping[str, str], name: str, default: int) -> int:
-    value = _int(env, name, default)
-    if value is None or value < 1:
-        raise ConfigError(f"{name} must be a whole number of 1 or more, got {env.get(name)!r}")
-    return value

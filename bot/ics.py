@@ -29,7 +29,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import LiteralScalarString
 
 from bot.clock import BERLIN
-from bot.errors import KnowledgeError
+from bot.errors import EventImportError, KnowledgeError, Problem
 from bot.events import duration, next_occurrence, occurrences
 from bot.i18n import gettext_for
 from bot.kbfiles import NOT_VALID, check_copy, load_round_trip, replace_file
@@ -159,14 +159,6 @@ def calendar_ics(kb: KnowledgeBase, lang: str, now: datetime) -> bytes:
 # ------------------------------------------------------------------------------------ import
 
 
-class EventImportError(Exception):
-    """The import cannot be done; nothing was written."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = problems
-
-
 @dataclass(slots=True)
 class ImportResult:
     added: list[tuple[str, str]] = field(default_factory=list)  # (id, "title, start")
@@ -256,13 +248,14 @@ def _read_calendar(source: Path) -> Calendar:
     try:
         data = source.read_bytes()
     except OSError as exc:
-        raise EventImportError([f"cannot read {source}: {exc.strerror}"]) from exc
+        raise EventImportError([Problem.general(f"cannot read {source}: {exc.strerror}")]) from exc
     try:
         calendar = Calendar.from_ical(data)
     except ValueError as exc:
-        raise EventImportError([f"{source}: not an iCalendar file ({exc})"]) from exc
+        problem = Problem.general(f"{source}: not an iCalendar file ({exc})")
+        raise EventImportError([problem]) from exc
     if not isinstance(calendar, Calendar):
-        raise EventImportError([f"{source}: not an iCalendar file (no VCALENDAR)"])
+        raise EventImportError([Problem.general(f"{source}: not an iCalendar file (no VCALENDAR)")])
     return calendar
 
 
@@ -352,7 +345,7 @@ def _new_event(
 
 
 def _not_valid(exc: KnowledgeError) -> EventImportError:
-    return EventImportError([NOT_VALID] + [f"  {p}" for p in exc.problems])
+    return EventImportError.because(NOT_VALID, exc)
 
 
 def import_ics(
@@ -367,11 +360,12 @@ def import_ics(
     try:
         kb = load_knowledge(directory)
     except KnowledgeError as exc:
-        raise EventImportError(
-            ["the knowledge base has problems; fix them first:"] + [f"  {p}" for p in exc.problems]
+        raise EventImportError.because(
+            "the knowledge base has problems; fix them first:", exc
         ) from exc
     if source_url is not None and not _URL.match(source_url):
-        raise EventImportError([f"--source must be a web address, not {source_url!r}"])
+        problem = Problem.general(f"--source must be a web address, not {source_url!r}")
+        raise EventImportError([problem])
     calendar = _read_calendar(source)
     fallback = source_url
     for name in ("source", "url", "x-original-url"):

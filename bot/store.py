@@ -30,6 +30,8 @@ from typing import Any
 
 import aiosqlite
 
+from bot.errors import StoreError
+
 # Each migration runs once, in order, inside a transaction; never edit one that has shipped.
 MIGRATIONS: tuple[str, ...] = (
     """
@@ -206,10 +208,6 @@ BUSY_TIMEOUT = 10.0  # seconds a write waits for another connection's write lock
 
 def _probe(path: str) -> None:
     sqlite3.connect(path, timeout=10).close()
-
-
-class StoreError(Exception):
-    """The database cannot be used (corrupt, unwritable, from a newer version)."""
 
 
 @dataclass(frozen=True, slots=True)

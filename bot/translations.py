@@ -28,7 +28,7 @@ from typing import Any, TextIO
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import LiteralScalarString
 
-from bot.errors import KnowledgeError
+from bot.errors import KnowledgeError, Problem, TranslationImportError
 from bot.kbfiles import NOT_VALID, check_copy, load_round_trip, replace_file
 from bot.knowledge import TITLE_MAX, Entry, EntryText, KnowledgeBase
 from bot.language import LANGUAGES
@@ -118,26 +118,6 @@ def export_csv(kb: KnowledgeBase, lang: str, path: Path) -> list[ExportRow]:
 
 
 @dataclass(frozen=True, slots=True)
-class RowError:
-    row: int  # as a spreadsheet numbers it: the header is row 1
-    message: str
-
-    def __str__(self) -> str:
-        return f"row {self.row}: {self.message}" if self.row else self.message
-
-
-class TranslationImportError(Exception):
-    """The import was refused; nothing was written."""
-
-    def __init__(self, errors: Sequence[RowError]) -> None:
-        self.errors = tuple(sorted(errors, key=lambda e: (e.row, e.message)))
-        super().__init__(f"{len(self.errors)} problem(s); nothing was written")
-
-    def report(self) -> str:
-        return "\n".join(str(e) for e in self.errors)
-
-
-@dataclass(frozen=True, slots=True)
 class Translation:
     row: int
     entry: str
@@ -191,7 +171,7 @@ def kept_tokens(german: str, translation: str) -> list[str]:
     return problems
 
 
-def read_csv(source: TextIO) -> tuple[list[tuple[int, dict[str, str]]], list[RowError]]:
+def read_csv(source: TextIO) -> tuple[list[tuple[int, dict[str, str]]], list[Problem]]:
     """The data rows with their spreadsheet row numbers; a header problem is row 1."""
     text = source.read()
     first = text.split("\n", 1)[0]
@@ -201,28 +181,27 @@ def read_csv(source: TextIO) -> tuple[list[tuple[int, dict[str, str]]], list[Row
     try:
         header = [h.strip().lstrip("\ufeff").lower() for h in next(reader)]
     except StopIteration:
-        return [], [RowError(1, "the file is empty")]
+        return [], [Problem.row(1, "the file is empty")]
     except csv.Error as exc:
-        return [], [RowError(1, f"not a readable CSV file: {exc}")]
+        return [], [Problem.row(1, f"not a readable CSV file: {exc}")]
     missing = [c for c in _REQUIRED_COLUMNS if c not in header]
     if missing:
-        return [], [
-            RowError(1, f"missing column(s) {', '.join(missing)} (expected {', '.join(COLUMNS)})")
-        ]
+        expected = ", ".join(COLUMNS)
+        return [], [Problem.row(1, f"missing column(s) {', '.join(missing)} (expected {expected})")]
     rows = []
     try:
         for number, cells in enumerate(reader, start=2):
             rows.append((number, dict(zip(header, cells, strict=False))))
     except csv.Error as exc:
-        return [], [RowError(len(rows) + 2, f"not a readable CSV row: {exc}")]
+        return [], [Problem.row(len(rows) + 2, f"not a readable CSV row: {exc}")]
     return rows, []
 
 
 def check_rows(
     kb: KnowledgeBase, rows: Sequence[tuple[int, dict[str, str]]], lang: str | None = None
-) -> tuple[list[Translation], list[RowError]]:
+) -> tuple[list[Translation], list[Problem]]:
     """Every problem of every row, and the translations if there are none."""
-    errors: list[RowError] = []
+    errors: list[Problem] = []
     good: list[Translation] = []
     seen: dict[tuple[str, str, str], int] = {}  # (entry, lang, field) -> row, valid keys only
     for number, row in rows:
@@ -273,14 +252,14 @@ def check_rows(
                 problems.append(f"title too long ({len(translation)} > {TITLE_MAX} characters)")
         elif name == "questions" and translation:
             value = tuple(q.strip() for q in translation.split("\n") if q.strip())
-        errors.extend(RowError(number, p) for p in problems)
+        errors.extend(Problem.row(number, p) for p in problems)
         if not problems:
             good.append(Translation(number, eid, row_lang, name, value))
     errors.extend(_incomplete_blocks(kb, seen))
     return (good if not errors else []), errors
 
 
-def _incomplete_blocks(kb: KnowledgeBase, seen: dict[tuple[str, str, str], int]) -> list[RowError]:
+def _incomplete_blocks(kb: KnowledgeBase, seen: dict[tuple[str, str, str], int]) -> list[Problem]:
     """A language block is reviewed as a whole: its title, questions, answer (and details, when
     the German text has them) come together.
 
@@ -294,7 +273,7 @@ def _incomplete_blocks(kb: KnowledgeBase, seen: dict[tuple[str, str, str], int])
         missing = [f for f in wanted if f not in rows]
         if missing:
             errors.append(
-                RowError(
+                Problem.row(
                     min(rows.values()),
                     f"{eid} ({lang}): {', '.join(wanted[:-1])} and {wanted[-1]} are marked "
                     "reviewed together; "
@@ -385,7 +364,7 @@ def render_files(
         for (eid, lang), fields in blocks.items():
             node = _entry_node(data, eid)
             if node is None:  # the loader found it there; only a concurrent edit gets here
-                raise TranslationImportError([RowError(0, f"{path}: entry {eid} not found")])
+                raise TranslationImportError([Problem.general(f"{path}: entry {eid} not found")])
             _apply(node, lang, fields, kb.entries[eid].texts["de"].updated, status)
         buffer = io.StringIO()
         yaml.dump(data, buffer)
@@ -395,9 +374,7 @@ def render_files(
 
 def not_valid(exc: KnowledgeError) -> TranslationImportError:
     """The refusal when the knowledge base would not validate after the change."""
-    return TranslationImportError(
-        [RowError(0, NOT_VALID)] + [RowError(0, f"  {p}") for p in exc.problems]
-    )
+    return TranslationImportError.because(NOT_VALID, exc)
 
 
 def import_csv(
@@ -407,9 +384,8 @@ def import_csv(
     try:
         kb = load_knowledge(directory)
     except KnowledgeError as exc:
-        raise TranslationImportError(
-            [RowError(0, "the knowledge base has problems; fix them first:")]
-            + [RowError(0, f"  {p}") for p in exc.problems]
+        raise TranslationImportError.because(
+            "the knowledge base has problems; fix them first:", exc
         ) from exc
     if isinstance(source, Path):
         try:
@@ -417,7 +393,7 @@ def import_csv(
                 rows, errors = read_csv(handle)
         except UnicodeDecodeError as exc:
             raise TranslationImportError(
-                [RowError(0, f"{source} is not UTF-8 text: save it as 'CSV UTF-8'")]
+                [Problem.general(f"{source} is not UTF-8 text: save it as 'CSV UTF-8'")]
             ) from exc
     else:
         rows, errors = read_csv(source)
@@ -427,7 +403,7 @@ def import_csv(
     if errors:
         raise TranslationImportError(errors)
     if not translations:
-        raise TranslationImportError([RowError(0, "no translations in the file")])
+        raise TranslationImportError([Problem.general("no translations in the file")])
     changed, warnings = render_files(directory, kb, translations)
     check_copy(directory, changed, not_valid)
     if not dry_run:

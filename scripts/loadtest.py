@@ -47,7 +47,8 @@ if str(ROOT) not in sys.path:  # run as a file: make the project's packages impo
 from bot.assistant import Assistant  # noqa: E402
 from bot.config import DEFAULT_KNOWLEDGE, Settings  # noqa: E402
 from bot.telegram import callbacks as cb  # noqa: E402
-from bot.telegram.app import build_application, running  # noqa: E402
+from bot.telegram.app import build_application  # noqa: E402
+from bot.telegram.lifecycle import running  # noqa: E402
 from tests.fakebot import TOKEN, Call, FakeTelegram  # noqa: E402
 from tests.telegram.conftest import SmtpServer, free_port  # noqa: E402
 

@@ -193,3 +193,89 @@ def test_readme_ask_examples_answer_directly(real_assistant: Assistant) -> None:
     for text in examples:
         reply = Dialogue(real_assistant).question(text, Conversation())
         assert isinstance(reply, Answer), (text, reply)
+
+
+# ------------------------------------------------------------- errors: last line, exit code
+
+
+def run_env(args: list[str], kb: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
+    return subprocess.run(
+        [sys.executable, str(ROOT / "run_bot.py"), *args],
+        capture_output=True,
+        text=True,
+        env={**base, "KNOWLEDGE_DIR": str(kb), **env},
+        timeout=60,
+        check=False,
+    )
+
+
+def test_every_kind_of_error_ends_with_its_line_and_exit_code(
+    small_kb: Path, tmp_path: Path
+) -> None:
+    """One case per kind of bot.errors.BotError, through the real command line."""
+    usage = run_env(["ask", "hallo", "--lang", "xx"], small_kb)
+    assert usage.returncode == 2
+    assert usage.stderr.splitlines()[-1].startswith("unknown language 'xx'; use one of de en")
+
+    config = run_env(["validate"], small_kb, SMTP_PORT="99999")
+    assert config.returncode == 2
+    assert config.stderr.splitlines()[-1] == (
+        "configuration error: SMTP_PORT must be between 1 and 65535, got '99999'"
+    )
+
+    corrupt = tmp_path / "bot.sqlite3"
+    corrupt.write_bytes(b"SQLite format 3\x00" + b"\xff" * 4096)
+    store = run_env(["retention"], small_kb, BOT_DB_PATH=str(corrupt))
+    assert store.returncode == 1
+    assert store.stderr.splitlines()[-1].startswith(f"database error: database {corrupt}")
+
+    missing = tmp_path / "nowhere.ics"
+    events = run_env(["events", "import", str(missing), "--dir", str(small_kb)], small_kb)
+    assert events.returncode == 1
+    assert events.stderr.splitlines() == [
+        f"cannot read {missing}: No such file or directory",
+        f"{missing}: nothing was imported.",
+    ]
+
+    csv = tmp_path / "nowhere.csv"
+    translations = run_env(["translations", "import", str(csv), "--dir", str(small_kb)], small_kb)
+    assert translations.returncode == 1
+    assert translations.stderr.splitlines() == [
+        f"cannot read {csv}: No such file or directory",
+        f"{csv}: 1 problem(s); nothing was written.",
+    ]
+
+    (small_kb / "broken.yaml").write_text("entries:\n  - id: Bad Id\n", encoding="utf-8")
+    knowledge = run_env(["kb", "dump", "--json"], small_kb)
+    assert knowledge.returncode == 1 and knowledge.stdout == ""
+    *problems, last = knowledge.stderr.splitlines()
+    assert problems and all(p.startswith("knowledge/broken.yaml:2: ") for p in problems)
+    assert last == (
+        f"{len(problems)} problem(s) in the knowledge base; nothing was changed. Fix them, "
+        "then check with `python run_bot.py validate`."
+    )
+
+
+def test_validate_lists_the_problems_on_stdout_and_the_summary_on_stderr(
+    small_kb: Path,
+) -> None:
+    (small_kb / "broken.yaml").write_text("entries:\n  - id: Bad Id\n", encoding="utf-8")
+    broken = run(["validate"], small_kb)
+    assert broken.returncode == 1
+    problems = broken.stdout.splitlines()
+    assert broken.stderr.splitlines()[-1].startswith(f"{len(problems)} problem(s) in the know")
+
+
+def test_help_lists_the_exit_codes() -> None:
+    from bot.cli import EXIT_CODES, EXIT_CONFLICT
+    from bot.telegram import lifecycle
+
+    shown = run(["--help"]).stdout
+    assert "exit codes (every command):" in shown
+    for code, meaning in EXIT_CODES:
+        assert re.search(rf"^  {code} +{re.escape(meaning.split()[0])}", shown, re.MULTILINE)
+    assert lifecycle.EXIT_CONFLICT == EXIT_CONFLICT  # what the Telegram bot returns on a 409
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for code, _meaning in EXIT_CODES:
+        assert f"| {code} |" in readme  # the README's table of exit codes

@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Settings, load_settings
-from bot.errors import ConfigError
+from bot.config import load_settings
 from bot.translate import connector
 from bot.translate.connector import (
     DEEPL_FREE_URL,
@@ -298,24 +297,3 @@ def test_settings_choose_the_back_end(tmp_path: Path) -> None:
     built = build_translator(deepl)
     assert built is not None and isinstance(built.backend, DeepL)
     assert built.backend.url == DEEPL_FREE_URL
-
-
-@pytest.mark.parametrize(
-    ("env", "message"),
-    [
-        ({"TRANSLATE_URL": "localhost:5000"}, "TRANSLATE_URL must start with http"),
-        ({"TRANSLATE_URL": "http://a", "DEEPL_AUTH_KEY": DEEPL_KEY}, "both set"),
-        ({"TRANSLATE_API_KEY": "k"}, "TRANSLATE_URL is not"),
-        ({"DEEPL_API_URL": "http://x"}, "DEEPL_AUTH_KEY is not"),
-        ({"DEEPL_AUTH_KEY": "bad key!"}, "does not look like a DeepL API key"),
-        ({"TRANSLATE_URL": "http://a", "TRANSLATE_TIMEOUT_SECONDS": "soon"},
-         "TRANSLATE_TIMEOUT_SECONDS must be a number, got 'soon'"),
-    ],
-)  # fmt: skip
-def test_bad_translation_settings_name_the_variable(env: dict[str, str], message: str) -> None:
-    with pytest.raises(ConfigError, match=message):
-        load_settings(env, dotenv=None)
-
-
-def test_settings_object_default() -> None:
-    assert Settings().translation_enabled is False

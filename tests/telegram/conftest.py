@@ -26,8 +26,9 @@ from bot.config import Settings
 from bot.escalation import Escalation, OutboxWorker, TicketStore
 from bot.i18n import gettext_for
 from bot.store import Store
-from bot.telegram.app import App, build_application, running
+from bot.telegram.app import App, build_application
 from bot.telegram.context import Services
+from bot.telegram.lifecycle import running
 from tests.fakebot import TOKEN, FakeTelegram, Pulse
 
 FIXTURE_KB = Path(__file__).resolve().parent.parent / "fixtures" / "kb"

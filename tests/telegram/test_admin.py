@@ -8,7 +8,7 @@ from pathlib import Path
 from bot.assistant import Assistant
 from bot.escalation import STAFF_LANG
 from bot.i18n import ngettext_for
-from bot.telegram.app import reload_on_signal
+from bot.telegram.lifecycle import reload_on_signal
 from tests.fakebot import FakeTelegram
 from tests.telegram.conftest import FIXTURE_KB, StartBot
 

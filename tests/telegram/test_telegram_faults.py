@@ -24,7 +24,8 @@ import pytest
 import bot.telegram.app as telegram_app
 from bot.assistant import Assistant
 from bot.config import Settings
-from bot.telegram.app import build_application, running
+from bot.telegram.app import build_application
+from bot.telegram.lifecycle import running
 from tests.fakebot import HANG, FakeTelegram, Pulse
 from tests.telegram.conftest import STAFF, StartBot
 from tests.telegram.process import BotProcess, telegram_env

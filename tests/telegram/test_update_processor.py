@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from telegram import Chat, Message, Update
 
-from bot.telegram.app import PerChatUpdateProcessor
+from bot.telegram.update_processor import PerChatUpdateProcessor
 
 
 def update(update_id: int, chat_id: int) -> Update:

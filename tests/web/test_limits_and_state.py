@@ -1,54 +1,14 @@
-"""The web chat's settings, rate limiter, client address rule and conversation state."""
+"""The web chat's rate limiter, client address rule and conversation state (its settings are
+tested in tests/test_config.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from bot.config import load_settings
 from bot.dialogue import Consent, Conversation, More, NoneOfThese, Pending, Person, Show
-from bot.errors import ConfigError
 from bot.web.chat import new_session_token, token_hash, valid_email
 from bot.web.limits import RateLimiter, client_address, networks
 from bot.web.state import AddToTicket, EventsNow, Forget, Rate, WebState
-
-
-def test_web_settings_defaults_and_values() -> None:
-    settings = load_settings({}, dotenv=None)
-    assert (settings.web_host, settings.web_port) == ("127.0.0.1", None)
-    assert settings.web_allowed_origins == () and settings.web_trusted_proxies == ()
-    settings = load_settings(
-        {
-            "WEB_PORT": "8081", "WEB_HOST": "0.0.0.0",
-            "WEB_ALLOWED_ORIGINS": "https://www.dessau-rosslau.de, http://localhost:8000",
-            "WEB_TRUSTED_PROXIES": "127.0.0.1, 10.0.0.0/8",
-        },
-        dotenv=None,
-    )  # fmt: skip
-    assert settings.web_port == 8081 and settings.web_host == "0.0.0.0"
-    assert settings.web_allowed_origins == (
-        "https://www.dessau-rosslau.de", "http://localhost:8000",
-    )  # fmt: skip
-    assert settings.web_trusted_proxies == ("127.0.0.1", "10.0.0.0/8")
-
-
-@pytest.mark.parametrize(
-    ("name", "value"),
-    [
-        ("WEB_PORT", "0"), ("WEB_PORT", "http"), ("WEB_PORT", "70000"),
-        ("WEB_ALLOWED_ORIGINS", "https://city.de/path"), ("WEB_ALLOWED_ORIGINS", "*"),
-        ("WEB_ALLOWED_ORIGINS", "city.de"), ("WEB_TRUSTED_PROXIES", "proxy.local"),
-    ],
-)  # fmt: skip
-def test_bad_web_settings_name_the_variable(name: str, value: str) -> None:
-    with pytest.raises(ConfigError, match=name):
-        load_settings({name: value}, dotenv=None)
-
-
-def test_web_port_must_differ_from_the_webhook_port() -> None:
-    webhook = {"WEBHOOK_URL": "https://bot.example.org/hook", "WEBHOOK_SECRET": "s" * 20}
-    with pytest.raises(ConfigError, match="WEB_PORT and WEBHOOK_PORT"):
-        load_settings({**webhook, "WEB_PORT": "8080"}, dotenv=None)
-    assert load_settings({**webhook, "WEB_PORT": "8081"}, dotenv=None).web_port == 8081
 
 
 def test_rate_limiter_refuses_over_the_burst_and_refills() -> None:
