@@ -12,10 +12,11 @@ import statistics
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.events import BERLIN
+from bot.clock import BERLIN
 from bot.knowledge import KnowledgeBase
 from bot.language import LANGUAGES
-from bot.render import FIRST_PART_LIMIT, PLAIN, render_entry
+from bot.render import PLAIN, render_entry
+from bot.validation import FIRST_PART_LIMIT
 
 MEASURED_AT = datetime(2026, 12, 8, 10, 0, tzinfo=BERLIN)  # a Tuesday morning: offices open
 
@@ -113,7 +114,7 @@ def _over_limit(kb: KnowledgeBase) -> list[str]:
 
 def main() -> int:
     from bot.config import DEFAULT_KNOWLEDGE
-    from bot.knowledge import load_knowledge
+    from bot.validation import load_knowledge
 
     print("\n".join(section(load_knowledge(DEFAULT_KNOWLEDGE))))
     return 0

@@ -13,8 +13,9 @@ from pathlib import Path
 
 from benchmarks.latency import clear_module_caches
 from bot.config import DEFAULT_MODEL_CACHE
-from bot.knowledge import KnowledgeBase, load_knowledge
+from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher
+from bot.validation import load_knowledge
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -25,9 +25,9 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.config import DEFAULT_KNOWLEDGE
-from bot.knowledge import load_knowledge
 from bot.letters import understand
 from bot.letters.reading import Reader, find_engine
+from bot.validation import load_knowledge
 from tests.letters.generator import Damage, make
 
 TODAY = date(2026, 12, 7)

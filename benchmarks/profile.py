@@ -18,8 +18,9 @@ from benchmarks.latency import clear_module_caches, timed_pass
 from benchmarks.queries import build_queries
 from benchmarks.synthetic import generate
 from bot.config import DEFAULT_KNOWLEDGE, DEFAULT_MODEL_CACHE
-from bot.knowledge import KnowledgeBase, load_knowledge
+from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher
+from bot.validation import load_knowledge
 
 
 def profile(kb: KnowledgeBase, variants: int, warm: bool, top: int) -> str:

@@ -45,7 +45,7 @@ from benchmarks.results import (
 from bot.config import DEFAULT_KNOWLEDGE
 from bot.evaluation import DEV_DIR, Tally, evaluate, known, load_samples
 from bot.evaluation import report as report_table
-from bot.knowledge import load_knowledge
+from bot.validation import load_knowledge
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 Progress = Callable[[str], None]

@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from bot import clock
 from bot.config import DEFAULT_MODEL_CACHE
 from bot.errors import KnowledgeError
-from bot.events import BERLIN
-from bot.knowledge import Entry, KnowledgeBase, load_knowledge
-from bot.matching import EVENT_PREFIX, Decision, Matcher
+from bot.knowledge import Entry, KnowledgeBase
+from bot.matching import Decision, Matcher, event_of
 from bot.render import PLAIN, Part, Style, has_details, render_entry, render_event
+from bot.validation import load_knowledge
 
 log = logging.getLogger(__name__)
 
@@ -77,8 +78,9 @@ class Assistant:
     def title(self, target: str, lang: str) -> str:
         """A short label for an entry or event id, for buttons and lists."""
         kb = self._brain.kb
-        if target.startswith(EVENT_PREFIX):
-            event = kb.events.get(target.removeprefix(EVENT_PREFIX))
+        event_id = event_of(target)
+        if event_id is not None:
+            event = kb.events.get(event_id)
             return event.text(lang)[1].title if event else target
         entry = kb.entries.get(target)
         return entry.text(lang)[1].title if entry else target
@@ -96,9 +98,10 @@ class Assistant:
         ``first`` is the message to send at once (the whole answer when there are no details);
         ``details`` the rest, one tap away. An event has only a first part."""
         kb = self._brain.kb
-        now = now or datetime.now(BERLIN)
-        if target.startswith(EVENT_PREFIX):
-            event = kb.events[target.removeprefix(EVENT_PREFIX)]
+        now = now or clock.now()
+        event_id = event_of(target)
+        if event_id is not None:
+            event = kb.events[event_id]
             return render_event(event, kb, lang, now, style)
         return render_entry(kb.entries[target], kb, lang, now, style, part)
 

@@ -18,6 +18,7 @@ from datetime import date
 from pathlib import Path
 from typing import TextIO
 
+from bot import clock
 from bot.assistant import Assistant
 from bot.config import Settings, load_settings
 from bot.errors import (
@@ -30,9 +31,11 @@ from bot.errors import (
     TranslationImportError,
     UsageError,
 )
-from bot.knowledge import KnowledgeBase, knowledge_warnings, load_knowledge
+from bot.knowledge import KnowledgeBase
 from bot.language import LANGUAGES, normalize_code
 from bot.render import PLAIN
+from bot.report import REPORT_DAYS
+from bot.validation import knowledge_warnings, load_knowledge
 
 MAX_LINE_CHARS = 10_000  # longer JSON lines are refused with a message, not parsed
 FILL_TIMEOUT = 30.0  # seconds per entry for ``translations fill``
@@ -166,10 +169,8 @@ async def _console_with_mail(settings: Settings, assistant: Assistant) -> None:
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     """One question, answered as the console would answer it: the alternatives or menu
     options are listed (there is nothing to pick them with), ``--more`` adds the details."""
-    from datetime import datetime
 
     from bot.dialogue import Conversation, Dialogue, More, Show
-    from bot.events import BERLIN
     from bot.replies import option_label, render_details, reply_text
 
     assistant = _assistant(settings.knowledge_dir, settings.model_cache_dir)
@@ -180,7 +181,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     # Integrationsbüro's contact.
     dialogue = Dialogue(assistant, forwarding=False)
     reply = dialogue.question(args.text, Conversation(), lang=lang)
-    now = datetime.now(BERLIN)
+    now = clock.now()
     parts = [reply_text(reply, assistant, PLAIN, now)]
     for option in reply.options:
         if isinstance(option, More) and args.more:
@@ -253,9 +254,7 @@ def cmd_match(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_letter(args: argparse.Namespace, settings: Settings) -> int:
     """Explain a photo or PDF of a letter, as the chat would; --json for the facts alone."""
     import asyncio
-    from datetime import datetime
 
-    from bot.events import BERLIN
     from bot.letters import LetterDesk
     from bot.letters.explain import explain, unavailable, unreadable
 
@@ -284,7 +283,7 @@ def cmd_letter(args: argparse.Namespace, settings: Settings) -> int:
     elif result.reading is None:
         print(unreadable(lang))
     else:
-        print(explain(result.reading, kb, lang, datetime.now(BERLIN)))
+        print(explain(result.reading, kb, lang, clock.now()))
     return 0 if result.reading else 1
 
 
@@ -348,23 +347,21 @@ def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
     if not args.quiet:
         print()
         print(coverage_table(kb))
-        from datetime import datetime
 
-        from bot.events import BERLIN
-        from bot.report import check_freshness, freshness_text
+        from bot.freshness import check_freshness
+        from bot.report_text import freshness_text
 
         print()
-        print(freshness_text(check_freshness(kb, datetime.now(BERLIN))))
+        print(freshness_text(check_freshness(kb, clock.now())))
     return 0
 
 
 def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     """Questions of a period: figures and unanswered clusters as text, optionally as HTML."""
     import asyncio
-    from datetime import datetime
 
-    from bot.events import BERLIN
-    from bot.report import Report, check_freshness, make_report, period
+    from bot.freshness import check_freshness
+    from bot.report import Report, make_report, period
     from bot.report_html import render_html
     from bot.report_text import render_text
     from bot.store import Store
@@ -384,7 +381,7 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
         print(f"no question log at {db_path} yet ({only_telegram}): the report is empty",
               file=sys.stderr)  # fmt: skip
         source = ":memory:"
-    now = datetime.now(BERLIN)
+    now = clock.now()
     start, end = period(now, days=args.days, since=args.since)
 
     async def build() -> Report:
@@ -453,13 +450,11 @@ def cmd_web(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_events(args: argparse.Namespace, settings: Settings) -> int:
     """Events as iCalendar: write the whole calendar, or import the events of a file."""
-    from datetime import datetime
 
-    from bot.events import BERLIN
     from bot.ics import calendar_ics, import_ics
 
     directory = Path(args.dir) if args.dir else settings.knowledge_dir
-    today = datetime.now(BERLIN)
+    today = clock.now()
     if args.events_command == "ics":
         lang = normalize_code(args.lang)
         if lang is None:
@@ -617,7 +612,7 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--quiet", action="store_true", help="only the summary line")
     report = sub.add_parser("report", help="what people asked: figures and unanswered questions")
     when = report.add_mutually_exclusive_group()
-    when.add_argument("--days", type=_positive_int, help="the last N days (default 30)")
+    when.add_argument("--days", type=_positive_int, help=f"the last N days (default {REPORT_DAYS})")
     when.add_argument("--since", type=_iso_date, help="from this local date (YYYY-MM-DD) on")
     report.add_argument("--html", metavar="FILE", help="also write a self-contained HTML page")
     report.add_argument("--db", help="question log database (default: BOT_DB_PATH)")

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 from pathlib import Path
 
+from bot import clock
 from bot.assistant import Assistant
 from bot.dialogue import Conversation, Dialogue, Events, Forward, OfferForwarding, Pending, Reply
-from bot.events import BERLIN, answer_window
+from bot.events import answer_window
 from bot.i18n import gettext_for
 from bot.language import LANGUAGES, NATIVE_NAMES, normalize_code
 from bot.letters import LetterDesk
@@ -135,7 +135,7 @@ class Console:
         if self.escalate is not None:
             ticket = await self.escalate(pending.question, pending.lang, pending)
         if ticket is None:
-            now = datetime.now(BERLIN)
+            now = clock.now()
             self.write(forwarding_unavailable(self.assistant.kb, pending.lang, now))
         else:
             self.write(_("Done. Your question has ticket number {ticket}.").format(ticket=ticket))
@@ -162,7 +162,7 @@ class Console:
             await self._letter(path, caption or None)
         elif command == "/events":  # "/events 2": the second page
             kb = self.assistant.kb
-            answer = answer_window(kb, "all", datetime.now(BERLIN))
+            answer = answer_window(kb, "all", clock.now())
             page = int(arg) - 1 if arg.strip().isdigit() else 0
             shown, pages, _items = answer.page(page)
             self.write(render_event_answer(answer, kb, lang, PLAIN, page=shown))

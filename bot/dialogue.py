@@ -28,12 +28,13 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Literal
 
+from bot import clock
 from bot.assistant import Assistant
 from bot.conversation import reply_language
-from bot.events import BERLIN, EVENTS_ENTRY, EventAnswer, answer_event, event_question
+from bot.events import EVENTS_ENTRY, EventAnswer, answer_event, event_question
 from bot.language import normalize_code
 from bot.letters import LetterResult
-from bot.matching import EVENT_PREFIX, Decision
+from bot.matching import Decision, event_of, event_target, target_exists
 
 # What the team reads about a letter (the team works in German).
 LETTER_QUESTION = "📄 Frage zu einem Brief (automatisch gelesen):"
@@ -166,7 +167,7 @@ class Events:
     @property
     def target(self) -> str:
         if self.answer.window == "event" and self.answer.event_id:
-            return EVENT_PREFIX + self.answer.event_id
+            return event_target(self.answer.event_id)
         return EVENTS_ENTRY
 
 
@@ -302,7 +303,7 @@ class Dialogue:
     ) -> None:
         self.assistant = assistant
         self.forwarding = forwarding
-        self._now = now or (lambda: datetime.now(BERLIN))
+        self._now = now or (clock.now)
 
     # ------------------------------------------------------------------ incoming messages
 
@@ -416,8 +417,9 @@ class Dialogue:
         """An entry or event chosen from a menu or a button."""
         if not self.exists(target):
             return Notice("stale", lang)
-        if target.startswith(EVENT_PREFIX):
-            events = answer_event(self.assistant.kb, target.removeprefix(EVENT_PREFIX), self._now())
+        event_id = event_of(target)
+        if event_id is not None:
+            events = answer_event(self.assistant.kb, event_id, self._now())
             if events is not None:
                 state.lang = lang
                 return self._remember(state, Events(events, lang))
@@ -447,7 +449,7 @@ class Dialogue:
         return reply
 
     def details(self, target: str, lang: str, state: Conversation) -> Reply:
-        if not self.exists(target) or target.startswith(EVENT_PREFIX):
+        if not self.exists(target) or event_of(target) is not None:
             return Notice("stale", lang)
         state.lang = lang
         options = tuple(o for o in state.menu if not isinstance(o, More))
@@ -532,10 +534,7 @@ class Dialogue:
     # ----------------------------------------------------------------------- knowledge
 
     def exists(self, target: str) -> bool:
-        kb = self.assistant.kb
-        if target.startswith(EVENT_PREFIX):
-            return target.removeprefix(EVENT_PREFIX) in kb.events
-        return target in kb.entries
+        return target_exists(self.assistant.kb, target)
 
     def machine_translated(self, target: str, lang: str) -> bool:
         """Whether the answer to ``target`` in ``lang`` is a machine translation nobody checked."""
@@ -547,7 +546,7 @@ class Dialogue:
 
     def has_details(self, target: str, lang: str) -> bool:
         """Whether the answer has a second part behind "More" (contract C3)."""
-        if target.startswith(EVENT_PREFIX) or not self.exists(target):
+        if event_of(target) is not None or not self.exists(target):
             return False
         return self.assistant.has_details(target, lang)
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from bot.knowledge import KnowledgeBase
 from bot.language import LANGUAGES
-from bot.matching import EVENT_PREFIX, Decision
+from bot.matching import Decision, event_target
 
 EVAL_DIR = Path(__file__).resolve().parent.parent / "tests" / "eval"
 # Realistic messages written without looking at the knowledge base; thresholds are tuned on it.
@@ -117,7 +117,7 @@ def load_samples(directory: Path = EVAL_DIR) -> list[Sample]:
 def known(samples: Iterable[Sample], kb: KnowledgeBase) -> list[Sample]:
     """The samples whose expectation the knowledge base can meet: development rows may name
     entries that are still being written."""
-    ids = set(kb.entries) | {EVENT_PREFIX + e for e in kb.events}
+    ids = set(kb.entries) | {event_target(e) for e in kb.events}
     return [s for s in samples if s.expect in ("escalate", "human") or s.expect in ids]
 
 

@@ -16,16 +16,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Literal
-from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrulestr
 
+from bot.clock import BERLIN
 from bot.knowledge import Event, KnowledgeBase
-from bot.matching import EVENT_PREFIX, Decision
+from bot.matching import Decision, event_of
 from bot.normalize import normalize
+from bot.recurrence import as_naive
 
-BERLIN = ZoneInfo("Europe/Berlin")
-_SUPPORTED_FREQ = ("YEARLY", "MONTHLY", "WEEKLY", "DAILY")
 _MAX_EXPANSION = 400  # occurrences looked at per event and query; weekly events over ~8 years
 
 
@@ -40,35 +39,14 @@ class Occurrence:
         return self.event.all_day
 
 
-def _as_naive(value: datetime | date) -> datetime:
-    if isinstance(value, datetime):
-        return value.replace(tzinfo=None)
-    return datetime.combine(value, time.min)
-
-
-def rrule_problem(rule: str, start: datetime | date) -> str | None:
-    """A curator-readable message if ``rule`` is not a usable RRULE, else None."""
-    body = rule.strip()
-    if body.upper().startswith("RRULE:"):
-        body = body[6:]
-    parts = dict(p.split("=", 1) for p in body.upper().split(";") if "=" in p)
-    if parts.get("FREQ") not in _SUPPORTED_FREQ:
-        return f"repeat needs FREQ=YEARLY, MONTHLY, WEEKLY or DAILY: {rule!r}"
-    try:
-        rrulestr(body, dtstart=_as_naive(start))
-    except (ValueError, TypeError) as exc:
-        return f"not a valid repeat rule ({exc}): {rule!r}"
-    return None
-
-
 def duration(event: Event) -> timedelta:
     """How long one occurrence lasts: to ``end``, else a whole day or two hours."""
     if event.end is None:
         return timedelta(days=1) if event.all_day else timedelta(hours=2)
-    end = _as_naive(event.end)
+    end = as_naive(event.end)
     if event.all_day:
         end += timedelta(days=1)  # an all-day end date is inclusive
-    return end - _as_naive(event.start)
+    return end - as_naive(event.start)
 
 
 def occurrences(event: Event, after: datetime, before: datetime) -> list[Occurrence]:
@@ -76,7 +54,7 @@ def occurrences(event: Event, after: datetime, before: datetime) -> list[Occurre
     after_naive = after.astimezone(BERLIN).replace(tzinfo=None)
     before_naive = before.astimezone(BERLIN).replace(tzinfo=None)
     length = duration(event)
-    start = _as_naive(event.start)
+    start = as_naive(event.start)
     if event.repeat:
         rule = rrulestr(event.repeat.removeprefix("RRULE:"), dtstart=start)
         starts: Iterable[datetime] = rule.xafter(
@@ -337,12 +315,13 @@ def event_question(
     window = time_window(text)
     if decision.decision == "clarify" and window and decision.candidates:
         first = decision.candidates[0]
-        if first == EVENTS_ENTRY or first.startswith(EVENT_PREFIX):
+        if first == EVENTS_ENTRY or event_of(first) is not None:
             target = first
     if target is None:
         return None
-    if target.startswith(EVENT_PREFIX):
-        return answer_event(kb, target.removeprefix(EVENT_PREFIX), now)
+    event_id = event_of(target)
+    if event_id is not None:
+        return answer_event(kb, event_id, now)
     if target != EVENTS_ENTRY:
         return None
     return answer_window(kb, window or "soon", now)

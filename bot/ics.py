@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import io
 import re
-import shutil
-import tempfile
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -30,13 +28,16 @@ from icalendar import Event as VEvent
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import LiteralScalarString
 
+from bot.clock import BERLIN
 from bot.errors import EventImportError, KnowledgeError, Problem
-from bot.events import BERLIN, duration, next_occurrence, occurrences, rrule_problem
+from bot.events import duration, next_occurrence, occurrences
 from bot.i18n import gettext_for
-from bot.knowledge import TITLE_MAX, Event, KnowledgeBase, load_knowledge
+from bot.kbfiles import NOT_VALID, check_copy, load_round_trip, replace_file
+from bot.knowledge import TITLE_MAX, Event, KnowledgeBase
 from bot.normalize import normalize
+from bot.recurrence import rrule_problem
 from bot.render import event_description, event_place
-from bot.translations import _load_round_trip, _replace
+from bot.validation import load_knowledge
 
 PRODID = "-//Stadt Dessau-Rosslau//Ankommen Dessau-Rosslau//DE"
 UID_DOMAIN = "ankommen.dessau-rosslau.de"
@@ -343,18 +344,8 @@ def _new_event(
     return node, "", warnings
 
 
-def _validate_copy(directory: Path, path: Path, text: str) -> None:
-    """Load the knowledge base as it would be, from a temporary copy; raise on any problem."""
-    with tempfile.TemporaryDirectory(prefix="kb-events-") as tmp:
-        copy = Path(tmp) / directory.resolve().name  # problems name files as curators know them
-        shutil.copytree(directory, copy)
-        (copy / path.resolve().relative_to(directory.resolve())).write_text(text, "utf-8")
-        try:
-            load_knowledge(copy)
-        except KnowledgeError as exc:
-            raise EventImportError.because(
-                "after the import the knowledge base would not validate:", exc
-            ) from exc
+def _not_valid(exc: KnowledgeError) -> EventImportError:
+    return EventImportError.because(NOT_VALID, exc)
 
 
 def import_ics(
@@ -424,9 +415,9 @@ def import_ics(
     path = directory / EVENTS_FILE
     text = path.read_text(encoding="utf-8") if path.exists() else ""
     if text.strip():
-        yaml, data, _faithful = _load_round_trip(text)
+        yaml, data, _faithful = load_round_trip(text)
     else:
-        yaml, data, _faithful = _load_round_trip("events: []\n")
+        yaml, data, _faithful = load_round_trip("events: []\n")
     events = data.get("events")
     if not isinstance(events, CommentedSeq):
         events = CommentedSeq()
@@ -438,10 +429,10 @@ def import_ics(
             events.yaml_set_comment_before_after_key(len(events) - 1, before="\n")
     buffer = io.StringIO()
     yaml.dump(data, buffer)
-    _validate_copy(directory, path, buffer.getvalue())
+    check_copy(directory, {path: buffer.getvalue()}, _not_valid)
     if not dry_run:
         if path.exists():
-            _replace(path, buffer.getvalue())
+            replace_file(path, buffer.getvalue())
         else:
             path.write_text(buffer.getvalue(), encoding="utf-8")
         result.written = True

@@ -1,23 +1,25 @@
-"""The knowledge base: load the curated YAML, validate all of it, and freeze it.
+"""The knowledge base: its frozen model and the reader of the curated YAML.
 
-``load_knowledge`` either returns a complete, consistent ``KnowledgeBase`` or raises
-``KnowledgeError`` with *every* problem found, each located as ``file:line: key.path: message``.
-Nothing half-valid is ever returned, so a broken file can never replace a working knowledge base.
+``parse_knowledge`` reads every file and lists *every* problem of the data, each located as
+``file:line: key.path: message``. ``bot.validation.load_knowledge`` adds the rules that belong to
+other modules (urgent help, rendered lengths) and returns a knowledge base only when nothing is
+wrong, so a broken file can never replace a working knowledge base.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal
 
-from bot.errors import KnowledgeError, Problem
+from bot.errors import Problem
 from bot.language import LANGUAGES, fallbacks
+from bot.recurrence import rrule_problem
 from bot.yamlsource import YDict, YList, key_line, line_of, load_file
 
 CATEGORIES: tuple[str, ...] = (
@@ -231,6 +233,8 @@ class OutOfScope:
 
 
 HUMAN_ID = "human"
+# The Integrationsbüro: the contact every "I don't know" and unreachable forwarding points to.
+INTEGRATION_CONTACT = "integrationsbuero"
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,7 +256,7 @@ class KnowledgeBase:
 # ------------------------------------------------------------------------------ validation
 
 
-class _Reader:
+class Reader:
     """Typed accessors that record problems instead of raising, so that all are reported."""
 
     def __init__(self, file: str) -> None:
@@ -370,7 +374,7 @@ class _Reader:
         return value
 
 
-def _parse_status(reader: _Reader, node: YDict, path: str) -> Status:
+def _parse_status(reader: Reader, node: YDict, path: str) -> Status:
     raw = reader.text(node, "status", path, required=False)
     if raw is None:
         return "machine"
@@ -380,7 +384,7 @@ def _parse_status(reader: _Reader, node: YDict, path: str) -> Status:
     return raw  # type: ignore[return-value]
 
 
-def _lang_blocks(reader: _Reader, node: YDict, path: str) -> Iterator[tuple[str, YDict, str]]:
+def _lang_blocks(reader: Reader, node: YDict, path: str) -> Iterator[tuple[str, YDict, str]]:
     """The language blocks under ``text:``, with unknown codes and a missing German reported."""
     texts = node.get("text")
     if texts is None:
@@ -406,7 +410,7 @@ def _lang_blocks(reader: _Reader, node: YDict, path: str) -> Iterator[tuple[str,
         yield lang, block_map, lpath
 
 
-def _parse_hours(reader: _Reader, node: Any, path: str) -> tuple[HoursRule, ...]:
+def _parse_hours(reader: Reader, node: Any, path: str) -> tuple[HoursRule, ...]:
     mapping = reader.mapping(node, path)
     if mapping is None:
         return ()
@@ -456,7 +460,7 @@ def _parse_months(text: str) -> tuple[frozenset[int], int, int] | None:
     return frozenset(months), first, last
 
 
-def _parse_seasons(reader: _Reader, node: YList, path: str) -> tuple[Season, ...]:
+def _parse_seasons(reader: Reader, node: YList, path: str) -> tuple[Season, ...]:
     """``hours`` as a list of seasons, each with ``months`` and/or ``from`` and weekday keys."""
     seasons: list[Season] = []
     for i, item in enumerate(node):
@@ -536,7 +540,7 @@ def _parse_span(text: str) -> tuple[time, time] | None:
     return (start, end) if start < end else None
 
 
-def _parse_contact(reader: _Reader, node: YDict, path: str) -> Contact | None:
+def _parse_contact(reader: Reader, node: YDict, path: str) -> Contact | None:
     cid = reader.ident(node, path)
     path = f"contacts.{cid}" if cid else path
     reader.check_keys(
@@ -587,7 +591,7 @@ def _parse_contact(reader: _Reader, node: YDict, path: str) -> Contact | None:
     )  # fmt: skip
 
 
-def _parse_entry(reader: _Reader, node: YDict, path: str) -> Entry | None:
+def _parse_entry(reader: Reader, node: YDict, path: str) -> Entry | None:
     eid = reader.ident(node, path)
     path = f"entries.{eid}" if eid else path
     reader.check_keys(
@@ -645,7 +649,7 @@ def _parse_entry(reader: _Reader, node: YDict, path: str) -> Entry | None:
     )
 
 
-def _parse_letters(reader: _Reader, node: YDict, path: str) -> tuple[LetterSign, ...]:
+def _parse_letters(reader: Reader, node: YDict, path: str) -> tuple[LetterSign, ...]:
     """The ``letters:`` of an entry: each a printed sender name and at least one sign word."""
     raw = node.get("letters")
     if raw is None:
@@ -673,7 +677,7 @@ def _parse_letters(reader: _Reader, node: YDict, path: str) -> tuple[LetterSign,
     return tuple(signs)
 
 
-def _parse_letter_kind(reader: _Reader, node: YDict, path: str) -> LetterKind | None:
+def _parse_letter_kind(reader: Reader, node: YDict, path: str) -> LetterKind | None:
     kid = reader.ident(node, path)
     path = f"letter_kinds.{kid}" if kid else path
     reader.check_keys(node, path, {"id", "signs", "name", "advice"}, {"id", "signs", "name"})
@@ -688,9 +692,7 @@ def _parse_letter_kind(reader: _Reader, node: YDict, path: str) -> LetterKind | 
     )  # fmt: skip
 
 
-def _per_language(
-    reader: _Reader, node: YDict, key: str, path: str, max_len: int
-) -> dict[str, str]:
+def _per_language(reader: Reader, node: YDict, key: str, path: str, max_len: int) -> dict[str, str]:
     """A text per language code under ``key`` (``max_len`` 0: any length); German required when
     the key is there."""
     out: dict[str, str] = {}
@@ -709,7 +711,7 @@ def _per_language(
     return out
 
 
-def _parse_when(reader: _Reader, node: YDict, key: str, path: str) -> datetime | date | None:
+def _parse_when(reader: Reader, node: YDict, key: str, path: str) -> datetime | date | None:
     raw = reader.text(node, key, path, required=key == "start")
     if raw is None:
         return None
@@ -724,7 +726,7 @@ def _parse_when(reader: _Reader, node: YDict, key: str, path: str) -> datetime |
         return None
 
 
-def _parse_event(reader: _Reader, node: YDict, path: str) -> Event | None:
+def _parse_event(reader: Reader, node: YDict, path: str) -> Event | None:
     eid = reader.ident(node, path)
     path = f"events.{eid}" if eid else path
     reader.check_keys(
@@ -745,8 +747,6 @@ def _parse_event(reader: _Reader, node: YDict, path: str) -> Event | None:
             reader.problem(node["end"], f"{path}.end", "ends before it starts")
     repeat = reader.text(node, "repeat", path, required=False)
     if repeat is not None and start is not None:
-        from bot.events import rrule_problem  # the events module owns recurrence rules
-
         message = rrule_problem(repeat, start)
         if message:
             reader.problem(node["repeat"], f"{path}.repeat", message)
@@ -783,7 +783,7 @@ def _parse_event(reader: _Reader, node: YDict, path: str) -> Event | None:
     )
 
 
-def _parse_out_of_scope(reader: _Reader, node: YDict, path: str) -> OutOfScope | None:
+def _parse_out_of_scope(reader: Reader, node: YDict, path: str) -> OutOfScope | None:
     oid = reader.ident(node, path)
     path = f"out_of_scope.{oid}" if oid else path
     reader.check_keys(node, path, {"id", "text"}, {"id", "text"})
@@ -796,20 +796,18 @@ def _parse_out_of_scope(reader: _Reader, node: YDict, path: str) -> OutOfScope |
     return OutOfScope(oid, MappingProxyType(questions), Origin(reader.file, node.line))
 
 
-def _parse_urgent(reader: _Reader, node: YDict, path: str) -> Any:
-    from bot.urgent import parse_rule  # the urgent module owns its rules
-
-    return parse_rule(reader, node, path)
+SectionParser = Callable[[Reader, YDict, str], Any]
 
 
-_SECTIONS = {
-    "contacts": _parse_contact,
-    "entries": _parse_entry,
-    "events": _parse_event,
-    "out_of_scope": _parse_out_of_scope,
-    "urgent": _parse_urgent,
-    "letter_kinds": _parse_letter_kind,
-}
+def _sections(urgent: SectionParser) -> dict[str, SectionParser]:
+    return {
+        "contacts": _parse_contact,
+        "entries": _parse_entry,
+        "events": _parse_event,
+        "out_of_scope": _parse_out_of_scope,
+        "urgent": urgent,
+        "letter_kinds": _parse_letter_kind,
+    }
 
 
 def _check_references(
@@ -845,8 +843,11 @@ def knowledge_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.rglob("*.y*ml") if p.is_file())
 
 
-def inspect_knowledge(directory: Path) -> tuple[KnowledgeBase, list[Problem]]:
-    """Load everything that parses and list every problem; for reports, never for serving."""
+def parse_knowledge(directory: Path, urgent: SectionParser) -> tuple[KnowledgeBase, list[Problem]]:
+    """Read everything that parses and list the problems of the YAML itself and of references
+    between entries. The rules of other modules (urgent help, rendered lengths) are checked by
+    ``bot.validation``, which also passes the parser of the ``urgent:`` section (``bot.urgent``
+    builds on this module, so this module cannot import it)."""
     directory = Path(directory)
     problems: list[Problem] = []
     if not directory.is_dir():
@@ -860,21 +861,22 @@ def inspect_knowledge(directory: Path) -> tuple[KnowledgeBase, list[Problem]]:
         empty: Mapping[str, Any] = MappingProxyType({})
         return KnowledgeBase(empty, empty, empty, empty, "none"), problems
     digest = hashlib.sha256()
-    collected: dict[str, dict[str, Any]] = {name: {} for name in _SECTIONS}
+    sections = _sections(urgent)
+    collected: dict[str, dict[str, Any]] = {name: {} for name in sections}
     references: list[tuple[str, int, str, str, str]] = []
     files = knowledge_files(directory)
     for path in files:
         display = _display(path, directory)
         digest.update(display.encode())
         digest.update(path.read_bytes())
-        reader = _Reader(display)
+        reader = Reader(display)
         data = load_file(path, display, reader.problems)
         if data is not None:
             top = reader.mapping(data, "")
             for key, items in (top or {}).items():
-                parse = _SECTIONS.get(key)
+                parse = sections.get(key)
                 if parse is None:
-                    reader.problem(top, key, f"unknown section (use {', '.join(_SECTIONS)})", key)
+                    reader.problem(top, key, f"unknown section (use {', '.join(sections)})", key)
                     continue
                 if not isinstance(items, YList):
                     reader.problem(items if items is not None else top, key, "expected a list")
@@ -910,19 +912,12 @@ def inspect_knowledge(directory: Path) -> tuple[KnowledgeBase, list[Problem]]:
         letter_kinds=MappingProxyType(collected["letter_kinds"]),
     )
     _check_references(kb, references, problems)
-    from bot.urgent import kb_problems
-
-    problems.extend(kb_problems(kb))
-    if not problems:
-        from bot.render import oversize_problems  # rendering owns the length rules
-
-        problems.extend(oversize_problems(kb))
     return kb, problems
 
 
-def knowledge_warnings(kb: KnowledgeBase) -> list[Problem]:
-    """What a curator should improve although the knowledge base works: not errors, so a reload
-    still succeeds. Same ``file:line key.path: message`` form as the problems."""
+def data_warnings(kb: KnowledgeBase) -> list[Problem]:
+    """What a curator should improve in the data although it works (``bot.validation`` adds
+    the rendered lengths): not errors, so a reload still succeeds."""
     warnings: list[Problem] = []
     for contact in kb.contacts.values():
         if not (contact.phone or contact.email or contact.website):
@@ -949,15 +944,4 @@ def knowledge_warnings(kb: KnowledgeBase) -> list[Problem]:
                         'no "More"',
                     )
                 )
-    from bot.render import long_first_parts  # rendering owns the length rules
-
-    warnings.extend(long_first_parts(kb))
-    return sorted(warnings)
-
-
-def load_knowledge(directory: Path) -> KnowledgeBase:
-    """Load and validate every YAML file below ``directory``; raise KnowledgeError on problems."""
-    kb, problems = inspect_knowledge(directory)
-    if problems:
-        raise KnowledgeError(problems)
-    return kb
+    return warnings

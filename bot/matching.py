@@ -51,9 +51,25 @@ from bot.translit import latin_spellings
 from bot.urgent import Urgency, detector_for
 
 DecisionKind = Literal["answer", "clarify", "escalate"]
-EVENT_PREFIX = "event:"
+EVENT_PREFIX = "event:"  # a target naming one event ("event:<id>"); other targets are entry ids
 _OOS_PREFIX = "!oos:"
 _HUMAN = "!human"
+
+
+def event_target(event_id: str) -> str:
+    """The target that names event ``event_id``."""
+    return EVENT_PREFIX + event_id
+
+
+def event_of(target: str) -> str | None:
+    """The id of the event ``target`` names, or None when it names an entry."""
+    return target.removeprefix(EVENT_PREFIX) if target.startswith(EVENT_PREFIX) else None
+
+
+def target_exists(kb: KnowledgeBase, target: str) -> bool:
+    """Whether the entry or event ``target`` names is (still) in the knowledge base."""
+    event_id = event_of(target)
+    return target in kb.entries if event_id is None else event_id in kb.events
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,7 +204,7 @@ class Matcher:
             for etext in event.texts.values():
                 texts.append(etext.title)
                 texts.extend(etext.aliases)
-            add(EVENT_PREFIX + event.id, texts, (t.description for t in event.texts.values()))
+            add(event_target(event.id), texts, (t.description for t in event.texts.values()))
         self._event_names = _event_names(kb)
         # Names indexed for a scan of the question's words, not of every name at every position:
         # long one-word names (typo or ending allowed) apart, the rest by their first word.
@@ -478,7 +494,7 @@ def _event_names(kb: KnowledgeBase) -> dict[tuple[str, ...], str]:
     names: dict[tuple[str, ...], str] = {}
     shared: set[tuple[str, ...]] = set()
     for event in kb.events.values():
-        target = EVENT_PREFIX + event.id
+        target = event_target(event.id)
         for text in event.texts.values():
             for name in (_PARENTHESES.sub(" ", text.title), *text.aliases):
                 phrase = tuple(normalize(name).split())
@@ -572,7 +588,7 @@ def training_samples(kb: KnowledgeBase) -> list[classifier.Sample]:
     for event in kb.events.values():
         for lang, etext in event.texts.items():
             for name in (etext.title, *etext.aliases):
-                samples.append(classifier.Sample(name, EVENT_PREFIX + event.id, lang))
+                samples.append(classifier.Sample(name, event_target(event.id), lang))
     for oos in kb.out_of_scope.values():
         target = _HUMAN if oos.id == HUMAN_ID else _OOS_PREFIX + oos.id
         for lang, questions in oos.questions.items():

@@ -1,8 +1,8 @@
 """Turn an entry and its contacts into a message for one language.
 
 One renderer, two output styles: Telegram HTML (every knowledge-base string escaped) and plain
-text for the console. Opening hours are formatted with Babel in the reader's locale, and "open
-now / opens Tuesday 08:00" is computed in Europe/Berlin time.
+text for the console. Opening hours come from ``bot.hours`` (Babel, the city's time zone); splitting
+into messages is the channel's business (``bot.telegram.limits``).
 """
 
 from __future__ import annotations
@@ -11,28 +11,33 @@ import html
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Literal
 from urllib.parse import urlsplit
 
 from babel.dates import (
     format_date,
     format_interval,
-    format_time,
-    get_day_names,
-    get_month_names,
 )
 
-from bot.errors import Problem
-from bot.events import BERLIN, PAGE_SIZE, EventAnswer, Occurrence, next_occurrence
+from bot.clock import BERLIN
+from bot.events import PAGE_SIZE, EventAnswer, Occurrence, next_occurrence
+from bot.hours import (
+    format_day,
+    format_hm,
+    format_hours,
+    format_open_state,
+    open_state,
+    round_the_clock,
+)
 from bot.i18n import N_, gettext_for
-from bot.knowledge import Contact, Entry, Event, HoursRule, KnowledgeBase, OpeningHours, Season
-from bot.language import LANGUAGES, RTL_LANGUAGES, fallbacks
+from bot.knowledge import Contact, Entry, Event, KnowledgeBase
+from bot.language import RTL_LANGUAGES, fallbacks
 from bot.urgent import urgent_entries
 
-TELEGRAM_LIMIT = 4096
-# The first message of an answer, contact lines included, fits on a phone screen or two.
-FIRST_PART_LIMIT = 700
+# The longest text sent as one message (an event list page, an entry's part): Telegram's limit,
+# the strictest of the channels (bot.telegram.limits); the web chat and the console keep to it.
+MESSAGE_LIMIT = 4096
 FIRST_PART_CONTACTS = 2  # contacts shown in the first message (urgent-help entries: none)
 Part = Literal["first", "details"]
 PARTS: tuple[Part, ...] = ("first", "details")
@@ -80,167 +85,6 @@ def ltr_numbers(text: str, lang: str) -> str:
     if lang not in RTL_LANGUAGES:
         return text
     return _GROUPED_NUMBER.sub(lambda m: f"{_LRI}{m.group(0)}{_PDI}", text)
-
-
-# ----------------------------------------------------------------------------- opening hours
-
-
-def _nth_of_month(day: date) -> tuple[int, bool]:
-    """Which occurrence of its weekday ``day`` is (1-based), and whether it is the last one."""
-    return (day.day - 1) // 7 + 1, (day + timedelta(days=7)).month != day.month
-
-
-def spans_on(hours: OpeningHours, day: date) -> tuple[tuple[time, time], ...]:
-    """The open spans on ``day``: a rule for "first-sat" wins over a rule for every "sat"."""
-    if day in hours.closed:
-        return ()
-    nth, is_last = _nth_of_month(day)
-    general: tuple[tuple[time, time], ...] = ()
-    for rule in hours.rules_on(day):
-        if rule.weekday != day.weekday():
-            continue
-        if rule.nth is None:
-            general = rule.spans
-        elif rule.nth == nth or (rule.nth == -1 and is_last):
-            return rule.spans
-    return general
-
-
-@dataclass(frozen=True, slots=True)
-class OpenState:
-    open_now: bool
-    until: time | None = None  # when open: closing time
-    next_day: date | None = None  # when closed: the day it opens next
-    next_time: time | None = None
-
-
-def open_state(hours: OpeningHours, now: datetime) -> OpenState:
-    """Whether a place is open at ``now`` (any time zone) and, if not, when it opens next."""
-    local = now.astimezone(BERLIN)
-    today, clock = local.date(), local.time().replace(tzinfo=None)
-    for start, end in spans_on(hours, today):
-        if start <= clock < end:
-            return OpenState(True, until=end)
-    for offset in range(35):
-        day = today + timedelta(days=offset)
-        for start, _end in spans_on(hours, day):
-            if offset == 0 and start <= clock:
-                continue
-            return OpenState(False, next_day=day, next_time=start)
-    return OpenState(False)
-
-
-_MIDNIGHT = time(23, 59)  # how the loader stores a span that ends at 24:00
-_ALL_DAY = ((time(0), _MIDNIGHT),)
-
-
-def _hm(value: time, lang: str) -> str:
-    # A span that runs to midnight ends at 24:00, not at the stored 23:59.
-    return "24:00" if value == _MIDNIGHT else format_time(value, "HH:mm", locale=lang)
-
-
-def round_the_clock(hours: OpeningHours, day: date) -> bool:
-    """Whether the place is open day and night all week (an emergency department)."""
-    week = hours.rules_on(day)
-    return {r.weekday for r in week if r.nth is None and r.spans == _ALL_DAY} == set(range(7))
-
-
-def _day_label(weekdays: list[int], days: Mapping[int, str]) -> str:
-    """ "Mon", "Mon, Thu" or, for three days or more in a row, "Tue–Sun"."""
-    ordered = sorted(set(weekdays))
-    runs: list[list[int]] = []
-    for day in ordered:
-        if runs and day == runs[-1][-1] + 1:
-            runs[-1].append(day)
-        else:
-            runs.append([day])
-    parts = []
-    for run in runs:
-        if len(run) >= 3:
-            parts.append(f"{days[run[0]]}–{days[run[-1]]}")
-        else:
-            parts.extend(days[d] for d in run)
-    return ", ".join(parts)
-
-
-def _season_label(season: Season, lang: str) -> str:
-    _ = gettext_for(lang)
-    months = get_month_names("wide", locale=lang, context="stand-alone")
-    label = ""
-    if season.months and len(season.months) < 12:
-        first, last = months[season.first_month], months[season.last_month]
-        label = first if first == last else f"{first}–{last}"
-    if season.start is not None:
-        since = _("from {date}").format(date=format_day(season.start, lang))
-        label = f"{label}, {since}" if label else since
-    return label
-
-
-def format_hours(hours: OpeningHours, lang: str, today: date | None = None) -> list[str]:
-    """One line per weekday group with the same hours, e.g. "Mon, Wed: 08:00–12:00"; seasonal
-    hours as a heading per season (the one in force on ``today`` first) with its lines."""
-    if not hours.seasons:
-        return _format_week(hours.rules, lang)
-    _ = gettext_for(lang)
-    current = hours.season_on(today) if today is not None else None
-    ordered = sorted(hours.seasons, key=lambda season: season is not current)
-    lines: list[str] = []
-    for season in ordered:
-        week = _format_week(season.rules, lang) or [_("closed")]
-        lines.append(_season_label(season, lang) + ":")
-        lines.extend(f"  {line}" for line in week)
-    return lines
-
-
-def _format_week(rules: tuple[HoursRule, ...], lang: str) -> list[str]:
-    _ = gettext_for(lang)
-    days = get_day_names("abbreviated", locale=lang)
-    lines: list[str] = []
-    grouped: dict[tuple[tuple[time, time], ...], list[int]] = {}
-    for rule in rules:
-        if rule.nth is None and rule.spans:
-            grouped.setdefault(rule.spans, []).append(rule.weekday)
-    for spans, weekdays in sorted(grouped.items(), key=lambda kv: min(kv[1])):
-        label = _day_label(weekdays, days)
-        times = ", ".join(f"{_hm(a, lang)}–{_hm(b, lang)}" for a, b in spans)
-        lines.append(f"{label}: {times}")
-    ordinal = {
-        1: _("first"), 2: _("second"), 3: _("third"), 4: _("fourth"), -1: _("last"),
-    }  # fmt: skip
-    wide = get_day_names("wide", locale=lang)
-    for rule in rules:
-        if rule.nth is None:
-            continue
-        which = _("{ordinal} {weekday} of the month").format(
-            ordinal=ordinal[rule.nth], weekday=wide[rule.weekday]
-        )
-        if rule.spans:
-            times = ", ".join(f"{_hm(a, lang)}–{_hm(b, lang)}" for a, b in rule.spans)
-        else:
-            times = _("closed")
-        lines.append(f"{which}: {times}")
-    return lines
-
-
-def format_open_state(state: OpenState, lang: str, today: date) -> str:
-    _ = gettext_for(lang)
-    if state.open_now and state.until:
-        return _("Open now, until {time}").format(time=_hm(state.until, lang))
-    if state.next_day and state.next_time:
-        if state.next_day == today:
-            day = _("today")
-        elif state.next_day == today + timedelta(days=1):
-            day = _("tomorrow")
-        else:
-            day = get_day_names("wide", locale=lang)[state.next_day.weekday()]
-        return _("Closed now, opens {day} at {time}").format(
-            day=day, time=_hm(state.next_time, lang)
-        )
-    return _("Closed now")
-
-
-def format_day(value: date, lang: str) -> str:
-    return format_date(value, "long", locale=lang)
 
 
 # ----------------------------------------------------------------------------------- entries
@@ -421,127 +265,6 @@ def _language_name(code: str, reader_lang: str) -> str:
         return code
 
 
-def utf16_len(text: str) -> int:
-    """Length as Telegram counts it: UTF-16 code units (an emoji outside the BMP counts 2)."""
-    return len(text.encode("utf-16-le")) // 2
-
-
-def _hard_cut(line: str, limit: int) -> int:
-    """Where to cut a line longer than ``limit`` UTF-16 units: at a space in the second half if
-    there is one, never inside an HTML entity (``&amp;``) or tag."""
-    units, cut = 0, len(line)
-    for index, char in enumerate(line):
-        units += 2 if ord(char) > 0xFFFF else 1
-        if units > limit:
-            cut = index
-            break
-    space = line.rfind(" ", 0, cut)
-    if space > cut // 2:
-        cut = space
-    for opener, closer in (("&", ";"), ("<", ">")):
-        start = line.rfind(opener, 0, cut)
-        if start > 0 and closer not in line[start:cut]:
-            cut = start
-    return max(cut, 1)
-
-
-def split_message(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
-    """Split at paragraph, then line boundaries so that no part exceeds ``limit`` UTF-16 units
-    (Telegram's measure: 2,048 emoji are 4,096 units).
-
-    HTML tags in this project never span a line break, so line-based splitting keeps them whole;
-    a line cut in the middle is never cut inside an entity or a tag.
-    """
-    if utf16_len(text) <= limit:
-        return [text]
-    parts: list[str] = []
-    current = ""
-    for line in text.split("\n"):
-        while utf16_len(line) > limit:  # a single monster line: cut hard, at a space if any
-            cut = _hard_cut(line, limit)
-            if current:
-                parts.append(current)
-                current = ""
-            parts.append(line[:cut])
-            line = line[cut:].lstrip()
-        candidate = f"{current}\n{line}" if current else line
-        if utf16_len(candidate) > limit:
-            parts.append(current)
-            current = line
-        else:
-            current = candidate
-    if current:
-        parts.append(current)
-    return [p for p in parts if p.strip()]
-
-
-# A fixed moment, so that validation gives the same figures every day ("closed now, opens
-# Tuesday at 08:00" is about as long as the open-state line gets).
-_MEASURED_AT = datetime(2026, 1, 5, 9, 0, tzinfo=BERLIN)
-
-
-def oversize_problems(kb: KnowledgeBase) -> list[Problem]:
-    """Entries whose rendered answer would not fit into one Telegram message, in any language."""
-    problems = []
-    for entry in kb.entries.values():
-        for lang in LANGUAGES:
-            for part in PARTS:
-                length = len(render_entry(entry, kb, lang, _MEASURED_AT, HTML, part))
-                if length > TELEGRAM_LIMIT:
-                    used, _text = entry.text(lang)
-                    field = "answer" if part == "first" else "details"
-                    problems.append(
-                        Problem(
-                            entry.origin.file,
-                            entry.origin.line,
-                            f"entries.{entry.id}.text.{used}.{field}",
-                            f"rendered {part} part is {length} characters in {lang}; Telegram "
-                            f"allows {TELEGRAM_LIMIT}. Shorten it.",
-                        )
-                    )
-                    break
-            else:
-                continue
-            break
-    return problems
-
-
-def first_part_length(entry: Entry, kb: KnowledgeBase, lang: str) -> int:
-    """How long the first message is, as plain text with its contact lines."""
-    return len(render_entry(entry, kb, lang, _MEASURED_AT, PLAIN, "first"))
-
-
-def long_first_parts(kb: KnowledgeBase, limit: int = FIRST_PART_LIMIT) -> list[Problem]:
-    """Warnings: first messages longer than ``limit`` (one per entry and text language)."""
-    problems = []
-    for entry in kb.entries.values():
-        reported: set[str] = set()
-        for lang in LANGUAGES:
-            used, text = entry.text(lang)
-            if used in reported:
-                continue
-            length = first_part_length(entry, kb, lang)
-            if length <= limit:
-                continue
-            reported.add(used)
-            hint = (
-                "shorten the answer"
-                if text.details is not None
-                else "keep the next step in answer and move documents, special cases and "
-                "background into details"
-            )
-            problems.append(
-                Problem(
-                    entry.origin.file,
-                    text.line or entry.origin.line,
-                    f"entries.{entry.id}.text.{used}.answer",
-                    f"the first message is {length} characters in {lang} with its contact "
-                    f"lines (aim for at most {limit}): {hint}",
-                )
-            )
-    return problems
-
-
 # ------------------------------------------------------------------------------------ events
 
 
@@ -561,7 +284,7 @@ def format_when(occurrence: Occurrence, lang: str) -> str:
     if end.date() == start.date():
         return f"{day}, {format_interval(start.time(), end.time(), 'Hm', locale=lang)}"
     until = format_date(end.date(), "full", locale=lang)
-    return f"{day}, {_hm(start.time(), lang)} – {until}, {_hm(end.time(), lang)}"
+    return f"{day}, {format_hm(start.time(), lang)} – {until}, {format_hm(end.time(), lang)}"
 
 
 def event_description(event: Event, lang: str) -> tuple[str, str] | None:
@@ -627,7 +350,7 @@ def render_event_answer(
     style: Style = PLAIN,
     *,
     page: int = 0,
-    limit: int = TELEGRAM_LIMIT,
+    limit: int = MESSAGE_LIMIT,
 ) -> str:
     """An answer to an event question: one page of a numbered list, or one named event.
 

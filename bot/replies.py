@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot import clock
 from bot.assistant import Assistant
 from bot.dialogue import (
     Answer,
@@ -27,13 +28,10 @@ from bot.dialogue import (
     Unavailable,
 )
 from bot.escalation import LimitReached
-from bot.events import BERLIN
 from bot.i18n import gettext_for
-from bot.knowledge import KnowledgeBase
+from bot.knowledge import INTEGRATION_CONTACT, KnowledgeBase
 from bot.letters.explain import explain, unavailable, unreadable
 from bot.render import PLAIN, Style, render_contact, render_event_answer
-
-INTEGRATION_CONTACT = "integrationsbuero"
 
 
 def forwarding_unavailable(
@@ -130,7 +128,7 @@ def reply_text(
 ) -> str:
     """The text of ``reply`` (without its options). ``OfferForwarding`` and ``Forward`` get
     only their lead here: the channel says where the question goes."""
-    now = now or datetime.now(BERLIN)
+    now = now or clock.now()
     _ = gettext_for(reply.lang)
     match reply:
         case Answer():

@@ -11,11 +11,13 @@ import math
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
-from bot.events import BERLIN
+from bot.clock import BERLIN
+from bot.clusters import WEAK_SCORE
+from bot.freshness import Freshness, Stale
 from bot.i18n import N_, Translate, gettext_for, ngettext_for
 from bot.knowledge import KnowledgeBase
 from bot.language import LANGUAGES
-from bot.report import WEAK_SCORE, Freshness, Report, Stale
+from bot.report import Report
 from bot.report_text import format_duration, local_time, title_of, why
 
 # ------------------------------------------------------------------------------------ HTML

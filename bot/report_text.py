@@ -1,5 +1,6 @@
 """The curators' report as plain text in the reader's language: ``/stats`` and ``/unanswered``
-in an admin's Telegram language, ``run_bot.py report [--lang de]`` in the terminal.
+in an admin's Telegram language, ``run_bot.py report [--lang de]`` in the terminal; and the
+freshness list that ``run_bot.py validate`` prints (English, like the rest of ``validate``).
 
 Counts go through ``ngettext``, so that "1 question" and "21 вопрос" read right; where a line
 holds several numbers, the catalogs may use a "label: number" style instead.
@@ -7,12 +8,16 @@ holds several numbers, the catalogs may use a "label: number" style instead.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from bot.events import BERLIN
+from bot.clock import BERLIN
+from bot.clusters import WEAK_SCORE, Cluster
+from bot.freshness import Freshness, Stale
 from bot.i18n import gettext_for, ngettext_for
 from bot.knowledge import KnowledgeBase
-from bot.report import THUMBS_DOWN, WEAK_SCORE, Cluster, Report
+from bot.matching import event_of
+from bot.report import THUMBS_DOWN, Report
 
 
 def format_duration(value: timedelta | None, lang: str = "en") -> str:
@@ -34,7 +39,7 @@ def title_of(kb: KnowledgeBase | None, target: str | None, lang: str = "de") -> 
     """The title of an entry or event in ``lang``, else in German; "" when unknown."""
     if kb is None or target is None:
         return ""
-    item = kb.entries.get(target) or kb.events.get(target.removeprefix("event:"))
+    item = kb.entries.get(target) or kb.events.get(event_of(target) or target)
     if item is None:
         return ""
     text = item.texts.get(lang) or item.texts["de"]
@@ -164,3 +169,22 @@ def render_text(
         lines += ["", _("Feedback per entry (👍 / 👎):")]
         lines += [f"  {f.up:>4} / {f.down:<4} {f.entry}" for f in report.feedback[:15]]
     return "\n".join(lines)
+
+
+def freshness_text(fresh: Freshness) -> str:
+    def section(title: str, items: Sequence[Stale]) -> list[str]:
+        if not items:
+            return [f"  {title}: none"]
+        return [f"  {title}: {len(items)}", *(f"    {item}" for item in items)]
+
+    return "\n".join(
+        [
+            f"Freshness on {fresh.today}:",
+            *section(f"not checked for more than {fresh.months} months", fresh.unchecked),
+            *section(
+                f"events without a confirmed date in the next {fresh.event_days} days",
+                fresh.events,
+            ),
+            *section("contacts nothing uses", fresh.unused_contacts),
+        ]
+    )

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 
 from bot.config import Settings
 from bot.escalation.store import TicketStore
+from bot.questionlog import QuestionLog
 from bot.store import Store, utcnow
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,7 @@ async def enforce_retention(
 ) -> RetentionResult:
     """Delete everything past its retention time; return how much was deleted."""
     now = now or utcnow()
-    questions = await store.purge_question_log(
+    questions = await QuestionLog(store).purge(
         before=now - timedelta(days=settings.question_log_days)
     )
     tickets = await TicketStore(store).purge_tickets(

@@ -1,4 +1,6 @@
-"""SQLite storage through aiosqlite: the connection, migrations, people, questions, feedback.
+"""SQLite storage through aiosqlite: the connection, migrations, people, event reminders, web
+sessions; the query modules of other concepts run on it (``bot.questionlog``,
+``bot.escalation.store``).
 
 Data minimisation: the question log has no chat id (the curators' report needs the wording, not
 the person); a person's row holds only their chat id, chosen language and consents. Ticket rows
@@ -181,6 +183,7 @@ MIGRATIONS: tuple[str, ...] = (
     """,
 )
 ASKER_KEY = "asker_key"
+QUESTION_MAX_CHARS = 1000  # of a question kept in the log (bot.questionlog, the web chat's batch)
 
 
 def utcnow() -> datetime:
@@ -399,60 +402,6 @@ class Store:
         async with self._lock:
             await self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
-    # --------------------------------------------------------------------------- questions
-
-    async def log_question(
-        self,
-        *,
-        channel: str,
-        lang: str,
-        text: str,
-        decision: str,
-        entry: str | None,
-        candidates: Sequence[str],
-        score: float,
-        reason: str,
-        at: datetime | None = None,
-        chat_id: int | None = None,
-    ) -> int:
-        """Log a question; ``chat_id`` is stored only as its pseudonym (for /forget)."""
-        cursor = await self.write(
-            "INSERT INTO questions (asked_at, channel, lang, text, decision, entry, candidates, "
-            "score, reason, asker) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                timestamp(at or utcnow()), channel, lang, text[:1000], decision, entry,
-                json.dumps(list(candidates)), score, reason, self.asker(chat_id),
-            ),
-        )  # fmt: skip
-        return int(cursor.lastrowid or 0)
-
-    async def questions_since(self, since: datetime) -> list[dict[str, Any]]:
-        cursor = await self._db.execute(
-            "SELECT * FROM questions WHERE asked_at >= ? ORDER BY asked_at", (timestamp(since),)
-        )
-        return [dict(row) for row in await cursor.fetchall()]
-
-    async def add_feedback(
-        self,
-        entry: str,
-        lang: str,
-        helpful: bool,
-        question_id: int | None = None,
-        chat_id: int | None = None,
-    ) -> None:
-        await self.write(
-            "INSERT INTO feedback (at, entry, lang, helpful, question_id, asker) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (timestamp(utcnow()), entry, lang, int(helpful), question_id, self.asker(chat_id)),
-        )
-
-    async def feedback_counts(self) -> dict[str, tuple[int, int]]:
-        """Per entry: (helpful, not helpful)."""
-        cursor = await self._db.execute(
-            "SELECT entry, SUM(helpful), SUM(1 - helpful) FROM feedback GROUP BY entry"
-        )
-        return {row[0]: (int(row[1]), int(row[2])) for row in await cursor.fetchall()}
-
     # ------------------------------------------- statements for the query modules
 
     def transaction(self) -> _Transaction:
@@ -606,18 +555,6 @@ class Store:
         )
         return max(cursor.rowcount, 0)
 
-    # ------------------------------------------------ added for retention (issue 8)
-
-    async def purge_question_log(self, *, before: datetime) -> int:
-        """Delete logged questions and ratings older than ``before``; return the questions."""
-        async with self.transaction():
-            cursor = await self._db.execute(
-                "DELETE FROM questions WHERE asked_at < ?", (timestamp(before),)
-            )
-            removed = max(cursor.rowcount, 0)
-            await self._db.execute("DELETE FROM feedback WHERE at < ?", (timestamp(before),))
-        return removed
-
     # ---------------------------------------------------------- web chat (issue 19)
 
     async def create_web_session(self, token_hash: str, lang: str | None) -> WebSession:
@@ -670,8 +607,8 @@ class Store:
                     "INSERT INTO questions (asked_at, channel, lang, text, decision, entry, "
                     "candidates, score, reason, asker) VALUES (?, 'web', ?, ?, ?, ?, ?, ?, ?, ?)",
                     [
-                        (q["at"], q["lang"], q["text"][:1000], q["decision"], q["entry"],
-                         json.dumps(list(q["candidates"])), q["score"], q["reason"],
+                        (q["at"], q["lang"], q["text"][:QUESTION_MAX_CHARS], q["decision"],
+                         q["entry"], json.dumps(list(q["candidates"])), q["score"], q["reason"],
                          self.web_asker(q["session"]))
                         for q in questions
                     ],

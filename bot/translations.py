@@ -17,10 +17,7 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
-import shutil
-import tempfile
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -28,13 +25,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any, TextIO
 
-from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import LiteralScalarString
 
 from bot.errors import KnowledgeError, Problem, TranslationImportError
-from bot.knowledge import TITLE_MAX, Entry, EntryText, KnowledgeBase, load_knowledge
+from bot.kbfiles import NOT_VALID, check_copy, load_round_trip, replace_file
+from bot.knowledge import TITLE_MAX, Entry, EntryText, KnowledgeBase
 from bot.language import LANGUAGES
+from bot.validation import load_knowledge
 
 FIELDS: tuple[str, ...] = ("title", "questions", "answer", "details")
 # Fields a language block always has; "details" only when the German text has details.
@@ -147,7 +145,7 @@ def _digits(text: str) -> str:
     return re.sub(r"\D", "", text)
 
 
-def _kept_tokens(german: str, translation: str) -> list[str]:
+def kept_tokens(german: str, translation: str) -> list[str]:
     """What a translation must keep from the German: placeholders, URLs, e-mails, phones."""
     problems = []
     want, have = set(_PLACEHOLDER.findall(german)), set(_PLACEHOLDER.findall(translation))
@@ -245,7 +243,7 @@ def check_rows(
                     "the German text changed since the export: export again and translate "
                     "the new text"
                 )
-            problems.extend(_kept_tokens(german, translation))
+            problems.extend(kept_tokens(german, translation))
         value: str | tuple[str, ...] = translation
         if name == "title" and translation:
             if "\n" in translation:
@@ -286,30 +284,6 @@ def _incomplete_blocks(kb: KnowledgeBase, seen: dict[tuple[str, str, str], int])
 
 
 # ------------------------------------------------------------------------------ YAML writing
-
-
-def _yaml(mapping: int = 2, sequence: int = 4, offset: int = 2) -> YAML:
-    yaml = YAML(typ="rt")
-    yaml.preserve_quotes = True
-    yaml.width = 4096  # never re-wrap long lines the curators wrote on one line
-    yaml.indent(mapping=mapping, sequence=sequence, offset=offset)
-    return yaml
-
-
-def _load_round_trip(text: str) -> tuple[YAML, Any, bool]:
-    """Parse ``text`` with the indentation that reproduces it unchanged, if one does."""
-    from ruamel.yaml.util import load_yaml_guess_indent
-
-    _, indent, block_seq_indent = load_yaml_guess_indent(text)
-    for config in ((2, 4, 2), (indent, indent, block_seq_indent or 0)):
-        yaml = _yaml(*config)
-        data = yaml.load(text)
-        buffer = io.StringIO()
-        yaml.dump(data, buffer)
-        if buffer.getvalue() == text:
-            return yaml, data, True
-    yaml = _yaml()
-    return yaml, yaml.load(text), False
 
 
 def _entry_node(data: Any, eid: str) -> CommentedMap | None:
@@ -384,7 +358,7 @@ def render_files(
     out: dict[Path, str] = {}
     warnings: list[str] = []
     for path, blocks in by_file.items():
-        yaml, data, faithful = _load_round_trip(path.read_text(encoding="utf-8"))
+        yaml, data, faithful = load_round_trip(path.read_text(encoding="utf-8"))
         if not faithful:
             warnings.append(f"{path}: the YAML library will also change this file's layout")
         for (eid, lang), fields in blocks.items():
@@ -398,34 +372,9 @@ def render_files(
     return out, warnings
 
 
-def _validate_copy(directory: Path, changed: dict[Path, str]) -> None:
-    """Load the knowledge base as it would be, from a temporary copy; raise on any problem."""
-    with tempfile.TemporaryDirectory(prefix="kb-import-") as tmp:
-        # Same folder name, so that problems name files as curators know them.
-        copy = Path(tmp) / directory.resolve().name
-        shutil.copytree(directory, copy)
-        for path, text in changed.items():
-            relative = path.resolve().relative_to(directory.resolve())
-            (copy / relative).write_text(text, encoding="utf-8")
-        try:
-            load_knowledge(copy)
-        except KnowledgeError as exc:
-            raise TranslationImportError.because(
-                "after the import the knowledge base would not validate:", exc
-            ) from exc
-
-
-def _replace(path: Path, text: str) -> None:
-    """Write next to the file, then rename over it: a crash leaves the old or the new file."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        shutil.copymode(path, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def not_valid(exc: KnowledgeError) -> TranslationImportError:
+    """The refusal when the knowledge base would not validate after the change."""
+    return TranslationImportError.because(NOT_VALID, exc)
 
 
 def import_csv(
@@ -456,9 +405,9 @@ def import_csv(
     if not translations:
         raise TranslationImportError([Problem.general("no translations in the file")])
     changed, warnings = render_files(directory, kb, translations)
-    _validate_copy(directory, changed)
+    check_copy(directory, changed, not_valid)
     if not dry_run:
         for path, text in changed.items():
-            _replace(path, text)
+            replace_file(path, text)
     blocks = tuple(sorted({(t.entry, t.lang) for t in translations}))
     return ImportResult(tuple(translations), blocks, tuple(changed), not dry_run, tuple(warnings))

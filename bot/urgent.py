@@ -36,9 +36,9 @@ from pathlib import Path
 from rapidfuzz import process
 from rapidfuzz.distance import OSA, Levenshtein
 
-# knowledge.py reaches this module's parser only inside a function: no import cycle.
+# bot.validation hands ``parse_rule`` to the knowledge reader: knowledge.py never imports this.
 from bot.errors import Problem
-from bot.knowledge import KnowledgeBase, Origin, _Reader
+from bot.knowledge import KnowledgeBase, Origin, Reader
 from bot.language import LANGUAGES
 from bot.normalize import normalize
 from bot.yamlsource import YDict, YList, line_of, load_file
@@ -126,7 +126,7 @@ def parse_phrase(raw: str) -> tuple[tuple[tuple[Atom, ...], ...], str | None]:
     return tuple(slots), None
 
 
-def _phrases(reader: _Reader, node: YDict, key: str, path: str) -> tuple[Phrase, ...]:
+def _phrases(reader: Reader, node: YDict, key: str, path: str) -> tuple[Phrase, ...]:
     raw = node.get(key)
     if raw is None:
         return ()
@@ -150,7 +150,7 @@ def _phrases(reader: _Reader, node: YDict, key: str, path: str) -> tuple[Phrase,
     return tuple(found)
 
 
-def parse_rule(reader: _Reader, node: YDict, path: str) -> Rule | None:
+def parse_rule(reader: Reader, node: YDict, path: str) -> Rule | None:
     """One rule of the ``urgent:`` section; problems go to ``reader``."""
     rid = reader.ident(node, path)
     path = f"urgent.{rid}" if rid else path
@@ -178,7 +178,7 @@ def parse_rule(reader: _Reader, node: YDict, path: str) -> Rule | None:
 
 def load_rules(path: Path) -> tuple[tuple[Rule, ...], list[Problem]]:
     """Read one file with an ``urgent:`` section (the project's own, for ``detect``)."""
-    reader = _Reader(path.name)
+    reader = Reader(path.name)
     data = load_file(path, path.name, reader.problems)
     rules: list[Rule] = []
     top = reader.mapping(data, "") if data is not None else None

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 from bot.assistant import Assistant, Brain
 from bot.cli import match_lines
+from bot.clock import BERLIN
 from bot.events import (
-    BERLIN,
     TIME_WORDS,
     WINDOWS,
     EventAnswer,
@@ -27,9 +27,10 @@ from bot.events import (
     time_window,
     weekend_window,
 )
-from bot.knowledge import KnowledgeBase, load_knowledge
+from bot.knowledge import KnowledgeBase
 from bot.normalize import normalize
 from bot.render import PLAIN, render_event_answer
+from bot.validation import load_knowledge
 from tests.conftest import WriteKB, entry_yaml
 
 

@@ -23,10 +23,10 @@ from hypothesis import strategies as st
 from bot.assistant import Brain, build
 from bot.conversation import reply_language
 from bot.errors import KnowledgeError
-from bot.knowledge import load_knowledge
 from bot.language import LANGUAGES, detect
 from bot.normalize import MAX_INPUT_CHARS, normalize
 from bot.telegram import callbacks as cb
+from bot.validation import load_knowledge
 from tests.conftest import CONTACT, WriteKB, entry_yaml
 
 FIXTURE_KB = Path(__file__).resolve().parent / "fixtures" / "kb"

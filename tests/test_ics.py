@@ -13,10 +13,12 @@ import pytest
 from dateutil.rrule import rrulestr
 from icalendar import Calendar
 
-from bot.events import BERLIN, duration, next_occurrence, occurrences
+from bot.clock import BERLIN
+from bot.events import duration, next_occurrence, occurrences
 from bot.ics import EventImportError, calendar_ics, event_ics, event_uid, import_ics
-from bot.knowledge import Event, KnowledgeBase, load_knowledge
+from bot.knowledge import Event, KnowledgeBase
 from bot.render import event_place
+from bot.validation import load_knowledge
 from tests.conftest import CONTACT, WriteKB, entry_yaml
 from tests.telegram.conftest import FIXTURE_KB
 

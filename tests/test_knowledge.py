@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.errors import KnowledgeError
-from bot.knowledge import load_knowledge
+from bot.validation import load_knowledge
 from tests.conftest import CONTACT, WriteKB, entry_yaml
 
 GOOD_ENTRY = "entries:\n" + entry_yaml(
@@ -197,7 +197,7 @@ def test_a_season_valid_from_a_date_replaces_the_older_hours(write_kb: WriteKB) 
     assert hours is not None
     from datetime import date, time
 
-    from bot.render import spans_on
+    from bot.hours import spans_on
 
     assert spans_on(hours, date(2026, 12, 28)) == ((time(8), time(12)),)
     assert spans_on(hours, date(2027, 1, 4)) == ((time(9), time(15)),)

@@ -10,9 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rapidfuzz.distance import Levenshtein
 
-from bot.knowledge import load_knowledge
 from bot.language import LANGUAGES
 from bot.matching import Decision, Matcher, Thresholds
+from bot.validation import load_knowledge
 from tests.conftest import CONTACT, WriteKB, entry_yaml
 
 OUT_OF_SCOPE = """

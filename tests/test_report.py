@@ -17,24 +17,18 @@ from pathlib import Path
 import pytest
 
 from bot.assistant import Brain
-from bot.escalation import TicketStore
-from bot.events import BERLIN
-from bot.report import (
+from bot.clock import BERLIN
+from bot.clusters import (
     CLUSTER_THRESHOLD,
     Asked,
     Cluster,
-    FeedbackRow,
-    QuestionRow,
-    Report,
-    Rows,
-    build_report,
     cluster_questions,
-    load_rows,
-    make_report,
     matcher_weight,
     nearest_entry,
-    unanswered,
 )
+from bot.escalation import TicketStore
+from bot.questionlog import FeedbackRow, QuestionLog, QuestionRow, Rows
+from bot.report import Report, build_report, make_report, unanswered
 from bot.report_html import render_html
 from bot.report_text import cluster_line, render_text
 from bot.store import Store
@@ -219,15 +213,16 @@ async def fill_store(path: Path) -> None:
     ids = []
     for hours, lang, text, decision, entry, reason in rows:
         ids.append(
-            await store.log_question(
+            await QuestionLog(store).log_question(
                 channel="telegram", lang=lang, text=text, decision=decision, entry=entry,
                 candidates=[entry] if entry else [], score=0.8 if entry else 0.1, reason=reason,
                 at=NOW - timedelta(hours=hours),
             )
         )  # fmt: skip
-    await store.add_feedback("registration", "de", True, ids[0])
-    await store.add_feedback("registration", "de", False, ids[1])  # its question becomes a gap
-    await store.add_feedback("childcare", "uk", True, ids[2])
+    log = QuestionLog(store)
+    await log.add_feedback("registration", "de", True, ids[0])
+    await log.add_feedback("registration", "de", False, ids[1])  # its question becomes a gap
+    await log.add_feedback("childcare", "uk", True, ids[2])
     answered = await TicketStore(store).create_ticket(
         chat_id=1, lang="de", question="?", candidates=[], channels=[]
     )
@@ -310,7 +305,9 @@ async def test_report_figures_from_a_real_store(report_db: Path, real_brain: Bra
 async def test_rows_of_a_period_exclude_later_questions(report_db: Path) -> None:
     store = await Store.open(report_db)
     try:
-        rows = await load_rows(store, NOW - timedelta(days=3), NOW - timedelta(hours=25))
+        rows = await QuestionLog(store).load_rows(
+            NOW - timedelta(days=3), NOW - timedelta(hours=25)
+        )
     finally:
         await store.close()
     assert {q.text for q in rows.questions} == {

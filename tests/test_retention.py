@@ -13,6 +13,7 @@ from pathlib import Path
 
 from bot.config import Settings
 from bot.escalation import ReplyPayload, TicketPayload, TicketStore
+from bot.questionlog import QuestionLog
 from bot.retention import enforce_retention
 from bot.store import Store, utcnow
 
@@ -25,11 +26,11 @@ async def fill(path: Path) -> dict[str, int]:
     store = await Store.open(path)
     now = utcnow()
     for age in (200, 179, 1):
-        await store.log_question(
+        await QuestionLog(store).log_question(
             channel="telegram", lang="de", text=f"asked {age} days ago", decision="answer",
             entry="registration", candidates=[], score=0.9, reason="", at=now - age * DAY,
         )  # fmt: skip
-    await store.add_feedback("registration", "de", True)
+    await QuestionLog(store).add_feedback("registration", "de", True)
     tickets = {}
     for name in ("closed-old", "closed-recent", "open-old", "open-recent"):
         ticket = await TicketStore(store).create_ticket(
@@ -73,8 +74,8 @@ async def test_retention_deletes_exactly_what_is_past_its_time(tmp_path: Path) -
     tickets = await fill(path)
     store = await Store.open(path)
     result = await enforce_retention(store, Settings(db_path=path))
-    questions = [row["text"] for row in await store.questions_since(utcnow() - 400 * DAY)]
-    feedback = await store.feedback_counts()
+    questions = [row.text for row in await QuestionLog(store).questions_since(utcnow() - 400 * DAY)]
+    feedback = await QuestionLog(store).feedback_counts()
     await store.close()
     assert (result.questions, result.tickets) == (1, 2)
     assert questions == ["asked 179 days ago", "asked 1 days ago"]

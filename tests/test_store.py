@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.escalation import TicketPayload, TicketStore
+from bot.questionlog import QuestionLog
 from bot.store import MIGRATIONS, Store, StoreError
 
 
@@ -28,14 +29,14 @@ async def test_migrations_run_once_and_persist(tmp_path: Path) -> None:
 
 async def test_question_log_has_no_chat_id(tmp_path: Path) -> None:
     store = await Store.open(tmp_path / "db.sqlite3")
-    await store.log_question(
+    await QuestionLog(store).log_question(
         channel="telegram", lang="de", text="Wo ist das Amt?", decision="escalate", entry=None,
         candidates=["citizens-office"], score=0.2, reason="no-match",
     )  # fmt: skip
-    rows = await store.questions_since(datetime.now(UTC) - timedelta(minutes=1))
+    rows = await QuestionLog(store).questions_since(datetime.now(UTC) - timedelta(minutes=1))
     await store.close()
-    assert rows[0]["text"] == "Wo ist das Amt?"
-    assert "chat_id" not in rows[0]
+    assert rows[0].text == "Wo ist das Amt?"
+    assert not hasattr(rows[0], "chat_id")
 
 
 async def test_forget_removes_person_and_tickets(tmp_path: Path) -> None:

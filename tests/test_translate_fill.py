@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.knowledge import load_knowledge
 from bot.translate.connector import LibreTranslate, Translator
 from bot.translate.fill import fill
+from bot.validation import load_knowledge
 from tests.faketranslate import FakeTranslator
 
 FIXTURE_KB = Path(__file__).resolve().parent / "fixtures" / "kb"

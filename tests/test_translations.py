@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.knowledge import load_knowledge
 from bot.translations import (
     COLUMNS,
     TranslationImportError,
@@ -16,6 +15,7 @@ from bot.translations import (
     import_csv,
     rows_to_translate,
 )
+from bot.validation import load_knowledge
 from tests.conftest import CONTACT, WriteKB
 from tests.test_cli import run
 

@@ -15,10 +15,10 @@ import pytest
 
 from bot.assistant import Assistant, Brain
 from bot.errors import KnowledgeError
-from bot.knowledge import load_knowledge
 from bot.matching import Decision, Matcher
 from bot.render import PLAIN
 from bot.urgent import Detector, detect, load_rules, parse_phrase
+from bot.validation import load_knowledge
 from tests.conftest import REAL_KB, WriteKB, entry_yaml
 
 M, P, C, V, S, F, E, OC = (

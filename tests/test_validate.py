@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from bot.events import BERLIN
-from bot.knowledge import load_knowledge
-from bot.report import check_freshness, freshness_text
+from bot.clock import BERLIN
+from bot.freshness import check_freshness
+from bot.report_text import freshness_text
+from bot.validation import load_knowledge
 from tests.conftest import CONTACT, WriteKB, entry_yaml
 from tests.test_cli import run
 

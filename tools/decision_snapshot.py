@@ -25,8 +25,8 @@ from bot.config import DEFAULT_KNOWLEDGE, DEFAULT_MODEL_CACHE  # noqa: E402
 from bot.conversation import reply_language  # noqa: E402
 from bot.evaluation import DEV_DIR, EVAL_DIR, load_samples  # noqa: E402
 from bot.events import time_window  # noqa: E402
-from bot.knowledge import load_knowledge  # noqa: E402
 from bot.matching import Decision, Matcher  # noqa: E402
+from bot.validation import load_knowledge  # noqa: E402
 
 
 def _decision(decision: Decision) -> dict[str, object]:

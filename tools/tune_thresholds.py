@@ -204,7 +204,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from bot.config import DEFAULT_KNOWLEDGE, DEFAULT_MODEL_CACHE
-    from bot.knowledge import load_knowledge
+    from bot.validation import load_knowledge
 
     kb = load_knowledge(args.knowledge or DEFAULT_KNOWLEDGE)
     samples = known(load_samples(args.devset), kb)

@@ -12,9 +12,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Literal
 
+from bot import clock
 from bot.escalation.outbox import DeliveryResult
 from bot.escalation.payloads import (
     ADMIN,
@@ -33,7 +34,6 @@ from bot.escalation.payloads import (
 )
 from bot.escalation.store import TicketStore
 from bot.escalation.texts import STAFF_LANG, StaffTexts
-from bot.events import BERLIN
 from bot.store import Store, utcnow
 
 log = logging.getLogger(__name__)
@@ -333,4 +333,4 @@ def _migration_key(chat_id: int) -> str:
 
 
 def _berlin_now() -> str:
-    return datetime.now(BERLIN).strftime("%Y-%m-%d %H:%M")
+    return clock.now().strftime("%Y-%m-%d %H:%M")

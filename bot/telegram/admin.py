@@ -10,18 +10,15 @@ from telegram import (
     Update,
 )
 
+from bot import clock
 from bot.assistant import Assistant
+from bot.clock import BERLIN
+from bot.clusters import matcher_weight
 from bot.errors import KnowledgeError
-from bot.events import BERLIN
+from bot.freshness import check_freshness
 from bot.i18n import gettext_for, ngettext_for
-from bot.report import (
-    Report,
-    build_report,
-    check_freshness,
-    load_rows,
-    matcher_weight,
-    period,
-)
+from bot.questionlog import QuestionLog
+from bot.report import REPORT_DAYS, Report, build_report, period
 from bot.report_html import render_html
 from bot.report_text import summary_text, unanswered_text
 from bot.telegram.context import (
@@ -32,9 +29,6 @@ from bot.telegram.context import (
 )
 
 log = logging.getLogger(__name__)
-
-
-REPORT_DAYS = 30  # the period of /stats, /unanswered and /report without a number
 
 
 async def reload_knowledge(assistant: Assistant, lang: str) -> tuple[bool, str]:
@@ -89,9 +83,9 @@ async def _report(
     the event loop."""
     services = context.services
     matcher = services.assistant.matcher
-    now = datetime.now(BERLIN)
+    now = clock.now()
     start, end = (start, now) if start is not None else period(now, days=days)
-    rows = await load_rows(services.store, start, end)
+    rows = await QuestionLog(services.store).load_rows(start, end)
     report = await asyncio.to_thread(
         build_report, rows, start, end, weight=matcher_weight(matcher), score=matcher.score
     )
@@ -110,7 +104,7 @@ async def stats_command(update: Update, context: BotContext) -> None:
     if context.args:
         reports = [(await _report(context, _days(context)))[0]]
     else:
-        now = datetime.now(BERLIN)
+        now = clock.now()
         today = datetime.combine(now.date(), time.min, BERLIN)
         monday = today - timedelta(days=now.weekday())
         reports = [(await _report(context, 0, start))[0] for start in (today, monday)]

@@ -7,7 +7,6 @@ import html
 import logging
 from contextlib import suppress
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any, Literal, cast
 
 from telegram import (
@@ -20,17 +19,18 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from bot import clock
 from bot.assistant import Assistant
 from bot.config import Settings
 from bot.conversation import FloodGate, ui_language
 from bot.dialogue import Conversation
 from bot.escalation import STAFF, Escalation, OutboxWorker
-from bot.events import BERLIN
 from bot.i18n import gettext_for
 from bot.letters import LetterDesk
-from bot.render import HTML, split_message
+from bot.render import HTML
 from bot.replies import forwarding_unavailable
 from bot.store import Store
+from bot.telegram.limits import split_message
 
 log = logging.getLogger(__name__)
 
@@ -136,7 +136,7 @@ def quote(text: str) -> str:
 
 def forwarding_unavailable_html(assistant: Assistant, lang: str) -> str:
     """The Integrationsbüro's contact, for when no forwarding channel is configured."""
-    return forwarding_unavailable(assistant.kb, lang, datetime.now(BERLIN), HTML)
+    return forwarding_unavailable(assistant.kb, lang, clock.now(), HTML)
 
 
 async def refuse(query: CallbackQuery, lang: str, text: str | None = None) -> None:

@@ -23,8 +23,9 @@ from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import JobQueue
 
+from bot import clock
+from bot.clock import BERLIN
 from bot.events import (
-    BERLIN,
     EVENTS_ENTRY,
     PAGE_SIZE,
     REMINDER_TIME,
@@ -39,10 +40,11 @@ from bot.events import (
 )
 from bot.i18n import gettext_for
 from bot.ics import event_ics
-from bot.render import HTML, TELEGRAM_LIMIT, render_event_answer, render_occurrence
+from bot.render import HTML, render_event_answer, render_occurrence
 from bot.store import Reminder
 from bot.telegram import callbacks as cb
 from bot.telegram.context import App, BotContext, esc, refuse, send, ui_lang
+from bot.telegram.limits import TELEGRAM_LIMIT
 
 log = logging.getLogger(__name__)
 
@@ -54,10 +56,6 @@ RETRY_DELAY = timedelta(minutes=10)  # a digest or reminder that failed for a pa
 # APScheduler skips a job that starts more than a second late; ours must run however late (an
 # overdue reminder is scheduled before the scheduler starts, a busy loop may delay 08:00).
 LATE_OK = {"misfire_grace_time": None}
-
-
-def _now() -> datetime:
-    return datetime.now(BERLIN)
 
 
 def _reminder_job_name(reminder_id: int) -> str:
@@ -77,7 +75,7 @@ def _keyboard(
     """Per event "Add to calendar" and "Remind me" (while a reminder the day before is still
     possible), then previous/next page and the general events topic."""
     _ = gettext_for(lang)
-    now = _now()
+    now = clock.now()
     assistant = context.services.assistant
     number, pages, items = answer.page(page)
     rows: list[list[InlineKeyboardButton]] = []
@@ -121,7 +119,7 @@ async def _send_answer(
 
 async def send_window(context: BotContext, chat_id: int, window: Window, lang: str) -> None:
     """The events of ``window`` (first page) as a new message."""
-    answer = answer_window(context.services.assistant.kb, window, _now())
+    answer = answer_window(context.services.assistant.kb, window, clock.now())
     await _send_answer(context, chat_id, answer, lang)
 
 
@@ -199,7 +197,7 @@ async def _turn_page(
 ) -> None:
     await query.answer()
     kb = context.services.assistant.kb
-    answer = answer_window(kb, window, _now())
+    answer = answer_window(kb, window, clock.now())
     text = render_event_answer(answer, kb, lang, HTML, page=page)
     markup = _keyboard(answer, lang, page, context)
     try:
@@ -222,7 +220,7 @@ async def _send_calendar(
     await query.answer()
     await context.bot.send_document(
         chat_id,
-        document=event_ics(event, kb, lang, _now()),
+        document=event_ics(event, kb, lang, clock.now()),
         filename=f"{event.id}.ics",
         caption="📅 " + esc(event.text(lang)[1].title),
         parse_mode=ParseMode.HTML,
@@ -240,7 +238,7 @@ async def _remind(
         return
     _ = gettext_for(lang)
     at = reminder_time(occurrence)
-    if at <= _now():
+    if at <= clock.now():
         await query.answer(_("That is too soon for a reminder the day before."), show_alert=True)
         return
     reminder_id = await services.store.add_reminder(chat_id, event_id, occurrence.start, at, lang)
@@ -276,7 +274,7 @@ async def schedule_jobs(app: App) -> None:
     )
     # Reminders are kept only until their event begins (as /privacy says).
     job_queue.run_repeating(purge_job, interval=timedelta(days=1), first=timedelta(hours=1))
-    now = _now()
+    now = clock.now()
     if now.weekday() == 0 and now.time() >= DIGEST_TIME.replace(tzinfo=None):
         job_queue.run_once(digest_job, when=0, name=DIGEST_JOB + "-catch-up", job_kwargs=LATE_OK)
     store = app.bot_data["services"].store
@@ -289,7 +287,7 @@ async def schedule_jobs(app: App) -> None:
 
 def _schedule_reminder(job_queue: JobQueue[Any], reminder: Reminder) -> None:
     """One job per reminder; one whose time passed while the bot was down goes out now."""
-    when: datetime | float = reminder.remind_at if reminder.remind_at > _now() else 0
+    when: datetime | float = reminder.remind_at if reminder.remind_at > clock.now() else 0
     job_queue.run_once(
         reminder_job,
         when=when,
@@ -304,7 +302,7 @@ async def digest_job(context: BotContext) -> None:
     """The coming week's events to every subscriber who has not had them this ISO week."""
     services = context.services
     store, kb = services.store, services.assistant.kb
-    now = _now()
+    now = clock.now()
     week = iso_week(now)
     start, end = digest_window(now)
     answer = EventAnswer("week", tuple(between(kb, start, end)))
@@ -336,7 +334,7 @@ async def digest_job(context: BotContext) -> None:
 
 async def purge_job(context: BotContext) -> None:
     """Delete reminders whose event has begun, sent or not."""
-    await context.services.store.purge_reminders(started_before=_now())
+    await context.services.store.purge_reminders(started_before=clock.now())
 
 
 async def reminder_job(context: BotContext) -> None:
@@ -351,7 +349,7 @@ async def reminder_job(context: BotContext) -> None:
     event = kb.events.get(reminder.event_id)
     starts = reminder.starts_at.astimezone(BERLIN)
     occurrence = occurrence_on(event, starts.date()) if event is not None else None
-    now = _now()
+    now = clock.now()
     if event is None or occurrence is None or occurrence.start <= now:  # removed, moved, begun
         await store.delete_reminder(reminder_id)
         return

@@ -26,6 +26,7 @@ from telegram.constants import ChatAction, ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import ApplicationHandlerStop
 
+from bot import clock
 from bot import dialogue as dlg
 from bot.assistant import Assistant
 from bot.conversation import reply_language, ui_language
@@ -35,7 +36,8 @@ from bot.i18n import days_text, gettext_for
 from bot.language import NATIVE_NAMES, normalize_code
 from bot.letters import LetterResult
 from bot.letters.reading import MAX_BYTES as MAX_LETTER_BYTES
-from bot.matching import EVENT_PREFIX, Decision
+from bot.matching import Decision, target_exists
+from bot.questionlog import QuestionLog
 from bot.render import HTML
 from bot.replies import closing_privacy_sections, limit_text, reply_text
 from bot.telegram import callbacks as cb
@@ -278,7 +280,7 @@ async def on_text(update: Update, context: BotContext) -> None:
         lang = reply_language(text, chosen, client, talk.lang) or ui
         pending = Pending(talk.new_offer(), text, lang)
         talk.last_question = pending
-        await services.store.log_question(
+        await QuestionLog(services.store).log_question(
             channel="telegram", lang=pending.lang, text=text, decision="escalate", entry=None,
             candidates=[], score=0.0, reason="asked-for-person", chat_id=chat.id,
         )  # fmt: skip
@@ -287,7 +289,7 @@ async def on_text(update: Update, context: BotContext) -> None:
     reply = _dialogue(context).message(text, talk, chosen=chosen, client=client)
     decision = getattr(reply, "decision", None)
     if isinstance(decision, Decision):
-        question_id = await services.store.log_question(
+        question_id = await QuestionLog(services.store).log_question(
             channel="telegram", lang=decision.lang, text=text, decision=decision.decision,
             entry=decision.entry, candidates=decision.candidates, score=decision.score,
             reason=decision.reason, chat_id=chat.id,
@@ -300,7 +302,7 @@ async def on_text(update: Update, context: BotContext) -> None:
 def _dialogue(context: BotContext) -> dlg.Dialogue:
     services = context.services
     return dlg.Dialogue(
-        services.assistant, forwarding=services.escalation.forwarding_enabled, now=_events()._now
+        services.assistant, forwarding=services.escalation.forwarding_enabled, now=clock.now
     )
 
 
@@ -560,9 +562,7 @@ async def on_button(update: Update, context: BotContext) -> None:
 
 
 def _exists(assistant: Assistant, target: str) -> bool:
-    if target.startswith(EVENT_PREFIX):
-        return target.removeprefix(EVENT_PREFIX) in assistant.kb.events
-    return target in assistant.kb.entries
+    return target_exists(assistant.kb, target)
 
 
 async def _set_language(query: CallbackQuery, chat_id: int, code: str, context: BotContext) -> None:
@@ -586,7 +586,9 @@ async def _rate(
         await refuse(query, lang, _("This answer has changed since. Thank you anyway!"))
         return
     question_id = state.last_question_id if state.last_entry == data.entry else None
-    await services.store.add_feedback(data.entry, data.lang, data.helpful, question_id, chat_id)
+    await QuestionLog(services.store).add_feedback(
+        data.entry, data.lang, data.helpful, question_id, chat_id
+    )
     await query.answer(_("Thank you!"))
     with suppress(BadRequest):
         markup = query.message.reply_markup if isinstance(query.message, Message) else None

@@ -15,15 +15,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.kbfiles import check_copy, replace_file
 from bot.knowledge import TITLE_MAX, Entry, KnowledgeBase
 from bot.translate.connector import TranslationError, Translator
 from bot.translations import (
     Translation,
-    _kept_tokens,
-    _replace,
-    _validate_copy,
     field_text,
     fields_of,
+    kept_tokens,
+    not_valid,
     render_files,
 )
 
@@ -69,12 +69,12 @@ async def draft(entry: Entry, lang: str, translator: Translator) -> list[Transla
                 q.strip() for q in translated[position : position + count]
             )
             position += count
-            problems += [f"questions: {p}" for p in _kept_tokens("\n".join(german.questions),
+            problems += [f"questions: {p}" for p in kept_tokens("\n".join(german.questions),
                                                                   "\n".join(value))]  # fmt: skip
         else:
             value = translated[position].strip()
             position += 1
-            problems += [f"{name}: {p}" for p in _kept_tokens(field_text(german, name), value)]
+            problems += [f"{name}: {p}" for p in kept_tokens(field_text(german, name), value)]
             if name == "title":
                 value = " ".join(value.split())[:TITLE_MAX]
         out.append(Translation(0, entry.id, lang, name, value))
@@ -109,8 +109,8 @@ async def fill(
     if not translations:
         return FillResult((), tuple(skipped), (), False)
     changed, warnings = render_files(directory, kb, translations, status="machine")
-    _validate_copy(directory, changed)
+    check_copy(directory, changed, not_valid)
     if not dry_run:
         for path, text in changed.items():
-            _replace(path, text)
+            replace_file(path, text)
     return FillResult(tuple(drafted), tuple(skipped), tuple(changed), not dry_run, tuple(warnings))

@@ -26,15 +26,14 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
 from importlib import resources
 from typing import Any
 from urllib.parse import urlsplit
 
 from aiohttp import BodyPartReader, web
 
+from bot import clock
 from bot.config import Settings
-from bot.events import BERLIN
 from bot.i18n import gettext_for
 from bot.ics import event_ics
 from bot.language import RTL_LANGUAGES, normalize_code
@@ -191,7 +190,7 @@ def create_app(
         if event is None:
             raise web.HTTPNotFound()
         lang = normalize_code(request.query.get("lang")) or "de"
-        body = event_ics(event, kb, lang, datetime.now(BERLIN))
+        body = event_ics(event, kb, lang, clock.now())
         return web.Response(
             body=body, content_type="text/calendar", charset="utf-8",
             headers={"Content-Disposition": f'attachment; filename="{event.id}.ics"'},

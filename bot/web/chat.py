@@ -23,12 +23,13 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from bot import clock
 from bot import dialogue as dlg
 from bot.assistant import Assistant
 from bot.config import Settings
 from bot.conversation import reply_language
 from bot.escalation import Escalation, LimitReached
-from bot.events import BERLIN, EventAnswer, answer_window
+from bot.events import EventAnswer, answer_window
 from bot.i18n import gettext_for
 from bot.language import LANGUAGES, normalize_code
 from bot.letters import LetterDesk, LetterResult
@@ -133,7 +134,7 @@ class WebChat:
         self.store = store
         self.escalation = escalation
         self.settings = settings
-        self._now = now or (lambda: datetime.now(BERLIN))
+        self._now = now or (clock.now)
         self._locks: dict[str, _Lock] = {}
         self.writer = WriteBehind(store)
         # Sessions in use, so that a request does not read its state back from SQLite. Entries

@@ -11,12 +11,13 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from bot.clock import BERLIN
 from bot.config import DEFAULT_KNOWLEDGE
-from bot.events import BERLIN
-from bot.knowledge import KnowledgeBase, load_knowledge
+from bot.knowledge import KnowledgeBase
 from bot.letters import LetterDesk, understand
 from bot.letters.explain import explain
 from bot.letters.reading import Reader, UnreadableFile, find_engine
+from bot.validation import load_knowledge
 from tests.letters.generator import KINDS, Damage, letter_lines, make, render_page, text_pdf
 
 TODAY = date(2026, 12, 7)

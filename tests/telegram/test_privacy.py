@@ -11,6 +11,7 @@ from bot.assistant import Assistant
 from bot.config import Settings
 from bot.i18n import days_text, gettext_for
 from bot.language import LANGUAGES
+from bot.questionlog import QuestionLog
 from tests.fakebot import Call, FakeTelegram
 from tests.telegram.conftest import FIXTURE_KB, STAFF, StartBot, t, t_html
 from tests.telegram.process import delivered
@@ -132,7 +133,7 @@ async def test_a_rating_button_from_an_older_knowledge_base_is_refused(
             lambda c: c.method == "answerCallbackQuery" and fake.calls.index(c) >= mark
         )
         await bot.settle()
-        assert await bot.store.feedback_counts() == {}
+        assert await QuestionLog(bot.store).feedback_counts() == {}
     lang = answer.button("👎")["callback_data"].split("|")[4]
     assert refusal.params["text"] == gettext_for(lang)(
         "This answer has changed since. Thank you anyway!"

@@ -16,9 +16,10 @@ import pytest
 from icalendar import Calendar
 
 from bot.assistant import Assistant
+from bot.clock import BERLIN
 from bot.config import DEFAULT_KNOWLEDGE, Settings
 from bot.errors import KnowledgeError
-from bot.events import BERLIN, iso_week, occurrence_on
+from bot.events import iso_week, occurrence_on
 from bot.store import Store
 from bot.telegram.app import App
 from bot.telegram.events import DIGEST_JOB, reminder_job

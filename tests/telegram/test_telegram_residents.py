@@ -13,6 +13,7 @@ from bot.assistant import Assistant, Brain
 from bot.config import DEFAULT_KNOWLEDGE
 from bot.errors import KnowledgeError
 from bot.letters.explain import unreadable
+from bot.questionlog import QuestionLog
 from tests.fakebot import FakeTelegram
 from tests.scripted import Scripted, clarify
 from tests.telegram.conftest import StartBot, t, t_html
@@ -152,7 +153,7 @@ async def test_thumbs_down_is_stored_and_offers_a_person(
         # The rating buttons are gone; the related topics stay.
         edit = await fake.wait_for(lambda c: c.method == "editMessageReplyMarkup")
         assert all(b["text"] not in ("👍", "👎") for b in buttons_of(edit.params))
-        assert await bot.store.feedback_counts() == {"registration": (0, 1)}
+        assert await QuestionLog(bot.store).feedback_counts() == {"registration": (0, 1)}
         fake.press(ALICE, thanks.button(t("de", "🙋 Ask a person"))["callback_data"])
         offer = await fake.wait_message(ALICE, t_html("de", OFFER), after=mark)
         assert "«Wo melde ich meine Wohnung an?»" in offer.text
@@ -319,7 +320,7 @@ async def test_forged_and_stale_buttons_are_refused_and_change_nothing(
         assert all(c.params.get("text") for c in answers)  # a polite word each
         assert fake.sent(ALICE) == []  # and nothing else
         assert await bot.store.language(ALICE) is None
-        assert await bot.store.feedback_counts() == {}
+        assert await QuestionLog(bot.store).feedback_counts() == {}
         assert await bot.tickets.open_ticket_for(ALICE) is None
         assert other is not None and await bot.tickets.ticket(other) is not None
         messages = await bot.tickets.ticket_messages(other)

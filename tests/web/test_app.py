@@ -12,6 +12,7 @@ import pytest
 
 from bot.escalation import TicketStore
 from bot.language import LANGUAGES
+from bot.questionlog import QuestionLog
 from bot.retention import enforce_retention
 from bot.store import utcnow
 from bot.web.app import STATIC, Rates
@@ -85,8 +86,8 @@ async def test_a_question_gets_the_answer_with_buttons_that_work(start_web_chat:
         )  # fmt: skip
         assert (status, error) == (400, {"error": "unknown-action"})
         # The question log has the question, never the session.
-        rows = await web.store.questions_since(utcnow() - timedelta(minutes=1))
-        assert rows[0]["channel"] == "web" and rows[0]["entry"] == "childcare"
+        rows = await QuestionLog(web.store).questions_since(utcnow() - timedelta(minutes=1))
+        assert rows[0].channel == "web" and rows[0].entry == "childcare"
         assert api.session not in str(rows)
 
 

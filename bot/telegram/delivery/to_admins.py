@@ -15,8 +15,9 @@ from bot.escalation.outbox import PermanentFailure
 from bot.escalation.payloads import NoticePayload
 from bot.escalation.store import OutboxItem
 from bot.escalation.texts import StaffTexts
-from bot.render import HTML, split_message
+from bot.render import HTML
 from bot.telegram.delivery.send import send_html, temporary
+from bot.telegram.limits import split_message
 
 
 class AdminChannel:

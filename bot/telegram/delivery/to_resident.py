@@ -16,9 +16,10 @@ from bot.escalation.outbox import PermanentFailure, bookkeeping
 from bot.escalation.payloads import ReplyPayload
 from bot.escalation.store import OutboxItem, TicketStore
 from bot.escalation.texts import StaffTexts
-from bot.render import HTML, split_message
+from bot.render import HTML
 from bot.telegram.delivery.send import chat_missing, send_html, temporary
 from bot.telegram.keyboards import reply_to_team
+from bot.telegram.limits import split_message
 
 
 class ResidentChannel:

@@ -25,8 +25,9 @@ from bot.escalation.outbox import PermanentFailure, RetryLater, bookkeeping
 from bot.escalation.payloads import FollowUpPayload, NoticePayload
 from bot.escalation.store import OutboxItem, TicketStore
 from bot.escalation.texts import StaffTexts
-from bot.render import HTML, split_message
+from bot.render import HTML
 from bot.telegram.delivery.send import chat_missing, send_html, temporary
+from bot.telegram.limits import split_message
 
 log = logging.getLogger(__name__)
 
