@@ -335,6 +335,21 @@ class Dialogue:
             return self.choose(next(o for o in consent if o.yes == yes), state)
         return self.question(text, state, chosen=chosen, client=client)
 
+    def language_of(
+        self,
+        text: str,
+        state: Conversation,
+        *,
+        chosen: str | None = None,
+        client: str | None = None,
+    ) -> str | None:
+        """The language to answer ``text`` in by the conversation's rule, detected with the
+        knowledge base's language model; None lets the matcher decide. Channels use it for a
+        message they do not match (the question typed after "ask a person")."""
+        return reply_language(
+            text, chosen, client, state.lang, self.assistant.matcher.detect_language
+        )
+
     def question(
         self,
         text: str,
@@ -347,8 +362,7 @@ class Dialogue:
         """Match a question and decide the reply. ``lang`` forces the answer's language
         (``ask --lang``, ``match --jsonl``); else the conversation's language rule applies."""
         forced = normalize_code(lang)
-        detector = self.assistant.matcher.detect_language
-        reply_lang = forced or reply_language(text, chosen, client, state.lang, detector)
+        reply_lang = forced or self.language_of(text, state, chosen=chosen, client=client)
         hint = state.lang or normalize_code(chosen) or normalize_code(client)
         decision = self.assistant.match(text, lang=reply_lang, hint=hint)
         lang = decision.lang

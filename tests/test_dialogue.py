@@ -296,3 +296,15 @@ def test_out_of_range_hint_fits_the_number_of_options(count: int, expected: str)
     # "choose a number from 1 to 1" reads like a broken bot; one option gets its own sentence.
     text = notice_text(Notice("out-of-range", "de", count=count), PLAIN)
     assert expected in text
+
+
+def test_a_question_typed_for_the_team_gets_the_dialogues_language_rule(
+    real_assistant: Assistant,
+) -> None:
+    # After "ask a person" the channels do not match the message, but its language is decided
+    # as for any question, with the knowledge base's language model: Finglish after an English
+    # conversation is Persian (the bare detector said English).
+    state = Conversation()
+    state.lang = "en"
+    text = "mikham ba ye adam vaghei harf bezanam, na robot"
+    assert Dialogue(real_assistant).language_of(text, state) == "fa"

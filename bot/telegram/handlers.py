@@ -29,7 +29,7 @@ from telegram.ext import ApplicationHandlerStop
 from bot import clock
 from bot import dialogue as dlg
 from bot.assistant import Assistant
-from bot.conversation import reply_language, ui_language
+from bot.conversation import ui_language
 from bot.dialogue import Pending
 from bot.escalation import RESIDENT, LimitReached
 from bot.i18n import days_text, gettext_for
@@ -277,7 +277,7 @@ async def on_text(update: Update, context: BotContext) -> None:
     talk = state.talk
     if state.awaiting == "question":
         state.clear_awaiting()
-        lang = reply_language(text, chosen, client, talk.lang) or ui
+        lang = _dialogue(context).language_of(text, talk, chosen=chosen, client=client) or ui
         pending = Pending(talk.new_offer(), text, lang)
         talk.last_question = pending
         await QuestionLog(services.store).log_question(

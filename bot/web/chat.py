@@ -27,7 +27,6 @@ from bot import clock
 from bot import dialogue as dlg
 from bot.assistant import Assistant
 from bot.config import Settings
-from bot.conversation import reply_language
 from bot.escalation import Escalation, LimitReached
 from bot.events import EventAnswer, answer_window
 from bot.i18n import gettext_for
@@ -363,7 +362,8 @@ class WebChat:
             # forwarding as it is, like on Telegram.
             state.awaiting_question = False
             talk = state.talk
-            lang = reply_language(text, chosen or turn.session.lang, None, talk.lang) or turn.lang
+            chosen_lang = chosen or turn.session.lang
+            lang = self._dialogue().language_of(text, talk, chosen=chosen_lang) or turn.lang
             pending = dlg.Pending(talk.new_offer(), text, lang)
             talk.last_question = pending
             self._log(
