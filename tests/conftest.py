@@ -13,6 +13,32 @@ from bot.config import DEFAULT_KNOWLEDGE
 
 REAL_KB = DEFAULT_KNOWLEDGE
 
+# Issue 13's examples of real messages and what they must be answered with directly:
+# (text, entry, language of the answer). The matcher's test and the Telegram test share them.
+ISSUE_13_MESSAGES = [
+    ("Wo kann ich mich nach dem Umzug anmelden?", "registration", "de"),
+    ("Wo melde ich mich an?", "registration", "de"),
+    ("was kostet ein busticket", "public-transport", "de"),
+    ("what are you able to do?", "about-bot", "en"),
+    (
+        "ich wohne seit einer woche hier und hab gehört ich muss zum amt wegen meiner "
+        "adresse, stimmt das?",
+        "registration",
+        "de",
+    ),
+    (
+        "Мы переехали неделю назад из Харькова, жена беременна, нам сказали срочно сделать "
+        "Anmeldung. Где это?",
+        "registration",
+        "ru",
+    ),
+    ("ana badi a3mel anmeldung", "registration", "ar"),
+    ("ana badi a3mel anmeldung, wen lazem roo7?", "registration", "ar"),
+    ("salam, man mikham adresamo sabt konam, koja beram?", "registration", "fa"),
+    ("privet, gde mne sdelat anmeldung?", "registration", "ru"),
+    ("skilky koshtuie kvytok na avtobus?", "public-transport", "uk"),
+]
+
 
 @pytest.fixture(scope="session")
 def real_brain() -> Brain:

@@ -13,7 +13,7 @@ from rapidfuzz.distance import Levenshtein
 from bot.language import LANGUAGES
 from bot.matching import Decision, Matcher, Thresholds
 from bot.validation import load_knowledge
-from tests.conftest import CONTACT, WriteKB, entry_yaml
+from tests.conftest import CONTACT, ISSUE_13_MESSAGES, WriteKB, entry_yaml
 
 OUT_OF_SCOPE = """
 out_of_scope:
@@ -205,31 +205,7 @@ def test_words_of_the_details_are_evidence_too(write_kb: WriteKB) -> None:
 # ------------------------------------------------------------- issue 13: the real knowledge base
 
 
-@pytest.mark.parametrize(
-    ("text", "entry", "lang"),
-    [
-        ("Wo kann ich mich nach dem Umzug anmelden?", "registration", "de"),
-        ("Wo melde ich mich an?", "registration", "de"),
-        ("was kostet ein busticket", "public-transport", "de"),
-        ("what are you able to do?", "about-bot", "en"),
-        (
-            "ich wohne seit einer woche hier und hab gehört ich muss zum amt wegen meiner "
-            "adresse, stimmt das?",
-            "registration",
-            "de",
-        ),
-        (
-            "Мы переехали неделю назад из Харькова, жена беременна, нам сказали срочно сделать "
-            "Anmeldung. Где это?",
-            "registration",
-            "ru",
-        ),
-        ("ana badi a3mel anmeldung, wen lazem roo7?", "registration", "ar"),
-        ("salam, man mikham adresamo sabt konam, koja beram?", "registration", "fa"),
-        ("privet, gde mne sdelat anmeldung?", "registration", "ru"),
-        ("skilky koshtuie kvytok na avtobus?", "public-transport", "uk"),
-    ],
-)
+@pytest.mark.parametrize(("text", "entry", "lang"), ISSUE_13_MESSAGES)
 def test_real_messages_are_answered_directly(real_brain, text: str, entry: str, lang: str) -> None:  # type: ignore[no-untyped-def]
     decision = real_brain.matcher.match(text)
     assert (decision.decision, decision.entry, decision.lang) == ("answer", entry, lang), decision

@@ -11,6 +11,7 @@ import pytest
 
 from bot.assistant import Assistant
 from bot.config import DEFAULT_KNOWLEDGE
+from tests.conftest import ISSUE_13_MESSAGES
 from tests.fakebot import FakeTelegram
 from tests.telegram.conftest import STAFF, StartBot, t_html
 
@@ -52,32 +53,12 @@ async def test_a_keyword_after_two_german_questions_is_answered_in_german(
     assert "Wohnsitz anmelden" in reply.text or "Meinten Sie" in reply.text, reply.text
 
 
-REAL_MESSAGES = [
-    ("Wo kann ich mich nach dem Umzug anmelden?", "registration", "de"),
-    ("Wo melde ich mich an?", "registration", "de"),
-    ("was kostet ein busticket", "public-transport", "de"),
-    (
-        "ich wohne seit einer woche hier und hab gehört ich muss zum amt wegen meiner "
-        "adresse, stimmt das?",
-        "registration",
-        "de",
-    ),
-    (
-        "Мы переехали неделю назад из Харькова, жена беременна, нам сказали срочно сделать "
-        "Anmeldung. Где это?",
-        "registration",
-        "ru",
-    ),
-    ("ana badi a3mel anmeldung", "registration", "ar"),
-]
-
-
 async def test_the_issues_real_messages_are_answered_directly(
     fake: FakeTelegram, start_bot: StartBot, real: Assistant
 ) -> None:
     async with start_bot(brain=real, knowledge_dir=DEFAULT_KNOWLEDGE):
         # One chat per message: each is the first message of its conversation.
-        for chat, (text, entry, lang) in enumerate(REAL_MESSAGES, ALICE + 1):
+        for chat, (text, entry, lang) in enumerate(ISSUE_13_MESSAGES, ALICE + 1):
             fake.send_text(chat, text, lang="en")
             reply = await fake.wait_message(chat, "")
             assert real.title(entry, lang) in reply.text, (text, reply.text)
