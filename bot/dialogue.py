@@ -513,10 +513,9 @@ class Dialogue:
         caption = (caption or "").replace("\x00", "").strip() or None
         lang = ui_lang(state, chosen, client)
         if caption:  # a caption is a question: its language wins as for any question
-            detector = self.assistant.matcher.detect_language
-            lang = reply_language(caption, chosen, client, state.lang, detector) or detector(
-                caption, lang
-            )
+            lang = self.language_of(
+                caption, state, chosen=chosen, client=client
+            ) or self.assistant.matcher.detect_language(caption, lang)
         state.lang, state.menu = lang, ()
         reading = result.reading
         if reading is None:
