@@ -129,7 +129,6 @@ for _lang, _words in _TRANSLIT_WORDS.items():
 # A digit between letters or glued to a word stands for an Arabic letter.
 _ARABIZI_DIGIT = re.compile(r"(?<=[a-z])[2357](?=[a-z])|\b[2357](?=[a-z]{2})|(?<=[a-z]{2})[37]\b")
 LATIN_LANGUAGES: tuple[str, ...] = ("de", "en", "tr", "ro", "pl", "vi")
-_LATIN_LANGUAGES = LATIN_LANGUAGES
 # How much the client's language counts among the Latin-script languages: a factor on its
 # probability plus a bonus; up to three words it wins unless the text is clearly another language.
 _HINT_FACTOR = 3.0
@@ -350,35 +349,34 @@ def _latin(lowered: str, hint: str | None, prior: Mapping[str, float] | None) ->
     cue = transliterated(lowered)
     if cue is not None:
         return cue
-    short = hint in _LATIN_LANGUAGES and len(_WORD.findall(lowered)) <= SHORT_WORDS
+    short = hint in LATIN_LANGUAGES and len(_WORD.findall(lowered)) <= SHORT_WORDS
     if prior and not LIBRARY_WEIGHT and not short:
         # The blend below gives the library no weight (x ** 0 is 1): fastText is not asked.
         library = dict.fromkeys(LANGUAGES, 1.0)
     else:
         library = library_probabilities(lowered)
-    scores = {lang: library[lang] for lang in _LATIN_LANGUAGES}
+    scores = {lang: library[lang] for lang in LATIN_LANGUAGES}
     evidence = max(scores.values()) >= 0.01
     if prior:
         # The knowledge base's own variants know diacritic-free Vietnamese and Romanian,
         # transliterated Arabic, Persian, Russian and Ukrainian, and German office words inside
         # other languages, which the general model does not: a log-linear blend of the two.
         scores = {
-            lang: (library[lang] if lang in _LATIN_LANGUAGES else TRANSLIT_LIBRARY)
-            ** LIBRARY_WEIGHT
+            lang: (library[lang] if lang in LATIN_LANGUAGES else TRANSLIT_LIBRARY) ** LIBRARY_WEIGHT
             * (prior.get(lang, 0.0) + 0.01) ** PRIOR_WEIGHT
             for lang in LANGUAGES
         }
         evidence = True
-    if hint in _LATIN_LANGUAGES:
+    if hint in LATIN_LANGUAGES:
         if short:
             # Keyword queries ("anmeldung wohnung dessau") are German office words typed in
             # every language: the client's language wins, unless letters of another language
             # make it clear ("dzień dobry").
-            sure = max(_LATIN_LANGUAGES, key=library.__getitem__)
+            sure = max(LATIN_LANGUAGES, key=library.__getitem__)
             if lowered.isascii() or sure == hint or library[sure] < _SURE:
                 return hint
         scores[hint] = _HINT_FACTOR * scores[hint] + _HINT_BONUS * max(scores.values())
     if not evidence:
         # No evidence ("Kita", "emergency number"): newcomers read English more often than German.
-        return hint if hint in _LATIN_LANGUAGES else "en"
+        return hint if hint in LATIN_LANGUAGES else "en"
     return max(scores, key=scores.__getitem__)
