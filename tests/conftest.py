@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import textwrap
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
 
 from bot.assistant import Assistant, Brain, build
 from bot.config import DEFAULT_KNOWLEDGE
+from tests.smtpserver import SmtpServer, free_port
 
 REAL_KB = DEFAULT_KNOWLEDGE
 
@@ -118,3 +120,20 @@ def entry_yaml(
             f"          Answer for {eid} in {lang}.",
         ]
     return "\n".join(lines) + "\n"
+
+
+@pytest.fixture
+async def smtp() -> AsyncIterator[SmtpServer]:
+    """A running SMTP server."""
+    server = SmtpServer(free_port(), asyncio.get_running_loop())
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+async def smtp_down() -> AsyncIterator[SmtpServer]:
+    """An SMTP server that is not started yet: its port refuses connections."""
+    server = SmtpServer(free_port(), asyncio.get_running_loop())
+    yield server
+    server.stop()

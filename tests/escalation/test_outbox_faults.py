@@ -10,7 +10,7 @@ import os
 import shutil
 import sqlite3
 import subprocess
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,21 +19,13 @@ from bot.config import Settings
 from bot.escalation import MAIL, Escalation, OutboxWorker, TicketStore
 from bot.escalation.mail import MailChannel
 from bot.store import Store
-from tests.telegram.conftest import SmtpServer, free_port
+from tests.smtpserver import SmtpServer
 from tests.telegram.test_telegram_faults import LogWatch, watch_log
 
 BUSY = 0.3  # the store's busy timeout in these tests (seconds)
 REFUSED = "but the database did not take it"
 AGAIN = "writing the outcome failed again"
 CRASHED = "outbox worker failed"  # what the worker logged before issue 15 (and then sent again)
-
-
-@pytest.fixture
-async def smtp() -> AsyncIterator[SmtpServer]:
-    server = SmtpServer(free_port(), asyncio.get_running_loop())
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -7,19 +7,14 @@ started with the same lifecycle steps as ``run_polling`` and talking HTTP to the
 from __future__ import annotations
 
 import asyncio
-import email
-import email.policy
 import html
-import socket
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import replace
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from bot.assistant import Assistant, Brain, build
 from bot.config import Settings
@@ -29,7 +24,8 @@ from bot.store import Store
 from bot.telegram.app import App, build_application
 from bot.telegram.context import Services
 from bot.telegram.lifecycle import running
-from tests.fakebot import TOKEN, FakeTelegram, Pulse
+from tests.fakebot import TOKEN, FakeTelegram
+from tests.smtpserver import SmtpServer
 
 FIXTURE_KB = Path(__file__).resolve().parent.parent / "fixtures" / "kb"
 STAFF = -1001000000001
@@ -59,56 +55,6 @@ def before_placeholder(template: str) -> str:
     return prefix
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class MailSink:
-    """An aiosmtpd handler that keeps every message; runs in the controller's thread."""
-
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.loop = loop
-        self.messages: list[EmailMessage] = []
-        self.envelopes: list[tuple[str, list[str]]] = []
-        self._arrived = Pulse()
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        assert isinstance(message, EmailMessage)
-        self.loop.call_soon_threadsafe(self._add, message, envelope)
-        return "250 Message accepted for delivery"
-
-    def _add(self, message: EmailMessage, envelope: Any) -> None:
-        self.messages.append(message)
-        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
-        self._arrived.fire()
-
-    async def wait_count(self, count: int, within: float = 10) -> list[EmailMessage]:
-        async with asyncio.timeout(within):
-            await self._arrived.wait_for(lambda: len(self.messages) >= count)
-        return self.messages
-
-
-class SmtpServer:
-    """A real SMTP server on 127.0.0.1 that can be started late (to simulate an outage)."""
-
-    def __init__(self, port: int, loop: asyncio.AbstractEventLoop) -> None:
-        self.port = port
-        self.sink = MailSink(loop)
-        self._controller: Controller | None = None
-
-    def start(self) -> None:
-        self._controller = Controller(self.sink, hostname="127.0.0.1", port=self.port)
-        self._controller.start()
-
-    def stop(self) -> None:
-        if self._controller is not None:
-            self._controller.stop()
-            self._controller = None
-
-
 @pytest.fixture(autouse=True)
 def ptb_timedelta(monkeypatch: pytest.MonkeyPatch) -> None:
     """PTB's documented opt-in to timedelta durations (its default for v23).
@@ -135,23 +81,6 @@ async def fake() -> AsyncIterator[FakeTelegram]:
     await server.start()
     yield server
     await server.close()
-
-
-@pytest.fixture
-async def smtp() -> AsyncIterator[SmtpServer]:
-    """A running SMTP server."""
-    server = SmtpServer(free_port(), asyncio.get_running_loop())
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-async def smtp_down() -> AsyncIterator[SmtpServer]:
-    """An SMTP server that is not started yet: its port refuses connections."""
-    server = SmtpServer(free_port(), asyncio.get_running_loop())
-    yield server
-    server.stop()
 
 
 class RunningBot:

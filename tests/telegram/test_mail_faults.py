@@ -25,7 +25,8 @@ from bot.config import Settings
 from bot.escalation import STAFF_LANG, DeliveryResult
 from bot.i18n import gettext_for
 from tests.fakebot import FakeTelegram
-from tests.telegram.conftest import STAFF, MailSink, RunningBot, SmtpServer, StartBot, with_smtp
+from tests.smtpserver import MailSink, SmtpServer
+from tests.telegram.conftest import STAFF, RunningBot, StartBot, with_smtp
 
 ALICE = 5001
 ADMIN = 9001
@@ -91,7 +92,7 @@ async def scripted() -> Any:
 
 
 def _free_port() -> int:
-    from tests.telegram.conftest import free_port
+    from tests.smtpserver import free_port
 
     return free_port()
 

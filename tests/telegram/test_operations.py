@@ -15,7 +15,8 @@ from bot.config import Settings
 from bot.escalation import TicketPayload, TicketStore
 from bot.store import Store
 from tests.fakebot import TOKEN, FakeTelegram
-from tests.telegram.conftest import STAFF, StartBot, free_port
+from tests.smtpserver import free_port
+from tests.telegram.conftest import STAFF, StartBot
 from tests.telegram.process import BotProcess, delivered, telegram_env
 from tests.telegram.test_telegram_faults import watch_log
 

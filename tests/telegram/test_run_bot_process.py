@@ -9,7 +9,8 @@ from pathlib import Path
 
 from bot.escalation import STAFF_LANG
 from tests.fakebot import TOKEN, FakeTelegram
-from tests.telegram.conftest import INBOX, STAFF, SmtpServer, t
+from tests.smtpserver import SmtpServer
+from tests.telegram.conftest import INBOX, STAFF, t
 from tests.telegram.process import bot_env, telegram_env
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -17,7 +17,8 @@ from bot.config import Settings
 from bot.escalation import STAFF_LANG
 from tests.fakebot import FakeTelegram
 from tests.faketranslate import FakeTranslator
-from tests.telegram.conftest import STAFF, SmtpServer, StartBot, t, t_html, with_smtp
+from tests.smtpserver import SmtpServer
+from tests.telegram.conftest import STAFF, StartBot, t, t_html, with_smtp
 from tests.telegram.test_telegram_escalation import (
     ANSWER_HEADER,
     STAFF_TICKET,

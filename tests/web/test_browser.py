@@ -138,7 +138,7 @@ async def test_embedding_on_another_origin_needs_web_allowed_origins(
     """The city's site is another origin: the chat frames only into WEB_ALLOWED_ORIGINS."""
     from aiohttp import web as aioweb
 
-    from tests.telegram.conftest import free_port
+    from tests.smtpserver import free_port
 
     port = free_port()
     city = f"http://127.0.0.1:{port}"

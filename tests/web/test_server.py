@@ -7,7 +7,7 @@ import socket
 
 import aiohttp
 
-from tests.telegram.conftest import free_port
+from tests.smtpserver import free_port
 from tests.telegram.process import BotProcess, bot_env
 from tests.web.client import Api
 
