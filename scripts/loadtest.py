@@ -50,7 +50,7 @@ from bot.telegram import callbacks as cb  # noqa: E402
 from bot.telegram.app import build_application  # noqa: E402
 from bot.telegram.lifecycle import running  # noqa: E402
 from tests.fakebot import TOKEN, Call, FakeTelegram  # noqa: E402
-from tests.telegram.conftest import SmtpServer, free_port  # noqa: E402
+from tests.smtpserver import SmtpServer, free_port  # noqa: E402
 
 STAFF = -1001000000001
 FIRST_CHAT = 100_000  # private chat id == user id
