@@ -6,7 +6,8 @@ title and alias, and every out-of-scope example becomes a document of the scorin
 
 A learned model (``bot.classifier``) trained on the same knowledge base scores every target too;
 for a message of several sentences it also scores each sentence, so that a story before the
-question does not dilute its topic. The two scores are blended.
+question does not dilute its topic, and in a long message the sentences of the story count less
+than the one that asks (``bot.focus``). The two scores are blended.
 
 The decision looks at the best score and at the margin to the runner-up (contract C1 in the
 project's coordination notes): a clear lead is answered; a probable one is answered with one to
@@ -32,7 +33,7 @@ import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from bot import classifier
+from bot import classifier, focus
 from bot.classifier import Model
 from bot.index import Index
 from bot.knowledge import HUMAN_ID, KnowledgeBase
@@ -174,6 +175,7 @@ class Matcher:
         self.temperature = TEMPERATURE
         self.background = BACKGROUND
         self.min_clause_words = MIN_CLAUSE_WORDS
+        self.story_discount = focus.STORY_DISCOUNT
         self.targets: list[str] = []
         self.urgent = detector_for(kb.urgent)
         raw_docs: list[tuple[int, str]] = []
@@ -320,7 +322,8 @@ class Matcher:
     def _compute_model_values(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """The learned model's decision values per class and per language. A message of several
         sentences counts each class's best sentence or the whole, whichever is higher: the
-        question, not the story around it, decides."""
+        question, not the story around it, decides; in a long message a story sentence counts
+        ``story_discount`` less than the asking one."""
         model = self.model
         assert model is not None
         parts = [normalize(part) for part in classifier.clauses(text)]
@@ -337,10 +340,19 @@ class Matcher:
         values = weights @ classifier.rows(model.weights, columns) + model.bias
         languages = weights @ classifier.rows(model.lang_weights, columns) + model.lang_bias
         if len(parts) > 1:
+            # A long message: the sentences that ask count fully, the story around them less.
+            asked = focus.asks(text) if self.story_discount and _long(normalize(text)) else []
+            story: list[np.ndarray] = []
             for part, counts in zip(parts, counted, strict=True):
                 # "Hallo." or "Danke!" before the question is not what it is about.
                 if self.min_clause_words and part.count(" ") + 1 >= self.min_clause_words:
-                    np.maximum(values, model.decision(counts), out=values)
+                    if asked and not any(part in sentence for sentence in asked):
+                        story.append(model.decision(counts))
+                    else:
+                        np.maximum(values, model.decision(counts), out=values)
+            if asked:
+                ask = [model.decision(sentence) for sentence in asked]
+                values = focus.focus(values, story, ask, self.story_discount)
         return values, languages
 
     # --------------------------------------------------------------------------- decision
