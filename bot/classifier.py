@@ -44,7 +44,7 @@ from bot.normalize import normalize
 log = logging.getLogger(__name__)
 
 # Bump when features() or the training changes: old cache files are then not used.
-FORMAT = 6
+FORMAT = 7
 NGRAMS = (2, 3, 4, 5)
 # Beyond this many classes the weight matrix (features × classes) stops being small, and the
 # training minutes; such a knowledge base is answered by the lexical index alone.
@@ -53,6 +53,7 @@ MAX_SAMPLES = 60_000
 # Regularisation of the linear SVM: chosen on the development set (tools/tune_thresholds.py).
 C_TARGET = 1.0
 C_LANGUAGE = 0.5
+MIN_DF = 2
 
 _SENTENCE_END = re.compile(r"[.!?;:\n…。؟]+|,\s+(?=\S{1,12}\s)")
 
@@ -172,7 +173,7 @@ def rows(weights: np.ndarray, columns: np.ndarray) -> np.ndarray:
 
 
 def fingerprint(samples: Sequence[Sample]) -> str:
-    digest = hashlib.sha256(f"{FORMAT} {C_TARGET} {C_LANGUAGE}".encode())
+    digest = hashlib.sha256(f"{FORMAT} {C_TARGET} {C_LANGUAGE} {MIN_DF}".encode())
     for s in samples:
         digest.update(f"{s.target}\x1f{s.lang}\x1f{s.text}\x1e".encode())
     return digest.hexdigest()[:20]
@@ -190,7 +191,7 @@ def train(samples: Sequence[Sample]) -> Model:
 
     texts = [normalize(s.text) for s in samples]
     vectorizer = TfidfVectorizer(
-        analyzer=features, sublinear_tf=True, dtype=np.float32, lowercase=False
+        analyzer=features, sublinear_tf=True, dtype=np.float32, lowercase=False, min_df=MIN_DF
     )
     matrix = vectorizer.fit_transform(texts)
     targets = [s.target for s in samples]
