@@ -15,7 +15,9 @@ have floors of their own, set just below what they reached when they were added 
 answered right 79.0 %, wrong 2.3 %), so that they can only rise towards the others'. Raised after
 story variants written from the development set (benchmarks/devset, never from this set) and a
 class-balanced model: measured 94.0 % / 87.3 % / 2.3 %; floors 91 % / 84 %, ceiling 3 % as before.
-They are not yet the established topics' floors (96 % / 93 %).
+Raised again after question variants written from the entries (not from any test or development
+set), keywords in other scripts and new decoy groups: measured 95.3 % / 89.0 % / 2.0 %; floors
+93 % / 86 %. They are not yet the established topics' floors (96 % / 93 %).
 """
 
 from __future__ import annotations
@@ -40,8 +42,8 @@ NEW_TOPICS = frozenset(
     "phone-internet debt-counselling insurance dog deregistration food-bank discrimination "
     "renting-rules interpreters".split()
 )
-NEW_TOP1_FLOOR = 0.91
-NEW_ANSWERED_RIGHT_FLOOR = 0.84
+NEW_TOP1_FLOOR = 0.93
+NEW_ANSWERED_RIGHT_FLOOR = 0.86
 NEW_WRONG_CEILING = 0.03
 
 
