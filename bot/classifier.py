@@ -53,6 +53,9 @@ MAX_SAMPLES = 60_000
 # Regularisation of the linear SVM: chosen on the development set (tools/tune_thresholds.py).
 C_TARGET = 1.0
 C_LANGUAGE = 0.5
+# A character n-gram of a single training text teaches the model nothing its neighbours do not,
+# but half the vocabulary is such n-grams: leaving them out halves the model's memory (213k -> 109k
+# features on the real knowledge base) with the same decisions on the development set.
 MIN_DF = 2
 
 _SENTENCE_END = re.compile(r"[.!?;:\n…。؟]+|,\s+(?=\S{1,12}\s)")

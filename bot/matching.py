@@ -341,7 +341,7 @@ class Matcher:
         languages = weights @ classifier.rows(model.lang_weights, columns) + model.lang_bias
         if len(parts) > 1:
             # A long message: the sentences that ask count fully, the story around them less.
-            asked = focus.asks(text) if self.story_discount and _long(normalize(text)) else []
+            asked = focus.asks(text) if self.story_discount and is_long(text) else []
             story: list[np.ndarray] = []
             for part, counts in zip(parts, counted, strict=True):
                 # "Hallo." or "Danke!" before the question is not what it is about.
